@@ -1,0 +1,92 @@
+// The configuration as the operator wrote it, after validation: plain values, no behaviour.
+// config::load() produces it from YAML; runtime objects are built from it (see Snapshot).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "infergate/common/secret.hpp"
+
+namespace infergate::config {
+
+using Duration = std::chrono::milliseconds;
+
+enum class Provider { openai, azure_openai, anthropic, gemini };
+enum class LogFormat { json, text };
+
+struct ServerSettings {
+    std::string listen_host = "0.0.0.0";
+    std::uint16_t listen_port = 8080;
+    unsigned workers = 0;                          // 0 = one per core (resolved at start)
+    std::size_t max_header_bytes = 16 * 1024;      // request line + headers
+    std::size_t max_body_bytes = 10 * 1024 * 1024;
+    Duration header_timeout = std::chrono::seconds(10);  // whole header, not per read
+    Duration body_timeout = std::chrono::seconds(30);    // whole body
+    Duration idle_timeout = std::chrono::seconds(60);    // keep-alive wait for the next request
+    Duration write_timeout = std::chrono::seconds(30);   // one write to a client that stopped reading
+};
+
+struct UpstreamTimeouts {
+    Duration connect = std::chrono::seconds(5);
+    Duration first_byte = std::chrono::seconds(60);  // request sent -> response head
+    Duration idle = std::chrono::seconds(30);        // between two reads of the body/stream
+    Duration total = std::chrono::minutes(10);
+};
+
+struct PoolSettings {
+    std::size_t max_connections = 1024;                   // per worker
+    Duration idle_timeout = std::chrono::seconds(90);
+    Duration acquire_timeout = std::chrono::seconds(5);  // wait for a free connection
+};
+
+struct TlsSettings {
+    std::string ca_file;                 // empty: the system CA store
+    bool insecure_skip_verify = false;
+};
+
+struct Backend {
+    std::string name;
+    std::string url;                     // as written, without credentials
+    Provider provider = Provider::openai;
+    Secret api_key;                      // empty: no credential injected
+    // Parsed from url by the loader:
+    bool tls = false;
+    std::string host;
+    std::uint16_t port = 0;
+    std::string base_path;               // without trailing '/', e.g. "" or "/openai"
+    UpstreamTimeouts timeouts;
+    PoolSettings pool;
+    TlsSettings tls_settings;
+    std::size_t max_response_bytes = 64 * 1024 * 1024;  // non-streaming body cap
+    std::size_t max_event_bytes = 1024 * 1024;          // one SSE event cap
+};
+
+struct Target {
+    std::string backend;                 // key into Config::backends
+    std::string model;                   // upstream model name; empty = the public name
+};
+
+struct Model {
+    std::string name;                    // the public name clients send
+    std::vector<Target> targets;
+};
+
+struct LogSettings {
+    std::string level = "info";          // trace|debug|info|warn|error|critical|off
+    LogFormat access_format = LogFormat::json;
+    std::string access_path;             // empty or "stdout": standard output; else a file
+};
+
+struct Config {
+    std::string source;                  // file name shown in messages
+    ServerSettings server;
+    LogSettings log;
+    std::map<std::string, Backend, std::less<>> backends;
+    std::map<std::string, Model, std::less<>> models;  // ordered: /v1/models lists by name
+};
+
+}  // namespace infergate::config

@@ -1,0 +1,4 @@
+// Compiles Beast once for the whole project.
+#include <utility>
+
+#include <boost/beast/src.hpp>
