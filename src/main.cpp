@@ -1,1 +1,126 @@
-int main() { return 0; }
+// infergate: the daemon's command line. Loads and validates the config, starts the workers,
+// and waits for a stop signal.
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "infergate/config/loader.hpp"
+#include "infergate/config/snapshot.hpp"
+#include "infergate/net.hpp"
+#include "infergate/observability/access_log.hpp"
+#include "infergate/observability/metrics.hpp"
+#include "infergate/server/gateway.hpp"
+
+namespace {
+
+using namespace infergate;
+
+constexpr std::string_view kDefaultConfig = "config/infergate.yaml";
+
+void print_help() {
+    std::cout << "infergate " INFERGATE_VERSION " - an OpenAI-compatible inference gateway\n\n"
+                 "Usage:\n"
+                 "  infergate [--config FILE]      run the gateway (default: config/infergate.yaml)\n"
+                 "  infergate --check-config FILE  validate FILE, print every error, exit 0 if valid\n"
+                 "  infergate --version            print the version\n"
+                 "  infergate --help               print this help\n";
+}
+
+// Prints every config error; returns the config when there were none.
+std::optional<config::Config> load_or_report(const std::string& path) {
+    config::LoadResult result = config::load_from_file(path);
+    for (const std::string& error : result.errors) std::cerr << error << '\n';
+    if (!result.ok()) {
+        std::cerr << fmt::format("{}: {} error{}; the configuration was rejected\n", path,
+                                 result.errors.size(), result.errors.size() == 1 ? "" : "s");
+        return std::nullopt;
+    }
+    return std::move(result.config);
+}
+
+int check_config(const std::string& path) {
+    auto loaded = load_or_report(path);
+    if (!loaded) return 1;
+    observability::Metrics metrics;
+    SnapshotBuild build = build_snapshot(std::move(*loaded), 1, metrics);
+    for (const std::string& error : build.errors) std::cerr << error << '\n';
+    if (!build.snapshot) return 1;
+    std::cout << fmt::format("{}: configuration is valid ({} backends, {} models)\n", path,
+                             build.snapshot->config.backends.size(),
+                             build.snapshot->config.models.size());
+    return 0;
+}
+
+int run(const std::string& path) {
+    auto loaded = load_or_report(path);
+    if (!loaded) return 1;
+    observability::configure_process_log(loaded->log.level);
+    observability::Metrics metrics;
+    SnapshotBuild build = build_snapshot(std::move(*loaded), 1, metrics);
+    for (const std::string& error : build.errors) std::cerr << error << '\n';
+    if (!build.snapshot) return 1;
+    const SnapshotPtr snapshot = build.snapshot;
+
+    auto access_log = std::make_shared<const observability::AccessLog>(snapshot->config.log);
+    server::Gateway gateway(snapshot, metrics, access_log);
+    try {
+        gateway.start();
+    } catch (const std::exception& error) {
+        std::cerr << fmt::format("infergate: cannot listen on {}:{}: {}\n",
+                                 snapshot->config.server.listen_host,
+                                 snapshot->config.server.listen_port, error.what());
+        return 1;
+    }
+    std::string models;
+    for (const auto& [name, model] : snapshot->config.models) {
+        models += models.empty() ? name : ", " + name;
+    }
+    const auto& server = snapshot->config.server;
+    const bool ipv6 = server.listen_host.find(':') != std::string::npos;
+    spdlog::info("infergate {} listening on http://{}{}{}:{} with {} workers; models: {}",
+                 INFERGATE_VERSION, ipv6 ? "[" : "", server.listen_host, ipv6 ? "]" : "",
+                 gateway.port(),
+                 server.workers == 0 ? std::max(1u, std::thread::hardware_concurrency()) : server.workers,
+                 models);
+
+    net::io_context control;
+    net::signal_set signals(control, SIGINT, SIGTERM);
+    signals.async_wait([&](const beast::error_code& ec, int signal) {
+        if (ec) return;
+        spdlog::info("received signal {}, stopping", signal);
+    });
+    control.run();
+    gateway.stop();
+    spdlog::info("stopped");
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string config_path(kDefaultConfig);
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        if (arg == "--help" || arg == "-h") {
+            print_help();
+            return 0;
+        }
+        if (arg == "--version") {
+            std::cout << "infergate " INFERGATE_VERSION "\n";
+            return 0;
+        }
+        if ((arg == "--config" || arg == "--check-config") && i + 1 < argc) {
+            config_path = argv[++i];
+            if (arg == "--check-config") return check_config(config_path);
+            continue;
+        }
+        std::cerr << "infergate: unknown or incomplete argument '" << arg << "'\n\n";
+        print_help();
+        return 2;
+    }
+    return run(config_path);
+}

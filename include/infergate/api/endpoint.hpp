@@ -1,0 +1,30 @@
+// The HTTP endpoints the gateway answers, and how a request target maps to one.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace infergate::api {
+
+enum class Endpoint : std::uint8_t {
+    chat_completions,  // POST /v1/chat/completions   (proxied)
+    completions,       // POST /v1/completions        (proxied)
+    embeddings,        // POST /v1/embeddings         (proxied)
+    models,            // GET  /v1/models             (answered locally)
+    healthz,           // GET  /healthz
+    readyz,            // GET  /readyz
+    metrics,           // GET  /metrics
+    unknown,
+};
+
+// Maps the path of a request target (the query string is ignored) to an endpoint.
+Endpoint classify(std::string_view target) noexcept;
+
+bool is_proxied(Endpoint endpoint) noexcept;
+bool expects_post(Endpoint endpoint) noexcept;
+// "/v1/chat/completions" etc.: the path appended to a backend's base path.
+std::string_view upstream_path(Endpoint endpoint) noexcept;
+// "chat_completions" etc.: the log field and metric label.
+std::string_view name(Endpoint endpoint) noexcept;
+
+}  // namespace infergate::api

@@ -1,0 +1,38 @@
+// The one error shape every rejection takes on the wire:
+//   {"error":{"message":"...","type":"...","param":null,"code":"..."}}
+// `code` is also the access-log field and the metric label: one stable name per failure.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace infergate::api {
+
+struct Error {
+    unsigned status = 500;
+    std::string message;
+    std::string type;    // OpenAI's vocabulary: invalid_request_error, server_error, ...
+    std::string code;    // stable machine-readable name, e.g. "model_not_found"
+    std::string param;   // the offending request field; empty renders as null
+};
+
+// Renders the JSON body (never includes anything but the four fields above).
+std::string render_error(const Error& error);
+
+// Constructors for the errors the data path produces; each names its status and code once.
+Error invalid_request(std::string message, std::string param = {},
+                      std::string code = "invalid_request");
+Error model_not_found(std::string_view model);
+Error route_not_found(std::string_view path);
+Error method_not_allowed(std::string_view method, std::string_view path);
+Error unsupported_media_type(std::string_view content_type);
+Error body_too_large(std::size_t limit);
+Error headers_too_large();
+Error request_timeout();
+Error upstream_unavailable(std::string_view backend);
+Error upstream_timeout(std::string_view backend);
+Error upstream_overloaded(std::string_view backend);
+Error upstream_invalid_response(std::string_view backend, std::string_view what);
+Error internal_error();
+
+}  // namespace infergate::api

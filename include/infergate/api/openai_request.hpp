@@ -1,0 +1,35 @@
+// Reads what the data path needs from an OpenAI-format request body in one validating pass,
+// and splices the upstream model name into the client's bytes (everything else passes as-is).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "infergate/api/endpoint.hpp"
+#include "infergate/api/error.hpp"
+
+namespace infergate::api {
+
+struct ProxyRequest {
+    std::string model;                  // decoded
+    std::string_view model_token;       // the raw JSON string token in the body, quotes included
+    bool stream = false;
+    bool include_usage = false;         // stream_options.include_usage
+    std::optional<std::int64_t> max_tokens;  // max_tokens or max_completion_tokens
+};
+
+inline constexpr std::size_t kMaxJsonDepth = 128;
+
+// Validates the body as JSON (depth-limited, strict UTF-8) and the fields the gateway reads.
+// Duplicate top-level keys are rejected: routing, billing and the upstream must never
+// disagree about which "model" (or "stream") was meant.
+std::variant<ProxyRequest, Error> parse_proxy_request(std::string_view body, Endpoint endpoint);
+
+// The body with `model_token` replaced by `upstream_model` (one allocation).
+std::string replace_model(std::string_view body, std::string_view model_token,
+                          std::string_view upstream_model);
+
+}  // namespace infergate::api

@@ -1,0 +1,45 @@
+// Everything a request needs, compiled from one Config and then frozen: the route table,
+// backends, the pipeline, and pre-rendered answers. Requests pin a SnapshotPtr for their
+// whole life, so a reload is a swap of the pointer, never an edit.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "infergate/config/config.hpp"
+#include "infergate/observability/metrics.hpp"
+#include "infergate/pipeline/pipeline.hpp"
+#include "infergate/stages/routing/route_table.hpp"
+#include "infergate/upstream/backend.hpp"
+
+namespace infergate {
+
+struct Snapshot {
+    Snapshot(config::Config config, std::uint64_t generation);
+
+    const config::Config config;
+    const std::uint64_t generation;
+    std::map<std::string, upstream::BackendPtr, std::less<>> backends;
+    routing::RouteTable routes;
+    pipeline::Pipeline pipeline;
+    std::string models_body;  // GET /v1/models, rendered once
+
+    // Ready to serve: at least one backend whose last connect did not fail.
+    bool any_backend_reachable() const noexcept;
+};
+
+using SnapshotPtr = std::shared_ptr<const Snapshot>;
+
+struct SnapshotBuild {
+    SnapshotPtr snapshot;             // null iff errors is non-empty
+    std::vector<std::string> errors;
+};
+
+// Builds runtime objects (TLS contexts, metric children). Errors here are environmental
+// (an unreadable CA file), reported like config errors.
+SnapshotBuild build_snapshot(config::Config config, std::uint64_t generation,
+                             observability::Metrics& metrics);
+
+}  // namespace infergate

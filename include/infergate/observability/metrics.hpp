@@ -1,0 +1,106 @@
+// Prometheus metrics: the families live for the whole process; the children a request touches
+// are resolved once (at snapshot build, or on first use of a status code) and cached, because
+// prometheus-cpp's Family::Add locks and hashes. Nothing here is touched per SSE chunk.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+namespace infergate::observability {
+
+// Why an upstream exchange failed; a bounded metric label.
+enum class UpstreamError : std::uint8_t {
+    dns, connect_refused, connect_timeout, tls, reset, first_byte_timeout, idle_timeout,
+    total_timeout, protocol, too_large, pool_timeout, count
+};
+std::string_view label(UpstreamError kind) noexcept;
+
+// Why a client connection ended badly before a request could be answered; a bounded label.
+enum class ClientError : std::uint8_t {
+    bad_request, header_too_large, body_too_large, header_timeout, body_timeout, write_timeout,
+    internal, count
+};
+std::string_view label(ClientError kind) noexcept;
+
+class Metrics;
+
+// Requests by status code for one (model, backend): one counter per code, resolved on first use.
+class StatusCounters {
+public:
+    StatusCounters(Metrics& metrics, std::string model, std::string backend);
+    void increment(unsigned status);
+
+private:
+    static constexpr unsigned kMinStatus = 100, kMaxStatus = 599;
+    Metrics& metrics_;
+    std::string model_, backend_;
+    std::array<std::atomic<prometheus::Counter*>, kMaxStatus - kMinStatus + 1> by_status_{};
+};
+
+// What one route target records per request.
+struct TargetMetrics {
+    TargetMetrics(Metrics& metrics, const std::string& model, const std::string& backend);
+    StatusCounters requests;
+    prometheus::Histogram& duration;
+    prometheus::Histogram& time_to_first_token;
+    prometheus::Histogram& time_per_output_token;
+    prometheus::Counter& input_tokens;
+    prometheus::Counter& output_tokens;
+    prometheus::Gauge& in_flight;
+};
+
+// What one backend records (shared by all workers' pools for it).
+struct BackendMetrics {
+    BackendMetrics(Metrics& metrics, const std::string& backend);
+    std::array<prometheus::Counter*, static_cast<std::size_t>(UpstreamError::count)> errors{};
+    prometheus::Gauge& idle;
+    prometheus::Gauge& busy;
+    prometheus::Gauge& connecting;
+    void count(UpstreamError kind) { errors[static_cast<std::size_t>(kind)]->Increment(); }
+};
+
+class Metrics {
+public:
+    Metrics();
+    Metrics(const Metrics&) = delete;
+    Metrics& operator=(const Metrics&) = delete;
+
+    // The Prometheus text exposition of everything registered.
+    std::string serialize() const;
+
+    void count(ClientError kind) { client_errors_[static_cast<std::size_t>(kind)]->Increment(); }
+
+    std::shared_ptr<prometheus::Registry> registry;
+    prometheus::Family<prometheus::Counter>& requests;
+    prometheus::Family<prometheus::Histogram>& duration;
+    prometheus::Family<prometheus::Histogram>& time_to_first_token;
+    prometheus::Family<prometheus::Histogram>& time_per_output_token;
+    prometheus::Family<prometheus::Counter>& tokens;
+    prometheus::Family<prometheus::Gauge>& in_flight;
+    prometheus::Family<prometheus::Gauge>& upstream_connections;
+    prometheus::Family<prometheus::Counter>& upstream_errors;
+    prometheus::Family<prometheus::Counter>& client_errors;
+    prometheus::Counter& connections_accepted;
+    prometheus::Gauge& connections_open;
+    prometheus::Counter& client_disconnects;
+    prometheus::Counter& session_exceptions;
+    prometheus::Gauge& config_generation;
+    // Requests that failed before a route was chosen (bad JSON, unknown model, unknown path).
+    StatusCounters unrouted_requests;
+    StatusCounters unknown_model_requests;
+
+private:
+    std::array<prometheus::Counter*, static_cast<std::size_t>(ClientError::count)> client_errors_{};
+};
+
+}  // namespace infergate::observability

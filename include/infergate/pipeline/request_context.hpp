@@ -1,0 +1,64 @@
+// Everything one request carries through the pipeline. Owned by the connection's session and
+// touched only on its worker thread, so it needs no locks. Stages fill their slots in order.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "infergate/api/endpoint.hpp"
+#include "infergate/api/openai_request.hpp"
+#include "infergate/net.hpp"
+#include "infergate/streaming/sse.hpp"
+
+namespace infergate {
+struct Snapshot;
+}
+namespace infergate::routing {
+struct Route;
+struct RouteTarget;
+}  // namespace infergate::routing
+
+namespace infergate::pipeline {
+
+using Clock = std::chrono::steady_clock;
+
+// The request as it will be sent upstream (built by the transform stage).
+struct UpstreamRequest {
+    std::string target;                 // path and query, e.g. "/v1/chat/completions"
+    std::string body;                   // moved from the client body unless rewritten
+};
+
+struct RequestContext {
+    RequestContext(const Snapshot& snapshot, const http::request_header<>& headers)
+        : snapshot(snapshot), headers(headers) {}
+
+    const Snapshot& snapshot;           // pinned for the whole request
+    const http::request_header<>& headers;  // the client's, read-only
+    std::string_view request_id;
+    api::Endpoint endpoint = api::Endpoint::unknown;
+    Clock::time_point received_at = Clock::now();
+    std::string body;                   // the client's body (moved out of the parser)
+    api::ProxyRequest request;          // fields read from the body
+
+    // routing
+    const routing::Route* route = nullptr;
+    const routing::RouteTarget* target = nullptr;
+    // transform
+    UpstreamRequest upstream;
+};
+
+// How the request ended; the same record feeds on_finish, metrics and the access log.
+struct Completion {
+    unsigned status = 0;
+    std::string code;                   // error code; empty on success
+    bool client_disconnected = false;   // logged as status 499
+    std::optional<sse::Usage> usage;    // as reported by the upstream
+    std::optional<Clock::time_point> upstream_head_at;
+    std::optional<Clock::time_point> first_event_at;  // streams: first event sent to the client
+    std::int64_t events_relayed = 0;
+    std::uint64_t bytes_out = 0;
+};
+
+}  // namespace infergate::pipeline

@@ -1,0 +1,22 @@
+// The client side of a session as the proxy sees it: the stream to write to and how the
+// current request wants its response framed.
+#pragma once
+
+#include <string>
+
+#include "infergate/net.hpp"
+
+namespace infergate::server {
+
+struct ClientConnection {
+    explicit ClientConnection(tcp::socket socket) : stream(std::move(socket)) {}
+
+    beast::tcp_stream stream;
+    beast::flat_buffer buffer;       // request bytes read ahead (pipelining)
+    std::string relay_buffer;        // reused by every stream on this connection
+    std::string peer;                // "ip:port", for the access log
+    unsigned version = 11;           // of the current request
+    bool keep_alive = true;          // what the current request allows
+};
+
+}  // namespace infergate::server

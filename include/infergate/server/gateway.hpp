@@ -1,0 +1,47 @@
+// The running gateway: N workers serving one listen address, the metrics and the access log.
+// Used by main() and, in-process on 127.0.0.1:0, by the integration tests.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "infergate/config/snapshot.hpp"
+#include "infergate/observability/access_log.hpp"
+#include "infergate/observability/metrics.hpp"
+
+namespace infergate::server {
+
+class Worker;
+
+class Gateway {
+public:
+    Gateway(SnapshotPtr snapshot, observability::Metrics& metrics,
+            std::shared_ptr<const observability::AccessLog> access_log);
+    ~Gateway();
+
+    // Binds (throws std::system_error if the address is unavailable) and starts the workers.
+    void start();
+    std::uint16_t port() const noexcept { return port_; }
+    // Stops accepting and stops the workers; open connections are closed.
+    void stop();
+    // Hands a new snapshot to every worker; requests in flight keep the one they pinned.
+    void publish(SnapshotPtr snapshot);
+    SnapshotPtr current() const;
+
+    observability::Metrics& metrics() noexcept { return metrics_; }
+    const observability::AccessLog& access_log() const noexcept { return *access_log_; }
+    bool draining() const noexcept { return draining_.load(std::memory_order_relaxed); }
+
+private:
+    observability::Metrics& metrics_;
+    std::shared_ptr<const observability::AccessLog> access_log_;
+    mutable std::mutex mutex_;  // control thread state only; never taken by a request
+    SnapshotPtr current_;
+    std::vector<std::unique_ptr<Worker>> workers_;
+    std::uint16_t port_ = 0;
+    std::atomic<bool> draining_{false};
+    bool stopped_ = false;
+};
+
+}  // namespace infergate::server

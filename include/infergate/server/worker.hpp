@@ -1,0 +1,57 @@
+// One event-loop thread: its own io_context, its own SO_REUSEPORT acceptor, its own upstream
+// pools and its own pointer to the current config snapshot. Nothing on the request path is
+// shared with other workers except immutable snapshots and atomic metrics.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+#include "infergate/config/snapshot.hpp"
+#include "infergate/net.hpp"
+#include "infergate/upstream/connection_pool.hpp"
+
+namespace infergate::observability {
+class AccessLog;
+class Metrics;
+}  // namespace infergate::observability
+
+namespace infergate::server {
+
+class Gateway;
+
+class Worker {
+public:
+    Worker(Gateway& gateway, unsigned index, SnapshotPtr initial);
+    ~Worker();
+
+    // Control thread, before start(): opens the acceptor (SO_REUSEPORT) on `endpoint`.
+    void listen(const tcp::endpoint& endpoint);
+    tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+    void start();        // spawns the thread
+    void stop();         // stops the loop (connections are closed when the worker is destroyed)
+    void join();
+
+    // Worker thread only.
+    const SnapshotPtr& config() const noexcept { return config_; }
+    upstream::ConnectionPool& pool_for(const upstream::BackendPtr& backend);
+    Gateway& gateway() noexcept { return gateway_; }
+
+    // Any thread: the worker adopts the snapshot on its own thread.
+    void publish(SnapshotPtr snapshot);
+
+private:
+    net::awaitable<void> accept_loop();
+
+    net::io_context io_{1};
+    Gateway& gateway_;
+    unsigned index_;
+    SnapshotPtr config_;
+    tcp::acceptor acceptor_;
+    std::unordered_map<std::string, upstream::ConnectionPoolPtr> pools_;  // by Backend::pool_key
+    std::thread thread_;
+};
+
+}  // namespace infergate::server

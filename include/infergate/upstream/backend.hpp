@@ -1,0 +1,55 @@
+// A configured model server in runtime form: its TLS context, the credential header to inject
+// and its metrics. Built once per snapshot and shared (immutable) by every worker's pool.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "infergate/config/config.hpp"
+#include "infergate/net.hpp"
+#include "infergate/observability/metrics.hpp"
+
+namespace infergate::upstream {
+
+class Backend {
+public:
+    // Throws std::runtime_error with a message naming the backend if its TLS settings cannot
+    // be applied (e.g. unreadable ca_file); snapshot building turns that into a config error.
+    Backend(config::Backend settings, observability::Metrics& metrics);
+
+    const config::Backend& settings() const noexcept { return settings_; }
+    const std::string& name() const noexcept { return settings_.name; }
+    // The Host header value: "host" or "host:port" when the port is not the scheme's default.
+    const std::string& host_header() const noexcept { return host_header_; }
+    // nullptr for plain HTTP.
+    ssl::context* tls_context() const noexcept { return tls_.get(); }
+    // Header name and value carrying this backend's own credential ("" when none).
+    const std::string& credential_header() const noexcept { return credential_header_; }
+    const Secret& credential_value() const noexcept { return credential_value_; }
+    // Identity of the connection pool: a reload that keeps these keeps warm connections.
+    const std::string& pool_key() const noexcept { return pool_key_; }
+
+    observability::BackendMetrics& metrics() const noexcept { return *metrics_; }
+
+    // Readiness: the most recent connect attempt from any worker succeeded (or none was made).
+    bool reachable() const noexcept { return reachable_.load(std::memory_order_relaxed); }
+    void set_reachable(bool value) const noexcept {
+        reachable_.store(value, std::memory_order_relaxed);
+    }
+
+private:
+    config::Backend settings_;
+    std::string host_header_;
+    std::unique_ptr<ssl::context> tls_;
+    std::string credential_header_;
+    Secret credential_value_;
+    std::string pool_key_;
+    std::unique_ptr<observability::BackendMetrics> metrics_;
+    mutable std::atomic<bool> reachable_{true};
+};
+
+using BackendPtr = std::shared_ptr<const Backend>;
+
+}  // namespace infergate::upstream

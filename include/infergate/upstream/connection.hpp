@@ -1,0 +1,52 @@
+// One connection to a backend, plain or TLS, owned by a pool between requests and by one
+// request while leased. Never shared between threads: it lives on its worker's io_context.
+#pragma once
+
+#include <chrono>
+#include <variant>
+
+#include "infergate/net.hpp"
+#include "infergate/observability/metrics.hpp"
+#include "infergate/upstream/backend.hpp"
+
+namespace infergate::upstream {
+
+class Connection {
+public:
+    using Plain = beast::tcp_stream;
+    using Tls = beast::ssl_stream<beast::tcp_stream>;
+
+    Connection(const net::any_io_executor& executor, const Backend& backend);
+
+    // Both kinds expose the TCP layer for deadlines and closing.
+    beast::tcp_stream& tcp() noexcept;
+    // Calls `f(stream)` with the concrete stream type; the data path is written once as a
+    // template over it.
+    template <class F>
+    decltype(auto) visit(F&& f) {
+        return std::visit(std::forward<F>(f), stream_);
+    }
+
+    // True if the peer has said nothing since the last response: an idle pooled connection
+    // that became readable (EOF, reset, or unsolicited bytes) cannot carry another request.
+    bool silent() noexcept;
+    void close() noexcept;
+
+    beast::flat_buffer buffer;  // read buffer; a reusable connection leaves it empty
+    std::chrono::steady_clock::time_point idle_since{};
+    std::uint64_t exchanges = 0;  // completed request/response pairs
+
+private:
+    std::variant<Plain, Tls> stream_;
+};
+
+struct ConnectResult {
+    beast::error_code error;
+    observability::UpstreamError kind{};  // meaningful iff error
+};
+
+// Resolves, connects (TCP_NODELAY) and, for https, handshakes with SNI and verification of
+// the certificate against the backend's host name, all within the connect timeout.
+net::awaitable<ConnectResult> connect(Connection& connection, const Backend& backend);
+
+}  // namespace infergate::upstream

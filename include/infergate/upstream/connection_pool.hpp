@@ -1,0 +1,59 @@
+// Keep-alive connections to one backend, for one worker (never shared across threads, so no
+// locks): reuse of warm connections, a max_connections cap, FIFO waiters with a deadline,
+// idle expiry, and a check that an idle connection is still silent before it is reused.
+#pragma once
+
+#include <deque>
+#include <memory>
+
+#include "infergate/net.hpp"
+#include "infergate/upstream/backend.hpp"
+#include "infergate/upstream/connection.hpp"
+
+namespace infergate::upstream {
+
+class ConnectionPool : public std::enable_shared_from_this<ConnectionPool> {
+public:
+    ConnectionPool(net::any_io_executor executor, BackendPtr backend);
+    ~ConnectionPool();
+
+    struct Acquired {
+        std::unique_ptr<Connection> connection;  // null on failure
+        bool reused = false;
+        beast::error_code error;
+        observability::UpstreamError kind{};
+    };
+
+    // A connection ready for one exchange: a silent idle one (unless `fresh_only`), else a new
+    // one if under max_connections, else the first one released within acquire_timeout.
+    net::awaitable<Acquired> acquire(bool fresh_only = false);
+
+    // Gives a leased connection back. Only a connection whose response was read to the end,
+    // with nothing left over and no "Connection: close", may be `reusable`.
+    void release(std::unique_ptr<Connection> connection, bool reusable);
+
+    const Backend& backend() const noexcept { return *backend_; }
+    std::size_t idle_count() const noexcept { return idle_.size(); }
+    std::size_t open_count() const noexcept { return open_; }
+
+private:
+    struct Waiter;
+
+    net::awaitable<Acquired> dial();
+    std::unique_ptr<Connection> take_idle();
+    void hand_to_waiter(std::unique_ptr<Connection> connection);
+    void schedule_sweep();
+    void sweep();
+
+    net::any_io_executor executor_;
+    BackendPtr backend_;
+    std::deque<std::unique_ptr<Connection>> idle_;  // most recently used at the back
+    std::deque<Waiter*> waiters_;                     // FIFO
+    std::size_t open_ = 0;                            // idle + leased + connecting
+    net::steady_timer sweep_timer_;
+    bool sweep_scheduled_ = false;
+};
+
+using ConnectionPoolPtr = std::shared_ptr<ConnectionPool>;
+
+}  // namespace infergate::upstream

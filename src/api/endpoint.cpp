@@ -1,0 +1,50 @@
+#include "infergate/api/endpoint.hpp"
+
+namespace infergate::api {
+
+Endpoint classify(std::string_view target) noexcept {
+    const auto query = target.find('?');
+    const std::string_view path = target.substr(0, query);
+    // Exact matches only: "/v1/../metrics" or "//v1/models" are unknown paths, never aliases.
+    if (path == "/v1/chat/completions") return Endpoint::chat_completions;
+    if (path == "/v1/completions") return Endpoint::completions;
+    if (path == "/v1/embeddings") return Endpoint::embeddings;
+    if (path == "/v1/models") return Endpoint::models;
+    if (path == "/healthz") return Endpoint::healthz;
+    if (path == "/readyz") return Endpoint::readyz;
+    if (path == "/metrics") return Endpoint::metrics;
+    return Endpoint::unknown;
+}
+
+bool is_proxied(Endpoint endpoint) noexcept {
+    return endpoint == Endpoint::chat_completions || endpoint == Endpoint::completions ||
+           endpoint == Endpoint::embeddings;
+}
+
+bool expects_post(Endpoint endpoint) noexcept { return is_proxied(endpoint); }
+
+std::string_view upstream_path(Endpoint endpoint) noexcept {
+    switch (endpoint) {
+        case Endpoint::chat_completions: return "/v1/chat/completions";
+        case Endpoint::completions: return "/v1/completions";
+        case Endpoint::embeddings: return "/v1/embeddings";
+        case Endpoint::models: return "/v1/models";
+        default: return "";
+    }
+}
+
+std::string_view name(Endpoint endpoint) noexcept {
+    switch (endpoint) {
+        case Endpoint::chat_completions: return "chat_completions";
+        case Endpoint::completions: return "completions";
+        case Endpoint::embeddings: return "embeddings";
+        case Endpoint::models: return "models";
+        case Endpoint::healthz: return "healthz";
+        case Endpoint::readyz: return "readyz";
+        case Endpoint::metrics: return "metrics";
+        case Endpoint::unknown: break;
+    }
+    return "unknown";
+}
+
+}  // namespace infergate::api

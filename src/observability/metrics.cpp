@@ -1,0 +1,178 @@
+#include "infergate/observability/metrics.hpp"
+
+#include <prometheus/text_serializer.h>
+
+namespace infergate::observability {
+namespace {
+
+using prometheus::BuildCounter;
+using prometheus::BuildGauge;
+using prometheus::BuildHistogram;
+using prometheus::Histogram;
+
+// Seconds. Request durations span cached embeddings (ms) to long generations (minutes).
+const Histogram::BucketBoundaries kDurationBuckets = {
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 40, 80, 160, 320, 640};
+const Histogram::BucketBoundaries kFirstTokenBuckets = {
+    0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30, 60};
+const Histogram::BucketBoundaries kPerTokenBuckets = {
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5,
+    0.75, 1, 2.5};
+
+}  // namespace
+
+std::string_view label(UpstreamError kind) noexcept {
+    switch (kind) {
+        case UpstreamError::dns: return "dns";
+        case UpstreamError::connect_refused: return "connect_refused";
+        case UpstreamError::connect_timeout: return "connect_timeout";
+        case UpstreamError::tls: return "tls";
+        case UpstreamError::reset: return "reset";
+        case UpstreamError::first_byte_timeout: return "first_byte_timeout";
+        case UpstreamError::idle_timeout: return "idle_timeout";
+        case UpstreamError::total_timeout: return "total_timeout";
+        case UpstreamError::protocol: return "protocol";
+        case UpstreamError::too_large: return "too_large";
+        case UpstreamError::pool_timeout: return "pool_timeout";
+        case UpstreamError::count: break;
+    }
+    return "other";
+}
+
+std::string_view label(ClientError kind) noexcept {
+    switch (kind) {
+        case ClientError::bad_request: return "bad_request";
+        case ClientError::header_too_large: return "header_too_large";
+        case ClientError::body_too_large: return "body_too_large";
+        case ClientError::header_timeout: return "header_timeout";
+        case ClientError::body_timeout: return "body_timeout";
+        case ClientError::write_timeout: return "write_timeout";
+        case ClientError::internal: return "internal";
+        case ClientError::count: break;
+    }
+    return "other";
+}
+
+StatusCounters::StatusCounters(Metrics& metrics, std::string model, std::string backend)
+    : metrics_(metrics), model_(std::move(model)), backend_(std::move(backend)) {}
+
+void StatusCounters::increment(unsigned status) {
+    if (status < kMinStatus || status > kMaxStatus) status = 500;
+    auto& slot = by_status_[status - kMinStatus];
+    prometheus::Counter* counter = slot.load(std::memory_order_acquire);
+    if (counter == nullptr) {
+        // First request with this code: Family::Add is idempotent, so a race only resolves twice.
+        counter = &metrics_.requests.Add(
+            {{"model", model_}, {"backend", backend_}, {"code", std::to_string(status)}});
+        slot.store(counter, std::memory_order_release);
+    }
+    counter->Increment();
+}
+
+TargetMetrics::TargetMetrics(Metrics& metrics, const std::string& model,
+                             const std::string& backend)
+    : requests(metrics, model, backend),
+      duration(metrics.duration.Add({{"model", model}, {"backend", backend}}, kDurationBuckets)),
+      time_to_first_token(metrics.time_to_first_token.Add(
+          {{"model", model}, {"backend", backend}}, kFirstTokenBuckets)),
+      time_per_output_token(metrics.time_per_output_token.Add(
+          {{"model", model}, {"backend", backend}}, kPerTokenBuckets)),
+      input_tokens(metrics.tokens.Add({{"model", model}, {"backend", backend}, {"type", "input"}})),
+      output_tokens(
+          metrics.tokens.Add({{"model", model}, {"backend", backend}, {"type", "output"}})),
+      in_flight(metrics.in_flight.Add({{"model", model}, {"backend", backend}})) {}
+
+BackendMetrics::BackendMetrics(Metrics& metrics, const std::string& backend)
+    : idle(metrics.upstream_connections.Add({{"backend", backend}, {"state", "idle"}})),
+      busy(metrics.upstream_connections.Add({{"backend", backend}, {"state", "busy"}})),
+      connecting(metrics.upstream_connections.Add({{"backend", backend}, {"state", "connecting"}})) {
+    for (std::size_t i = 0; i < errors.size(); ++i) {
+        errors[i] = &metrics.upstream_errors.Add(
+            {{"backend", backend}, {"kind", std::string(label(static_cast<UpstreamError>(i)))}});
+    }
+}
+
+Metrics::Metrics()
+    : registry(std::make_shared<prometheus::Registry>()),
+      requests(BuildCounter()
+                   .Name("infergate_requests_total")
+                   .Help("Model API requests answered, by public model, backend and HTTP status")
+                   .Register(*registry)),
+      duration(BuildHistogram()
+                   .Name("gen_ai_server_request_duration_seconds")
+                   .Help("Time from request received to response end (OTel gen_ai.server.request.duration)")
+                   .Register(*registry)),
+      time_to_first_token(
+          BuildHistogram()
+              .Name("gen_ai_server_time_to_first_token_seconds")
+              .Help("Time from request received to the first streamed event sent (OTel gen_ai.server.time_to_first_token)")
+              .Register(*registry)),
+      time_per_output_token(
+          BuildHistogram()
+              .Name("gen_ai_server_time_per_output_token_seconds")
+              .Help("Streaming time per output token after the first (OTel gen_ai.server.time_per_output_token)")
+              .Register(*registry)),
+      tokens(BuildCounter()
+                 .Name("gen_ai_usage_tokens_total")
+                 .Help("Tokens reported by upstream usage, by type input|output (OTel gen_ai.token.type)")
+                 .Register(*registry)),
+      in_flight(BuildGauge()
+                    .Name("infergate_requests_in_flight")
+                    .Help("Model API requests being proxied right now")
+                    .Register(*registry)),
+      upstream_connections(BuildGauge()
+                               .Name("infergate_upstream_connections")
+                               .Help("Upstream pool connections by state (idle|busy|connecting)")
+                               .Register(*registry)),
+      upstream_errors(BuildCounter()
+                          .Name("infergate_upstream_errors_total")
+                          .Help("Failed upstream exchanges by backend and kind")
+                          .Register(*registry)),
+      client_errors(BuildCounter()
+                        .Name("infergate_client_errors_total")
+                        .Help("Client connections ended by a protocol error or timeout, by reason")
+                        .Register(*registry)),
+      connections_accepted(BuildCounter()
+                               .Name("infergate_connections_accepted_total")
+                               .Help("Client connections accepted")
+                               .Register(*registry)
+                               .Add({})),
+      connections_open(BuildGauge()
+                           .Name("infergate_connections_open")
+                           .Help("Client connections open now")
+                           .Register(*registry)
+                           .Add({})),
+      client_disconnects(BuildCounter()
+                             .Name("infergate_client_disconnects_total")
+                             .Help("Requests abandoned by the client before the response ended (logged as 499)")
+                             .Register(*registry)
+                             .Add({})),
+      session_exceptions(BuildCounter()
+                             .Name("infergate_session_exceptions_total")
+                             .Help("Connections closed because of an unexpected internal error")
+                             .Register(*registry)
+                             .Add({})),
+      config_generation(BuildGauge()
+                            .Name("infergate_config_generation")
+                            .Help("Generation number of the configuration being served")
+                            .Register(*registry)
+                            .Add({})),
+      unrouted_requests(*this, "none", "none"),
+      unknown_model_requests(*this, "unknown", "none") {
+    for (std::size_t i = 0; i < client_errors_.size(); ++i) {
+        client_errors_[i] =
+            &client_errors.Add({{"reason", std::string(label(static_cast<ClientError>(i)))}});
+    }
+    BuildGauge()
+        .Name("infergate_build_info")
+        .Help("Build information")
+        .Register(*registry)
+        .Add({{"version", INFERGATE_VERSION}})
+        .Set(1);
+}
+
+std::string Metrics::serialize() const {
+    return prometheus::TextSerializer().Serialize(registry->Collect());
+}
+
+}  // namespace infergate::observability

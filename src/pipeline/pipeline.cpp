@@ -1,0 +1,31 @@
+#include "infergate/pipeline/pipeline.hpp"
+
+#include "infergate/stages/routing/routing_stage.hpp"
+#include "infergate/stages/transform/transform_stage.hpp"
+
+namespace infergate::pipeline {
+
+net::awaitable<Outcome> Pipeline::run_request(RequestContext& ctx, std::size_t& entered) const {
+    for (const StagePtr& stage : stages_) {
+        ++entered;  // on_finish runs for these only
+        Outcome outcome = co_await stage->on_request(ctx);
+        if (outcome.rejected()) co_return outcome;
+    }
+    co_return Outcome::next();
+}
+
+void Pipeline::finish(RequestContext& ctx, const Completion& done, std::size_t entered) const noexcept {
+    for (std::size_t i = entered; i-- > 0;) stages_[i]->on_finish(ctx, done);
+}
+
+Pipeline make_pipeline() {
+    std::vector<StagePtr> stages;
+    // Routing before transform: the transform depends on the chosen backend's wire format.
+    // (Auth and quota will go first: nothing may spend effort on an unauthenticated caller,
+    // and a tenant over budget is refused even if no backend is up.)
+    stages.push_back(std::make_unique<routing::RoutingStage>());
+    stages.push_back(std::make_unique<transform::TransformStage>());
+    return Pipeline(std::move(stages));
+}
+
+}  // namespace infergate::pipeline

@@ -1,0 +1,57 @@
+#include "infergate/server/gateway.hpp"
+
+#include <thread>
+
+#include "infergate/server/worker.hpp"
+
+namespace infergate::server {
+
+Gateway::Gateway(SnapshotPtr snapshot, observability::Metrics& metrics,
+                 std::shared_ptr<const observability::AccessLog> access_log)
+    : metrics_(metrics), access_log_(std::move(access_log)), current_(std::move(snapshot)) {}
+
+Gateway::~Gateway() { stop(); }
+
+void Gateway::start() {
+    const auto& settings = current_->config.server;
+    unsigned count = settings.workers;
+    if (count == 0) count = std::max(1u, std::thread::hardware_concurrency());
+    tcp::endpoint endpoint(net::ip::make_address(settings.listen_host), settings.listen_port);
+    for (unsigned i = 0; i < count; ++i) {
+        auto worker = std::make_unique<Worker>(*this, i, current_);
+        worker->listen(endpoint);
+        if (i == 0) {
+            // Port 0: the first worker picks a port, the others join it.
+            endpoint = worker->local_endpoint();
+            port_ = endpoint.port();
+        }
+        workers_.push_back(std::move(worker));
+    }
+    for (auto& worker : workers_) worker->start();
+}
+
+void Gateway::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        if (stopped_) return;
+        stopped_ = true;
+    }
+    draining_.store(true, std::memory_order_relaxed);
+    for (auto& worker : workers_) worker->stop();
+    for (auto& worker : workers_) worker->join();
+    workers_.clear();
+    access_log_->flush();
+}
+
+void Gateway::publish(SnapshotPtr snapshot) {
+    std::lock_guard lock(mutex_);
+    current_ = snapshot;
+    for (auto& worker : workers_) worker->publish(snapshot);
+}
+
+SnapshotPtr Gateway::current() const {
+    std::lock_guard lock(mutex_);
+    return current_;
+}
+
+}  // namespace infergate::server

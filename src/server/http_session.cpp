@@ -1,0 +1,244 @@
+#include "infergate/server/http_session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "infergate/api/endpoint.hpp"
+#include "infergate/api/openai_request.hpp"
+#include "infergate/config/snapshot.hpp"
+#include "infergate/observability/request_id.hpp"
+#include "infergate/server/client_connection.hpp"
+#include "infergate/server/gateway.hpp"
+#include "infergate/server/proxy_call.hpp"
+#include "infergate/server/request_record.hpp"
+#include "infergate/server/responses.hpp"
+#include "infergate/server/worker.hpp"
+
+namespace infergate::server {
+namespace {
+
+using observability::ClientError;
+using pipeline::Clock;
+
+using RequestParser = http::request_parser<http::string_body>;
+
+class HttpSession {
+public:
+    HttpSession(Worker& worker, tcp::socket socket)
+        : worker_(worker), metrics_(worker.gateway().metrics()), client_(std::move(socket)) {
+        beast::error_code ec;
+        const auto remote = client_.stream.socket().remote_endpoint(ec);
+        if (!ec) client_.peer = remote.address().to_string() + ":" + std::to_string(remote.port());
+        client_.stream.socket().set_option(tcp::no_delay(true), ec);
+        metrics_.connections_open.Increment();
+    }
+    ~HttpSession() { metrics_.connections_open.Decrement(); }
+
+    net::awaitable<void> run() {
+        for (bool first = true;; first = false) {
+            const SnapshotPtr config = worker_.config();  // pinned for this request
+            const auto& limits = config->config.server;
+            RequestParser parser;
+            parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+            parser.body_limit(limits.max_body_bytes);
+            if (!co_await read_request(parser, limits, first)) break;
+            if (!co_await handle(parser, config)) break;
+        }
+        beast::error_code ignored;
+        client_.stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        client_.stream.close();
+    }
+
+private:
+    // Reads one request. On a bad or late request, answers it (when there is someone to
+    // answer) and returns false: the connection closes.
+    net::awaitable<bool> read_request(RequestParser& parser, const config::ServerSettings& limits,
+                                      bool first) {
+        auto& stream = client_.stream;
+        if (client_.buffer.size() == 0) {
+            // Between requests the wait is the idle timeout; a new connection must start its
+            // request within the header deadline.
+            stream.expires_after(first ? limits.header_timeout : limits.idle_timeout);
+            auto [ec, n] = co_await stream.async_read_some(client_.buffer.prepare(4096), use_tuple);
+            if (ec) co_return false;  // idle close, EOF or reset: nobody to answer
+            client_.buffer.commit(n);
+        }
+        // A whole-header deadline, not an idle timer re-armed per read: slowloris cannot stretch it.
+        stream.expires_after(limits.header_timeout);
+        auto [head_ec, head_n] = co_await http::async_read_header(stream, client_.buffer, parser, use_tuple);
+        if (head_ec) {
+            co_await reject_unreadable(head_ec, limits, /*in_body=*/false);
+            co_return false;
+        }
+        const auto& head = parser.get();
+        client_.version = head.version();
+        client_.keep_alive = head.keep_alive();
+        if (!parser.is_done()) {
+            const auto expect = head.find(http::field::expect);
+            if (expect != head.end() && beast::iequals(expect->value(), "100-continue")) {
+                http::response<http::empty_body> go_on{http::status::continue_, head.version()};
+                stream.expires_after(limits.write_timeout);
+                auto [ec, n] = co_await http::async_write(stream, go_on, use_tuple);
+                if (ec) co_return false;
+            }
+            stream.expires_after(limits.body_timeout);
+            auto [body_ec, body_n] = co_await http::async_read(stream, client_.buffer, parser, use_tuple);
+            if (body_ec) {
+                co_await reject_unreadable(body_ec, limits, /*in_body=*/true);
+                co_return false;
+            }
+        }
+        stream.expires_never();
+        co_return true;
+    }
+
+    net::awaitable<void> reject_unreadable(const beast::error_code& ec,
+                                           const config::ServerSettings& limits, bool in_body) {
+        if (ec == net::error::eof || ec == net::error::connection_reset ||
+            ec == net::error::operation_aborted || ec == http::error::end_of_stream) {
+            co_return;  // the client left
+        }
+        client_.keep_alive = false;
+        api::Error error;
+        if (ec == beast::error::timeout) {
+            metrics_.count(in_body ? ClientError::body_timeout : ClientError::header_timeout);
+            error = api::request_timeout();
+        } else if (ec == http::error::body_limit) {
+            metrics_.count(ClientError::body_too_large);
+            error = api::body_too_large(limits.max_body_bytes);
+        } else if (ec == http::error::header_limit) {
+            metrics_.count(ClientError::header_too_large);
+            error = api::headers_too_large();
+        } else {
+            metrics_.count(ClientError::bad_request);
+            error = api::invalid_request("Malformed HTTP request.", {}, "bad_request");
+        }
+        Response response = make_error_response(error, client_, {});
+        co_await write_response(client_, response, limits.write_timeout);
+    }
+
+    // Answers one request; returns whether the connection may carry another.
+    net::awaitable<bool> handle(RequestParser& parser, const SnapshotPtr& config) {
+        auto& request = parser.get();
+        const api::Endpoint endpoint = api::classify(request.target());
+        const auto sent_id = request.find("x-request-id");
+        std::string request_id =
+            sent_id != request.end() && observability::is_valid_request_id(sent_id->value())
+                ? std::string(sent_id->value())
+                : observability::make_request_id();
+
+        const bool is_get = request.method() == http::verb::get || request.method() == http::verb::head;
+        const bool is_post = request.method() == http::verb::post;
+        if (endpoint == api::Endpoint::unknown) {
+            co_await answer_error(api::route_not_found(request.target()), request, request_id, *config);
+        } else if (api::expects_post(endpoint) ? !is_post : !is_get) {
+            co_await answer_error(api::method_not_allowed(request.method_string(), request.target()),
+                                  request, request_id, *config);
+        } else if (api::is_proxied(endpoint)) {
+            co_await proxy(endpoint, parser, request_id, config);
+        } else {
+            co_await answer_local(endpoint, request_id, *config);
+        }
+        co_return client_.keep_alive;
+    }
+
+    net::awaitable<void> answer_local(api::Endpoint endpoint, std::string_view request_id,
+                                      const Snapshot& config) {
+        Response response;
+        switch (endpoint) {
+            case api::Endpoint::healthz:
+                response = make_response(200, R"({"status":"ok"})", "application/json", client_, request_id);
+                break;
+            case api::Endpoint::readyz: {
+                const bool ready = !worker_.gateway().draining() && config.any_backend_reachable();
+                response = ready ? make_response(200, R"({"status":"ready"})", "application/json",
+                                                 client_, request_id)
+                                 : make_response(503, R"({"status":"not_ready"})", "application/json",
+                                                 client_, request_id);
+                break;
+            }
+            case api::Endpoint::metrics:
+                response = make_response(200, metrics_.serialize(), "text/plain; version=0.0.4",
+                                         client_, request_id);
+                break;
+            default:  // models
+                response = make_response(200, config.models_body, "application/json", client_, request_id);
+                break;
+        }
+        co_await write_response(client_, response, config.config.server.write_timeout);
+    }
+
+    net::awaitable<void> answer_error(const api::Error& error, const http::request<http::string_body>& request,
+                                      std::string_view request_id, const Snapshot& config) {
+        Response response = make_error_response(error, client_, request_id);
+        const auto ec = co_await write_response(client_, response, config.config.server.write_timeout);
+        pipeline::Completion done;
+        done.status = error.status;
+        done.code = error.code;
+        done.client_disconnected = static_cast<bool>(ec);
+        done.bytes_out = response.body().size();
+        record_unrouted(worker_.gateway(), request, request_id, client_.peer, done, Clock::now());
+    }
+
+    net::awaitable<void> proxy(api::Endpoint endpoint, RequestParser& parser, std::string_view request_id,
+                               const SnapshotPtr& config) {
+        auto& request = parser.get();
+        pipeline::RequestContext ctx(*config, request.base());
+        ctx.endpoint = endpoint;
+        ctx.request_id = request_id;
+        const std::uint64_t bytes_in = request.body().size();
+        ctx.body = std::move(request.body());
+
+        pipeline::Completion done;
+        std::size_t entered = 0;
+        std::optional<api::Error> rejection;
+        const auto content_type = request.find(http::field::content_type);
+        if (content_type != request.end() && !content_type->value().starts_with("application/json")) {
+            rejection = api::unsupported_media_type(content_type->value());
+        } else {
+            auto parsed = api::parse_proxy_request(ctx.body, endpoint);
+            if (auto* error = std::get_if<api::Error>(&parsed)) {
+                rejection = std::move(*error);
+            } else {
+                ctx.request = std::move(std::get<api::ProxyRequest>(parsed));
+                pipeline::Outcome outcome = co_await config->pipeline.run_request(ctx, entered);
+                if (outcome.rejected()) rejection = outcome.error();
+            }
+        }
+
+        if (rejection) {
+            Response response = make_error_response(*rejection, client_, request_id);
+            const auto ec = co_await write_response(client_, response, config->config.server.write_timeout);
+            done.status = rejection->status;
+            done.code = rejection->code;
+            done.client_disconnected = static_cast<bool>(ec);
+            done.bytes_out = response.body().size();
+        } else {
+            auto& in_flight = ctx.target->metrics->in_flight;
+            in_flight.Increment();
+            done = co_await proxy_request(worker_, client_, ctx);
+            in_flight.Decrement();
+        }
+        config->pipeline.finish(ctx, done, entered);
+        record_proxied(worker_.gateway(), ctx, client_.peer, bytes_in, done, Clock::now());
+    }
+
+    Worker& worker_;
+    observability::Metrics& metrics_;
+    ClientConnection client_;
+};
+
+}  // namespace
+
+net::awaitable<void> run_session(Worker& worker, tcp::socket socket) {
+    auto& metrics = worker.gateway().metrics();
+    try {
+        HttpSession session(worker, std::move(socket));
+        co_await session.run();
+    } catch (const std::exception& error) {
+        // A bug in one request costs one connection, never the process.
+        metrics.session_exceptions.Increment();
+        spdlog::error("connection closed after an unexpected error: {}", error.what());
+    }
+}
+
+}  // namespace infergate::server

@@ -1,0 +1,405 @@
+#include "infergate/server/proxy_call.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "infergate/api/response_body.hpp"
+#include "infergate/config/snapshot.hpp"
+#include "infergate/server/client_watch.hpp"
+#include "infergate/server/responses.hpp"
+#include "infergate/server/worker.hpp"
+#include "infergate/streaming/sse.hpp"
+#include "infergate/upstream/headers.hpp"
+
+namespace infergate::server {
+namespace {
+
+using observability::UpstreamError;
+using pipeline::Clock;
+using pipeline::Completion;
+
+constexpr std::size_t kRelayBufferStart = 16 * 1024;
+constexpr std::size_t kUpstreamHeaderLimit = 64 * 1024;
+
+bool is_reset(const beast::error_code& ec) {
+    return ec == net::error::eof || ec == http::error::end_of_stream ||
+           ec == http::error::partial_message || ec == net::error::connection_reset ||
+           ec == net::error::broken_pipe || ec == net::error::connection_aborted ||
+           ec == ssl::error::stream_truncated;
+}
+
+bool is_event_stream(const http::fields& fields) {
+    const auto type = fields.find(http::field::content_type);
+    return type != fields.end() && type->value().starts_with("text/event-stream");
+}
+
+bool is_json(const http::fields& fields) {
+    const auto type = fields.find(http::field::content_type);
+    if (type == fields.end()) return false;
+    const std::string_view value = type->value();
+    return value.starts_with("application/json") || value.find("+json") != std::string_view::npos;
+}
+
+// How one attempt on one connection ended.
+struct Attempt {
+    bool retry_on_fresh = false;  // a reused connection failed before any response byte
+    bool reusable = false;        // response read to the end on a keep-alive connection
+};
+
+class ProxyCall {
+public:
+    ProxyCall(Worker& worker, ClientConnection& client, pipeline::RequestContext& ctx)
+        : worker_(worker), client_(client), ctx_(ctx),
+          backend_(*ctx.target->backend), settings_(backend_.settings()) {}
+
+    net::awaitable<Completion> run() {
+        upstream::ConnectionPool& pool = worker_.pool_for(ctx_.target->backend);
+        ClientWatch watch(client_.stream.socket());
+        watch_ = &watch;
+        deadline_ = Clock::now() + settings_.timeouts.total;
+        for (int attempt = 0; attempt < 2; ++attempt) {
+            auto acquired = co_await pool.acquire(/*fresh_only=*/attempt > 0);
+            if (!acquired.connection) {
+                if (watch.client_gone()) {
+                    done_.client_disconnected = true;
+                } else if (acquired.kind == UpstreamError::pool_timeout) {
+                    co_await respond_error(api::upstream_overloaded(backend_.name()));
+                } else {
+                    co_await fail_before_head(acquired.kind);
+                }
+                break;
+            }
+            upstream::Connection& connection = *acquired.connection;
+            watch.set_upstream(&connection);
+            const bool reused = acquired.reused;
+            const Attempt result = co_await connection.visit(
+                [&](auto& stream) { return exchange(stream, connection, reused); });
+            watch.set_upstream(nullptr);
+            if (result.reusable) ++connection.exchanges;
+            pool.release(std::move(acquired.connection), result.reusable);
+            if (!result.retry_on_fresh) break;
+        }
+        watch_ = nullptr;
+        co_return std::move(done_);
+    }
+
+private:
+    Clock::duration within_deadline(config::Duration limit) const {
+        const auto left = deadline_ - Clock::now();
+        return std::max<Clock::duration>(Clock::duration::zero(), std::min<Clock::duration>(limit, left));
+    }
+
+    UpstreamError timeout_kind(UpstreamError phase) const {
+        return Clock::now() >= deadline_ ? UpstreamError::total_timeout : phase;
+    }
+
+    template <class Stream>
+    net::awaitable<Attempt> exchange(Stream& stream, upstream::Connection& connection, bool reused) {
+        http::request<http::span_body<const char>> request{http::verb::post, ctx_.upstream.target, 11};
+        upstream::copy_request_headers(ctx_.headers, request.base());
+        request.set(http::field::host, backend_.host_header());
+        if (request.find(http::field::content_type) == request.end()) {
+            request.set(http::field::content_type, "application/json");
+        }
+        request.set("x-request-id", ctx_.request_id);
+        if (!backend_.credential_header().empty()) {
+            request.set(backend_.credential_header(), backend_.credential_value().reveal());
+        }
+        request.body() = {ctx_.upstream.body.data(), ctx_.upstream.body.size()};
+        request.keep_alive(true);
+        request.prepare_payload();
+
+        auto& tcp = connection.tcp();
+        tcp.expires_after(within_deadline(settings_.timeouts.first_byte));
+        auto [write_ec, written] = co_await http::async_write(stream, request, use_tuple);
+        if (write_ec) {
+            if (reused && !watch_->client_gone() && write_ec != beast::error::timeout) {
+                co_return Attempt{.retry_on_fresh = true};
+            }
+            co_await fail_before_head(write_ec == beast::error::timeout
+                                          ? timeout_kind(UpstreamError::first_byte_timeout)
+                                          : UpstreamError::reset);
+            co_return Attempt{};
+        }
+
+        http::response_parser<http::buffer_body> parser;
+        parser.header_limit(kUpstreamHeaderLimit);
+        parser.body_limit(boost::none);  // streams are bounded by time; bodies by their parser
+        tcp.expires_after(within_deadline(settings_.timeouts.first_byte));
+        auto [head_ec, head_bytes] =
+            co_await http::async_read_header(stream, connection.buffer, parser, use_tuple);
+        if (head_ec) {
+            // A pooled connection the backend closed while idle fails just like this; only
+            // then is a silent retry on a fresh connection safe.
+            if (reused && is_reset(head_ec) && !parser.got_some() && !watch_->client_gone()) {
+                co_return Attempt{.retry_on_fresh = true};
+            }
+            co_await fail_before_head(classify(head_ec, UpstreamError::first_byte_timeout));
+            co_return Attempt{};
+        }
+        done_.upstream_head_at = Clock::now();
+
+        if (parser.get().result() == http::status::ok && is_event_stream(parser.get().base())) {
+            co_return co_await relay_stream(stream, connection, parser);
+        }
+        co_return co_await relay_body(stream, connection, parser);
+    }
+
+    UpstreamError classify(const beast::error_code& ec, UpstreamError timeout_phase) const {
+        if (ec == beast::error::timeout) return timeout_kind(timeout_phase);
+        if (ec == http::error::body_limit || ec == http::error::header_limit) {
+            return UpstreamError::too_large;
+        }
+        if (is_reset(ec) || ec == net::error::operation_aborted) return UpstreamError::reset;
+        return UpstreamError::protocol;
+    }
+
+    template <class Stream>
+    net::awaitable<Attempt> relay_body(Stream& stream, upstream::Connection& connection,
+                                       http::response_parser<http::buffer_body>& head_parser) {
+        http::response_parser<http::string_body> parser{std::move(head_parser)};
+        parser.body_limit(settings_.max_response_bytes);
+        auto& tcp = connection.tcp();
+        while (!parser.is_done()) {
+            tcp.expires_after(within_deadline(settings_.timeouts.idle));
+            auto [ec, n] = co_await http::async_read_some(stream, connection.buffer, parser, use_tuple);
+            if (ec) {
+                co_await fail_before_head(classify(ec, UpstreamError::idle_timeout));
+                co_return Attempt{};
+            }
+        }
+        tcp.expires_never();
+
+        auto& upstream = parser.get();
+        const unsigned status = upstream.result_int();
+        if (status >= 200 && status < 300) {
+            const api::ResponseBody inspected =
+                is_json(upstream.base()) ? api::inspect_response_body(upstream.body())
+                                         : api::ResponseBody{};
+            if (!inspected.valid_json) {
+                backend_.metrics().count(UpstreamError::protocol);
+                co_await respond_error(
+                    api::upstream_invalid_response(backend_.name(), "the body is not a JSON object"));
+                co_return Attempt{.reusable = parser.keep_alive()};
+            }
+            done_.usage = inspected.usage;
+        }
+        Response response{upstream.result(), client_.version};
+        upstream::copy_response_headers(upstream.base(), response.base());
+        response.set("x-request-id", ctx_.request_id);
+        response.body() = std::move(upstream.body());
+        response.keep_alive(client_.keep_alive);
+        response.prepare_payload();
+        done_.status = status;
+        done_.bytes_out = response.body().size();
+        const Attempt attempt{.reusable = parser.keep_alive()};
+        if (auto ec = co_await write_response(client_, response, ctx_.snapshot.config.server.write_timeout)) {
+            client_gone();
+        }
+        co_return attempt;
+    }
+
+    template <class Stream>
+    net::awaitable<Attempt> relay_stream(Stream& stream, upstream::Connection& connection,
+                                         http::response_parser<http::buffer_body>& parser) {
+        const auto write_timeout = ctx_.snapshot.config.server.write_timeout;
+        const bool chunked = client_.version >= 11;
+        {
+            http::response<http::empty_body> head{parser.get().result(), client_.version};
+            upstream::copy_response_headers(parser.get().base(), head.base());
+            head.set("x-request-id", ctx_.request_id);
+            head.set(http::field::cache_control, "no-cache");
+            if (chunked) {
+                head.keep_alive(client_.keep_alive);
+                head.chunked(true);
+            } else {
+                client_.keep_alive = false;  // HTTP/1.0: the body ends when the connection does
+                head.keep_alive(false);
+            }
+            http::response_serializer<http::empty_body> serializer{head};
+            client_.stream.expires_after(write_timeout);
+            auto [ec, n] = co_await http::async_write_header(client_.stream, serializer, use_tuple);
+            if (ec) {
+                client_gone();
+                co_return Attempt{};
+            }
+        }
+        done_.status = parser.get().result_int();
+
+        // One buffer per connection, reused by every stream: no allocation per event or read.
+        std::string& relay = client_.relay_buffer;
+        if (relay.size() < kRelayBufferStart) relay.resize(kRelayBufferStart);
+        std::size_t pending = 0;
+        bool saw_done = false;
+        auto& tcp = connection.tcp();
+        std::optional<UpstreamError> failure;
+
+        for (;;) {
+            if (pending == relay.size()) {
+                // A single event fills the buffer: grow up to the per-event cap, then give up.
+                if (relay.size() >= settings_.max_event_bytes) {
+                    failure = UpstreamError::too_large;
+                    break;
+                }
+                relay.resize(std::min(relay.size() * 2, settings_.max_event_bytes));
+            }
+            parser.get().body().data = relay.data() + pending;
+            parser.get().body().size = relay.size() - pending;
+            tcp.expires_after(within_deadline(settings_.timeouts.idle));
+            auto [ec, n] = co_await http::async_read_some(stream, connection.buffer, parser, use_tuple);
+            if (ec == http::error::need_buffer) ec = {};
+            pending = relay.size() - parser.get().body().size;
+
+            // Forward every complete event; keep a partial one at the front of the buffer.
+            std::size_t consumed = 0;
+            for (;;) {
+                const std::size_t length =
+                    sse::find_event_end(std::string_view(relay.data() + consumed, pending - consumed));
+                if (length == sse::npos) break;
+                on_event(std::string_view(relay.data() + consumed, length), saw_done);
+                consumed += length;
+            }
+            if (consumed > 0) {
+                // Backpressure: the next upstream read waits for this write.
+                if (!co_await write_to_client(net::buffer(relay.data(), consumed), chunked, write_timeout)) {
+                    co_return Attempt{};
+                }
+                std::memmove(relay.data(), relay.data() + consumed, pending - consumed);
+                pending -= consumed;
+            }
+            if (ec) {
+                failure = classify(ec, UpstreamError::idle_timeout);
+                break;
+            }
+            if (parser.is_done()) break;
+        }
+        tcp.expires_never();
+        if (watch_->client_gone()) {
+            client_gone();
+            co_return Attempt{};
+        }
+        if (!failure && !saw_done) failure = UpstreamError::protocol;  // ended without [DONE]
+        if (failure) {
+            co_await end_stream_with_error(*failure, chunked, write_timeout);
+            co_return Attempt{};
+        }
+        if (pending > 0) {  // bytes after the last complete event: pass them on as they are
+            if (!co_await write_to_client(net::buffer(relay.data(), pending), chunked, write_timeout)) {
+                co_return Attempt{};
+            }
+        }
+        if (chunked) {
+            client_.stream.expires_after(write_timeout);
+            auto [ec, n] = co_await net::async_write(client_.stream, http::make_chunk_last(), use_tuple);
+            if (ec) client_gone();
+        }
+        co_return Attempt{.reusable = parser.keep_alive() && parser.is_done()};
+    }
+
+    void on_event(std::string_view event, bool& saw_done) {
+        const auto data = sse::first_data(event);
+        if (!data) return;  // comments and keep-alives
+        if (*data == "[DONE]") {
+            saw_done = true;
+            return;
+        }
+        ++done_.events_relayed;
+        if (data->find("\"usage\":{") != std::string_view::npos ||
+            data->find("\"usage\": {") != std::string_view::npos) {
+            if (auto usage = sse::find_usage(*data)) done_.usage = usage;
+        }
+    }
+
+    net::awaitable<bool> write_to_client(net::const_buffer bytes, bool chunked,
+                                         config::Duration timeout) {
+        client_.stream.expires_after(timeout);
+        beast::error_code ec;
+        if (chunked) {
+            std::tie(ec, std::ignore) =
+                co_await net::async_write(client_.stream, http::make_chunk(bytes), use_tuple);
+        } else {
+            std::tie(ec, std::ignore) = co_await net::async_write(client_.stream, bytes, use_tuple);
+        }
+        client_.stream.expires_never();
+        if (ec) {
+            client_gone();
+            co_return false;
+        }
+        if (!done_.first_event_at) done_.first_event_at = Clock::now();
+        done_.bytes_out += bytes.size();
+        co_return true;
+    }
+
+    // After the head was sent the status cannot change: the stream ends with an error event,
+    // no [DONE], and no terminating chunk, so the client can tell it was cut.
+    net::awaitable<void> end_stream_with_error(UpstreamError kind, bool chunked,
+                                               config::Duration timeout) {
+        backend_.metrics().count(kind);
+        const api::Error error = error_for(kind);
+        done_.code = error.code;
+        std::string event = "data: " + api::render_error(error) + "\n\n";
+        co_await write_to_client(net::buffer(event), chunked, timeout);
+        client_.keep_alive = false;
+    }
+
+    api::Error error_for(UpstreamError kind) const {
+        switch (kind) {
+            case UpstreamError::connect_timeout:
+            case UpstreamError::first_byte_timeout:
+            case UpstreamError::idle_timeout:
+            case UpstreamError::total_timeout:
+                return api::upstream_timeout(backend_.name());
+            case UpstreamError::protocol:
+                return api::upstream_invalid_response(backend_.name(), "malformed HTTP or event stream");
+            case UpstreamError::too_large:
+                return api::upstream_invalid_response(backend_.name(), "the response exceeds the size limit");
+            case UpstreamError::pool_timeout:
+                return api::upstream_overloaded(backend_.name());
+            default:
+                return api::upstream_unavailable(backend_.name());
+        }
+    }
+
+    net::awaitable<void> fail_before_head(UpstreamError kind) {
+        if (watch_->client_gone()) {
+            client_gone();
+            co_return;
+        }
+        if (kind != UpstreamError::pool_timeout) backend_.metrics().count(kind);
+        co_await respond_error(error_for(kind));
+    }
+
+    net::awaitable<void> respond_error(const api::Error& error) {
+        done_.status = error.status;
+        done_.code = error.code;
+        Response response = make_error_response(error, client_, ctx_.request_id);
+        done_.bytes_out = response.body().size();
+        if (co_await write_response(client_, response, ctx_.snapshot.config.server.write_timeout)) {
+            client_gone();
+        }
+    }
+
+    void client_gone() {
+        done_.client_disconnected = true;
+        client_.keep_alive = false;
+    }
+
+    Worker& worker_;
+    ClientConnection& client_;
+    pipeline::RequestContext& ctx_;
+    const upstream::Backend& backend_;
+    const config::Backend& settings_;
+    Completion done_;
+    ClientWatch* watch_ = nullptr;
+    Clock::time_point deadline_;
+};
+
+}  // namespace
+
+net::awaitable<Completion> proxy_request(Worker& worker, ClientConnection& client,
+                                         pipeline::RequestContext& ctx) {
+    ProxyCall call(worker, client, ctx);
+    co_return co_await call.run();
+}
+
+}  // namespace infergate::server

@@ -1,0 +1,85 @@
+#include "infergate/server/worker.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "infergate/server/gateway.hpp"
+#include "infergate/server/http_session.hpp"
+
+namespace infergate::server {
+
+Worker::Worker(Gateway& gateway, unsigned index, SnapshotPtr initial)
+    : gateway_(gateway), index_(index), config_(std::move(initial)), acceptor_(io_) {}
+
+Worker::~Worker() {
+    stop();
+    join();
+}
+
+void Worker::listen(const tcp::endpoint& endpoint) {
+    acceptor_.open(endpoint.protocol());
+    acceptor_.set_option(net::socket_base::reuse_address(true));
+    // Every worker binds the same port; the kernel spreads new connections between them.
+    acceptor_.set_option(net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true));
+    acceptor_.bind(endpoint);
+    acceptor_.listen(net::socket_base::max_listen_connections);
+}
+
+void Worker::start() {
+    net::co_spawn(io_, accept_loop(), [](std::exception_ptr error) {
+        if (error) spdlog::critical("accept loop ended by an exception");
+    });
+    thread_ = std::thread([this] {
+        for (;;) {
+            try {
+                io_.run();
+                return;
+            } catch (const std::exception& error) {
+                // Sessions catch their own errors; this is a last line of defence.
+                spdlog::error("worker {}: unexpected exception in the event loop: {}", index_,
+                              error.what());
+                gateway_.metrics().session_exceptions.Increment();
+            }
+        }
+    });
+}
+
+void Worker::stop() {
+    net::post(io_, [this] {
+        beast::error_code ignored;
+        acceptor_.close(ignored);
+        io_.stop();
+    });
+}
+
+void Worker::join() {
+    if (thread_.joinable()) thread_.join();
+}
+
+void Worker::publish(SnapshotPtr snapshot) {
+    net::post(io_, [this, snapshot = std::move(snapshot)]() mutable { config_ = std::move(snapshot); });
+}
+
+upstream::ConnectionPool& Worker::pool_for(const upstream::BackendPtr& backend) {
+    auto& pool = pools_[backend->pool_key()];
+    if (!pool) pool = std::make_shared<upstream::ConnectionPool>(io_.get_executor(), backend);
+    return *pool;
+}
+
+net::awaitable<void> Worker::accept_loop() {
+    auto& metrics = gateway_.metrics();
+    for (;;) {
+        auto [ec, socket] = co_await acceptor_.async_accept(use_tuple);
+        if (ec == net::error::operation_aborted || !acceptor_.is_open()) co_return;
+        if (ec) {
+            // EMFILE and friends: back off instead of spinning on a full fd table.
+            spdlog::warn("worker {}: accept failed: {}", index_, ec.message());
+            net::steady_timer pause(io_, std::chrono::milliseconds(50));
+            co_await pause.async_wait(use_tuple);
+            continue;
+        }
+        metrics.connections_accepted.Increment();
+        net::co_spawn(io_, run_session(*this, std::move(socket)), net::detached);
+    }
+}
+
+}  // namespace infergate::server
