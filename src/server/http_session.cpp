@@ -11,6 +11,7 @@
 #include "infergate/server/proxy_call.hpp"
 #include "infergate/server/request_record.hpp"
 #include "infergate/server/responses.hpp"
+#include "infergate/server/socket_deadline.hpp"
 #include "infergate/server/worker.hpp"
 
 namespace infergate::server {
@@ -24,7 +25,8 @@ using RequestParser = http::request_parser<http::string_body>;
 class HttpSession {
 public:
     HttpSession(Worker& worker, tcp::socket socket)
-        : worker_(worker), metrics_(worker.gateway().metrics()), client_(std::move(socket)) {
+        : worker_(worker), metrics_(worker.gateway().metrics()), client_(std::move(socket)),
+          deadline_(client_.stream.socket()) {
         beast::error_code ec;
         const auto remote = client_.stream.socket().remote_endpoint(ec);
         if (!ec) client_.peer = remote.address().to_string() + ":" + std::to_string(remote.port());
@@ -63,10 +65,12 @@ private:
             client_.buffer.commit(n);
         }
         // A whole-header deadline, not an idle timer re-armed per read: slowloris cannot stretch it.
-        stream.expires_after(limits.header_timeout);
+        stream.expires_never();
+        deadline_.arm(limits.header_timeout);
         auto [head_ec, head_n] = co_await http::async_read_header(stream, client_.buffer, parser, use_tuple);
+        deadline_.disarm();
         if (head_ec) {
-            co_await reject_unreadable(head_ec, limits, /*in_body=*/false);
+            co_await reject_unreadable(timed_out(head_ec), limits, /*in_body=*/false);
             co_return false;
         }
         const auto& head = parser.get();
@@ -80,15 +84,24 @@ private:
                 auto [ec, n] = co_await http::async_write(stream, go_on, use_tuple);
                 if (ec) co_return false;
             }
-            stream.expires_after(limits.body_timeout);
+            stream.expires_never();
+            deadline_.arm(limits.body_timeout);
             auto [body_ec, body_n] = co_await http::async_read(stream, client_.buffer, parser, use_tuple);
+            deadline_.disarm();
             if (body_ec) {
-                co_await reject_unreadable(body_ec, limits, /*in_body=*/true);
+                co_await reject_unreadable(timed_out(body_ec), limits, /*in_body=*/true);
                 co_return false;
             }
         }
         stream.expires_never();
         co_return true;
+    }
+
+    // An operation cancelled by our deadline reports operation_aborted: call it a timeout.
+    beast::error_code timed_out(const beast::error_code& ec) const {
+        return ec == net::error::operation_aborted && deadline_.expired()
+                   ? beast::error_code(beast::error::timeout)
+                   : ec;
     }
 
     net::awaitable<void> reject_unreadable(const beast::error_code& ec,
@@ -225,6 +238,7 @@ private:
     Worker& worker_;
     observability::Metrics& metrics_;
     ClientConnection client_;
+    SocketDeadline deadline_;
 };
 
 }  // namespace

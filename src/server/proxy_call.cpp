@@ -62,10 +62,8 @@ public:
             if (!acquired.connection) {
                 if (watch.client_gone()) {
                     done_.client_disconnected = true;
-                } else if (acquired.kind == UpstreamError::pool_timeout) {
-                    co_await respond_error(api::upstream_overloaded(backend_.name()));
                 } else {
-                    co_await fail_before_head(acquired.kind);
+                    co_await respond_error(error_for(acquired.kind));  // the pool counted it
                 }
                 break;
             }
@@ -365,7 +363,7 @@ private:
             client_gone();
             co_return;
         }
-        if (kind != UpstreamError::pool_timeout) backend_.metrics().count(kind);
+        backend_.metrics().count(kind);
         co_await respond_error(error_for(kind));
     }
 

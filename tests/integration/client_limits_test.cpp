@@ -1,0 +1,96 @@
+// Limits on what a client may send and how slowly: sizes, deadlines, keep-alive idling.
+#include <gtest/gtest.h>
+
+#include "mock_server.hpp"
+#include "support/http_client.hpp"
+#include "support/test_gateway.hpp"
+
+namespace infergate::testing {
+namespace {
+
+class ClientLimitsTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        mock_ = std::make_unique<llm_mock::MockServer>(llm_mock::Options{});
+        mock_->start();
+        gateway_ = std::make_unique<TestGateway>(demo_config(
+            "http://127.0.0.1:" + std::to_string(mock_->port()), "",
+            "  max_body_bytes: 1KiB\n  max_header_bytes: 2KiB\n  header_timeout: 300ms\n"
+            "  body_timeout: 300ms\n  idle_timeout: 300ms"));
+    }
+    std::uint16_t port() const { return gateway_->port(); }
+
+    std::unique_ptr<llm_mock::MockServer> mock_;
+    std::unique_ptr<TestGateway> gateway_;
+};
+
+TEST_F(ClientLimitsTest, BodyOverTheLimitIs413BeforeItIsRead) {
+    const std::string head =
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "Content-Length: 99999999\r\n\r\n";
+    const std::string answer = raw_exchange(port(), head, std::chrono::seconds(2));
+    EXPECT_EQ(answer.rfind("HTTP/1.1 413", 0), 0u) << answer;
+    EXPECT_NE(answer.find("request_too_large"), std::string::npos);
+    EXPECT_EQ(mock_->connections_accepted(), 0u);
+}
+
+TEST_F(ClientLimitsTest, ChunkedBodyOverTheLimitIs413) {
+    const std::string big(2000, 'a');
+    const std::string request =
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n7d0\r\n" + big + "\r\n0\r\n\r\n";
+    EXPECT_EQ(raw_exchange(port(), request, std::chrono::seconds(2)).rfind("HTTP/1.1 413", 0), 0u);
+}
+
+TEST_F(ClientLimitsTest, HeadersOverTheLimitAre431) {
+    const std::string request = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " +
+                                std::string(4096, 'b') + "\r\n\r\n";
+    EXPECT_EQ(raw_exchange(port(), request, std::chrono::seconds(2)).rfind("HTTP/1.1 431", 0), 0u);
+}
+
+TEST_F(ClientLimitsTest, IncompleteHeaderIs408AtTheDeadlineThenClosed) {
+    const auto started = std::chrono::steady_clock::now();
+    const std::string answer =
+        raw_exchange(port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n", std::chrono::seconds(3));
+    const auto took = std::chrono::steady_clock::now() - started;
+    EXPECT_EQ(answer.rfind("HTTP/1.1 408", 0), 0u) << answer;
+    EXPECT_NE(answer.find("request_timeout"), std::string::npos);
+    EXPECT_LT(took, std::chrono::seconds(2));  // closed by the gateway, not by our timeout
+}
+
+TEST_F(ClientLimitsTest, IncompleteBodyIs408AtTheDeadline) {
+    const std::string answer = raw_exchange(
+        port(),
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "Content-Length: 100\r\n\r\n{\"model\":",
+        std::chrono::seconds(3));
+    EXPECT_EQ(answer.rfind("HTTP/1.1 408", 0), 0u) << answer;
+}
+
+TEST_F(ClientLimitsTest, IdleKeepAliveConnectionIsClosed) {
+    const auto started = std::chrono::steady_clock::now();
+    const std::string answer =
+        raw_exchange(port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", std::chrono::seconds(3));
+    EXPECT_EQ(answer.rfind("HTTP/1.1 200", 0), 0u);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
+}
+
+TEST_F(ClientLimitsTest, MalformedRequestLineIs400AndTheGatewayKeepsServing) {
+    const std::string answer = raw_exchange(port(), "HELLO\r\n\r\n", std::chrono::seconds(2));
+    EXPECT_EQ(answer.rfind("HTTP/1.1 400", 0), 0u) << answer;
+    EXPECT_EQ(get(port(), "/healthz").status, 200);
+}
+
+TEST_F(ClientLimitsTest, ExpectContinueGetsA100ThenTheAnswer) {
+    const std::string body = R"({"model":"demo","messages":[]})";
+    const std::string answer = raw_exchange(
+        port(),
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "Expect: 100-continue\r\nConnection: close\r\nContent-Length: " +
+            std::to_string(body.size()) + "\r\n\r\n" + body,
+        std::chrono::seconds(2));
+    EXPECT_EQ(answer.rfind("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200", 0), 0u) << answer;
+}
+
+}  // namespace
+}  // namespace infergate::testing

@@ -1,0 +1,194 @@
+// The data path end to end: a client on a real socket, the gateway, the mock model server.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "mock_server.hpp"
+#include "support/http_client.hpp"
+#include "support/test_gateway.hpp"
+
+namespace infergate::testing {
+namespace {
+
+using nlohmann::json;
+
+class ProxyTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        llm_mock::Options options;
+        options.record = true;
+        mock_ = std::make_unique<llm_mock::MockServer>(options);
+        mock_->start();
+        gateway_ = std::make_unique<TestGateway>(
+            demo_config("http://127.0.0.1:" + std::to_string(mock_->port())));
+    }
+
+    std::uint16_t port() const { return gateway_->port(); }
+
+    std::unique_ptr<llm_mock::MockServer> mock_;
+    std::unique_ptr<TestGateway> gateway_;
+};
+
+std::string header_of(const llm_mock::RecordedRequest& request, const std::string& name) {
+    for (const auto& [key, value] : request.headers) {
+        if (beast::iequals(key, name)) return value;
+    }
+    return {};
+}
+
+TEST_F(ProxyTest, ChatCompletionRoundTripRenamesModelAndKeepsEverythingElse) {
+    const std::string body =
+        R"({"model":"demo","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object"}}}],"response_format":{"type":"json_object"},"logprobs":true,"vendor_ext":{"a":[1,2.5e3,null]}})";
+    const HttpResult result = post_json(port(), "/v1/chat/completions", body,
+                                        {{"authorization", std::string("Bearer ") + kClientCanary}});
+    ASSERT_EQ(result.status, 200) << result.body;
+    const json answer = json::parse(result.body);
+    EXPECT_EQ(answer["object"], "chat.completion");
+    EXPECT_EQ(answer["model"], "mock-model");
+    EXPECT_EQ(answer["usage"]["completion_tokens"], 8);
+    EXPECT_EQ(result.header("content-type"), "application/json");
+    EXPECT_EQ(result.header("x-request-id").size(), 32u);
+
+    const auto received = mock_->requests();
+    ASSERT_EQ(received.size(), 1u);
+    EXPECT_EQ(received[0].target, "/v1/chat/completions");
+    // The client's bytes, with only the model token replaced: unknown fields pass through.
+    std::string expected = body;
+    expected.replace(expected.find("\"demo\""), 6, "\"mock-model\"");
+    EXPECT_EQ(received[0].body, expected);
+    // The client's credential never goes upstream; the backend's own does.
+    EXPECT_EQ(header_of(received[0], "authorization"), std::string("Bearer ") + kBackendCanary);
+    EXPECT_EQ(header_of(received[0], "x-request-id"), result.header("x-request-id"));
+}
+
+TEST_F(ProxyTest, ClientRequestIdIsKeptAndForwarded) {
+    const HttpResult result =
+        post_json(port(), "/v1/chat/completions", R"({"model":"demo","messages":[]})",
+                  {{"x-request-id", "client-id-42"}});
+    ASSERT_EQ(result.status, 200);
+    EXPECT_EQ(result.header("x-request-id"), "client-id-42");
+    EXPECT_EQ(header_of(mock_->requests().at(0), "x-request-id"), "client-id-42");
+    EXPECT_TRUE(eventually([&] {
+        return gateway_->access_log().find("\"request_id\":\"client-id-42\"") != std::string::npos;
+    }));
+}
+
+TEST_F(ProxyTest, ModelWithoutRenameIsForwardedByteForByte) {
+    const std::string body = R"({ "model" : "same-name", "messages": [ ] })";
+    ASSERT_EQ(post_json(port(), "/v1/chat/completions", body).status, 200);
+    EXPECT_EQ(mock_->requests().at(0).body, body);
+}
+
+TEST_F(ProxyTest, CompletionsAndEmbeddingsAreProxied) {
+    const HttpResult completion =
+        post_json(port(), "/v1/completions", R"({"model":"demo","prompt":"Say hi"})");
+    ASSERT_EQ(completion.status, 200) << completion.body;
+    EXPECT_EQ(json::parse(completion.body)["object"], "text_completion");
+
+    const HttpResult embedding =
+        post_json(port(), "/v1/embeddings", R"({"model":"demo","input":["a","b"]})");
+    ASSERT_EQ(embedding.status, 200) << embedding.body;
+    const json answer = json::parse(embedding.body);
+    EXPECT_EQ(answer["data"].size(), 2u);
+    EXPECT_EQ(mock_->requests().at(1).target, "/v1/embeddings");
+}
+
+TEST_F(ProxyTest, ModelsListsTheConfiguredPublicModels) {
+    const HttpResult result = get(port(), "/v1/models");
+    ASSERT_EQ(result.status, 200);
+    const json list = json::parse(result.body);
+    EXPECT_EQ(list["object"], "list");
+    ASSERT_EQ(list["data"].size(), 2u);
+    EXPECT_EQ(list["data"][0]["id"], "demo");
+    EXPECT_EQ(list["data"][1]["id"], "same-name");
+    EXPECT_TRUE(mock_->requests().empty());  // answered locally
+}
+
+TEST_F(ProxyTest, HealthAndReadiness) {
+    EXPECT_EQ(get(port(), "/healthz").status, 200);
+    EXPECT_EQ(get(port(), "/readyz").status, 200);
+}
+
+void expect_error(const HttpResult& result, unsigned status, const std::string& code) {
+    EXPECT_EQ(result.status, status) << result.body;
+    EXPECT_EQ(result.header("content-type"), "application/json");
+    const json body = json::parse(result.body);
+    ASSERT_TRUE(body.contains("error")) << result.body;
+    EXPECT_EQ(body["error"]["code"], code) << result.body;
+    EXPECT_TRUE(body["error"]["message"].is_string());
+    EXPECT_TRUE(body["error"]["type"].is_string());
+    EXPECT_TRUE(body["error"].contains("param"));
+}
+
+TEST_F(ProxyTest, UnknownPathIs404InOpenAIFormat) {
+    expect_error(get(port(), "/v2/whatever"), 404, "unknown_url");
+    expect_error(get(port(), "/v1/../metrics"), 404, "unknown_url");
+}
+
+TEST_F(ProxyTest, WrongMethodIs405) {
+    expect_error(get(port(), "/v1/chat/completions"), 405, "method_not_allowed");
+}
+
+TEST_F(ProxyTest, UnknownModelIs404ModelNotFound) {
+    expect_error(post_json(port(), "/v1/chat/completions", R"({"model":"nope","messages":[]})"),
+                 404, "model_not_found");
+    EXPECT_TRUE(mock_->requests().empty());
+}
+
+TEST_F(ProxyTest, MalformedJsonIs400) {
+    expect_error(post_json(port(), "/v1/chat/completions", R"({"model":"demo",)"), 400,
+                 "invalid_json");
+    expect_error(post_json(port(), "/v1/chat/completions", "[1,2]"), 400, "invalid_json");
+    expect_error(post_json(port(), "/v1/chat/completions", ""), 400, "invalid_json");
+}
+
+TEST_F(ProxyTest, MissingOrWrongModelIs400) {
+    expect_error(post_json(port(), "/v1/chat/completions", R"({"messages":[]})"), 400,
+                 "missing_required_parameter");
+    expect_error(post_json(port(), "/v1/chat/completions", R"({"model":7,"messages":[]})"), 400,
+                 "invalid_type");
+    expect_error(post_json(port(), "/v1/chat/completions",
+                           R"({"model":"demo","model":"other","messages":[]})"),
+                 400, "duplicate_key");
+    expect_error(post_json(port(), "/v1/chat/completions",
+                           R"({"model":"demo","stream":"true","messages":[]})"),
+                 400, "invalid_type");
+    EXPECT_TRUE(mock_->requests().empty());
+}
+
+TEST_F(ProxyTest, NonJsonContentTypeIs415) {
+    expect_error(post_json(port(), "/v1/chat/completions", R"({"model":"demo","messages":[]})",
+                           {{"content-type", "text/plain"}}),
+                 415, "unsupported_media_type");
+}
+
+TEST_F(ProxyTest, KeepAliveCarriesSeveralRequestsOnOneConnection) {
+    const std::string body = R"({"model":"demo","messages":[]})";
+    const std::string req =
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    const std::string both = raw_exchange(port(), req + req, std::chrono::milliseconds(1500));
+    std::size_t answers = 0;
+    for (std::size_t pos = 0; (pos = both.find("HTTP/1.1 200 OK", pos)) != std::string::npos; ++pos) {
+        ++answers;
+    }
+    EXPECT_EQ(answers, 2u) << both;
+    EXPECT_EQ(mock_->requests().size(), 2u);
+}
+
+TEST_F(ProxyTest, EveryRequestIsInTheAccessLogWithoutSecrets) {
+    post_json(port(), "/v1/chat/completions", R"({"model":"demo","messages":[]})",
+              {{"authorization", std::string("Bearer ") + kClientCanary}});
+    get(port(), "/nope");
+    std::string log;
+    ASSERT_TRUE(eventually([&] {
+        log = gateway_->access_log();
+        return log.find("/nope") != std::string::npos;
+    }));
+    EXPECT_NE(log.find("\"model\":\"demo\",\"backend\":\"mock\",\"upstream_model\":\"mock-model\",\"status\":200"),
+              std::string::npos) << log;
+    EXPECT_NE(log.find("\"prompt_tokens\":"), std::string::npos);
+    EXPECT_EQ(log.find("canary"), std::string::npos) << log;
+}
+
+}  // namespace
+}  // namespace infergate::testing

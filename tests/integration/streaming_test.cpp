@@ -1,0 +1,173 @@
+// Streaming through the gateway: events relayed as they come, re-joined when the upstream
+// splits them, cut cleanly (error event, no [DONE]) when the upstream fails mid-stream, and
+// cancelled upstream when the client leaves.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "mock_server.hpp"
+#include "support/http_client.hpp"
+#include "support/test_gateway.hpp"
+
+namespace infergate::testing {
+namespace {
+
+using nlohmann::json;
+
+const std::string kStreamBody =
+    R"({"model":"demo","stream":true,"messages":[{"role":"user","content":"hi"}]})";
+
+class StreamingTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        llm_mock::Options options;
+        options.record = true;
+        mock_ = std::make_unique<llm_mock::MockServer>(options);
+        mock_->start();
+        gateway_ = std::make_unique<TestGateway>(
+            demo_config("http://127.0.0.1:" + std::to_string(mock_->port()),
+                        "    timeouts: { first_byte: 2s, idle: 1s, total: 20s }"));
+    }
+    std::uint16_t port() const { return gateway_->port(); }
+
+    std::unique_ptr<llm_mock::MockServer> mock_;
+    std::unique_ptr<TestGateway> gateway_;
+};
+
+std::string content_of(const std::vector<std::string>& events) {
+    std::string text;
+    for (const auto& data : events) {
+        if (data == "[DONE]") continue;
+        const json chunk = json::parse(data);
+        if (chunk.contains("choices") && !chunk["choices"].empty()) {
+            const auto& delta = chunk["choices"][0]["delta"];
+            if (delta.contains("content") && delta["content"].is_string()) {
+                text += delta["content"].get<std::string>();
+            }
+        }
+    }
+    return text;
+}
+
+TEST_F(StreamingTest, RelaysEveryEventThenDone) {
+    const HttpResult result = post_json(port(), "/v1/chat/completions", kStreamBody,
+                                        {{"x-mock-chunks", "5"}});
+    ASSERT_EQ(result.status, 200);
+    EXPECT_TRUE(result.complete);
+    EXPECT_EQ(result.header("content-type").rfind("text/event-stream", 0), 0u);
+    EXPECT_EQ(result.header("transfer-encoding"), "chunked");
+    const auto events = sse_data(result.body);
+    ASSERT_FALSE(events.empty());
+    EXPECT_EQ(events.back(), "[DONE]");
+    EXPECT_EQ(events.size(), 1 + 5 + 1 + 1u);  // role, 5 words, finish, [DONE]
+    EXPECT_EQ(json::parse(events[1])["model"], "mock-model");
+}
+
+TEST_F(StreamingTest, EventsSplitAcrossUpstreamChunksArriveWhole) {
+    const HttpResult plain = post_json(port(), "/v1/chat/completions", kStreamBody);
+    const HttpResult split = post_json(port(), "/v1/chat/completions", kStreamBody,
+                                       {{"x-mock-fault", "split-events"}});
+    ASSERT_EQ(split.status, 200);
+    const auto events = sse_data(split.body);
+    EXPECT_EQ(events.size(), sse_data(plain.body).size());
+    EXPECT_EQ(content_of(events), content_of(sse_data(plain.body)));
+    EXPECT_EQ(events.back(), "[DONE]");
+    for (std::size_t i = 0; i + 1 < events.size(); ++i) EXPECT_NO_THROW(json::parse(events[i]));
+}
+
+TEST_F(StreamingTest, UsageFromTheStreamIsLoggedAndCounted) {
+    const std::string body =
+        R"({"model":"demo","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hello world, hello"}]})";
+    const HttpResult result = post_json(port(), "/v1/chat/completions", body, {{"x-mock-chunks", "6"}});
+    ASSERT_EQ(result.status, 200);
+    std::string log;
+    ASSERT_TRUE(eventually([&] {
+        log = gateway_->access_log();
+        return log.find("\"completion_tokens\":6") != std::string::npos;
+    })) << log;
+    const std::string metrics = get(port(), "/metrics").body;
+    EXPECT_NE(metrics.find(R"(gen_ai_usage_tokens_total{backend="mock",model="demo",type="output"} 6)"),
+              std::string::npos) << metrics;
+}
+
+TEST_F(StreamingTest, ResetMidStreamEndsWithAnErrorEventAndNoDone) {
+    const HttpResult result = post_json(port(), "/v1/chat/completions", kStreamBody,
+                                        {{"x-mock-fault", "reset-mid-stream"}});
+    EXPECT_EQ(result.status, 200);
+    EXPECT_FALSE(result.complete) << "the chunked body must not end normally";
+    const auto events = sse_data(result.body);
+    ASSERT_GE(events.size(), 2u);
+    EXPECT_NE(events.back(), "[DONE]");
+    const json error = json::parse(events.back());
+    EXPECT_EQ(error["error"]["code"], "upstream_unavailable");
+}
+
+TEST_F(StreamingTest, StreamEndingWithoutDoneIsReportedAsCut) {
+    for (const char* fault : {"truncate-stream", "close-mid-stream"}) {
+        const HttpResult result = post_json(port(), "/v1/chat/completions", kStreamBody,
+                                            {{"x-mock-fault", fault}});
+        const auto events = sse_data(result.body);
+        ASSERT_FALSE(events.empty()) << fault;
+        EXPECT_FALSE(result.complete) << fault;
+        const json error = json::parse(events.back());
+        EXPECT_TRUE(error.contains("error")) << fault << ": " << events.back();
+    }
+}
+
+TEST_F(StreamingTest, SilentUpstreamMidStreamHitsTheIdleTimeout) {
+    // 3 s between chunks, idle timeout 1 s.
+    const HttpResult result = post_json(port(), "/v1/chat/completions", kStreamBody,
+                                        {{"x-mock-chunks", "3"}, {"x-mock-delay-ms", "3000"}});
+    const auto events = sse_data(result.body);
+    ASSERT_FALSE(events.empty());
+    EXPECT_EQ(json::parse(events.back())["error"]["code"], "upstream_timeout");
+}
+
+TEST_F(StreamingTest, ClientDisconnectMidStreamCancelsTheUpstream) {
+    net::io_context io;
+    beast::tcp_stream stream(io);
+    stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port()));
+    http::request<http::string_body> req{http::verb::post, "/v1/chat/completions", 11};
+    req.set(http::field::host, "x");
+    req.set(http::field::content_type, "application/json");
+    req.set("x-mock-chunks", "500");
+    req.set("x-mock-delay-ms", "20");
+    req.body() = kStreamBody;
+    req.prepare_payload();
+    http::write(stream, req);
+    char first[256];
+    stream.expires_after(std::chrono::seconds(5));
+    ASSERT_GT(stream.read_some(net::buffer(first)), 0u);  // the stream has started
+    const auto closed_at = std::chrono::steady_clock::now();
+    stream.close();
+
+    ASSERT_TRUE(eventually([&] { return mock_->aborted_responses() == 1; }, std::chrono::seconds(2)));
+    // The mock notices at its next write (20 ms pacing): well under a second after the close.
+    EXPECT_LT(std::chrono::steady_clock::now() - closed_at, std::chrono::seconds(1));
+    std::string log;
+    ASSERT_TRUE(eventually([&] {
+        log = gateway_->access_log();
+        return log.find("\"status\":499") != std::string::npos;
+    })) << log;
+    EXPECT_NE(get(port(), "/metrics").body.find("infergate_client_disconnects_total 1"), std::string::npos);
+}
+
+TEST_F(StreamingTest, ClientDisconnectBeforeTheFirstByteCancelsTheUpstream) {
+    net::io_context io;
+    beast::tcp_stream stream(io);
+    stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port()));
+    http::request<http::string_body> req{http::verb::post, "/v1/chat/completions", 11};
+    req.set(http::field::host, "x");
+    req.set(http::field::content_type, "application/json");
+    req.set("x-mock-fault", "hang");
+    req.body() = kStreamBody;
+    req.prepare_payload();
+    http::write(stream, req);
+    ASSERT_TRUE(eventually([&] { return mock_->requests().size() == 1; }));
+    ASSERT_EQ(mock_->open_connections(), 1u);
+    stream.close();
+    // The gateway closes its upstream socket: the mock sees its connection go.
+    EXPECT_TRUE(eventually([&] { return mock_->open_connections() == 0; }, std::chrono::seconds(1)));
+}
+
+}  // namespace
+}  // namespace infergate::testing

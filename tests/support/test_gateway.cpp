@@ -1,0 +1,75 @@
+#include "support/test_gateway.hpp"
+
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "infergate/config/loader.hpp"
+#include "infergate/config/snapshot.hpp"
+
+namespace infergate::testing {
+
+TestGateway::TestGateway(const std::string& yaml) {
+    dir_ = std::filesystem::temp_directory_path() /
+           fmt::format("infergate-test-{}", std::random_device{}());
+    std::filesystem::create_directories(dir_);
+    auto env = [](std::string_view name) -> std::optional<std::string> {
+        if (name == "TEST_BACKEND_KEY") return std::string(kBackendCanary);
+        return config::process_env(name);
+    };
+    config::LoadResult loaded = config::load_from_string(yaml, "test.yaml", env);
+    if (!loaded.ok()) {
+        std::string all;
+        for (const auto& e : loaded.errors) all += e + "\n";
+        throw std::runtime_error("test config rejected:\n" + all);
+    }
+    loaded.config->log.access_path = (dir_ / "access.log").string();
+    SnapshotBuild build = build_snapshot(std::move(*loaded.config), 1, metrics_);
+    if (!build.snapshot) throw std::runtime_error("snapshot build failed: " + build.errors.front());
+    auto log = std::make_shared<const observability::AccessLog>(build.snapshot->config.log);
+    gateway_ = std::make_unique<server::Gateway>(build.snapshot, metrics_, log);
+    gateway_->start();
+}
+
+TestGateway::~TestGateway() {
+    gateway_.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+}
+
+std::string TestGateway::access_log() {
+    gateway_->access_log().flush();
+    std::ifstream in(dir_ / "access.log");
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+std::string demo_config(const std::string& backend_url, const std::string& extra_backend,
+                        const std::string& server) {
+    return fmt::format(R"(server:
+  listen: "127.0.0.1:0"
+  workers: 2
+{}
+log:
+  level: warn
+  access_log: {{ format: json }}
+backends:
+  mock:
+    url: "{}"
+    provider: openai
+    api_key: "${{TEST_BACKEND_KEY}}"
+{}
+models:
+  demo:
+    targets: [ {{ backend: mock, model: mock-model }} ]
+  same-name:
+    targets: [ {{ backend: mock }} ]
+)",
+                       server, backend_url, extra_backend);
+}
+
+}  // namespace infergate::testing

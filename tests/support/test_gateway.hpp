@@ -1,0 +1,41 @@
+// Starts the real gateway in-process on 127.0.0.1:0 from a YAML string, with its access log
+// in a temporary file the test can read. Also the secret canaries every test config uses.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "infergate/observability/metrics.hpp"
+#include "infergate/server/gateway.hpp"
+
+namespace infergate::testing {
+
+// Planted in test configs and requests; the suite fails if one shows up in any output.
+inline constexpr const char* kBackendCanary = "sk-canary-BACKEND-7f3a91c2";
+inline constexpr const char* kClientCanary = "sk-canary-CLIENT-0b5e44d8";
+
+class TestGateway {
+public:
+    // `yaml` is a complete config; "listen" is forced to 127.0.0.1:0 unless given.
+    explicit TestGateway(const std::string& yaml);
+    ~TestGateway();
+
+    std::uint16_t port() const { return gateway_->port(); }
+    server::Gateway& gateway() { return *gateway_; }
+    std::string access_log();  // flushed contents so far
+    void stop() { gateway_->stop(); }
+
+private:
+    std::filesystem::path dir_;
+    observability::Metrics metrics_;
+    std::unique_ptr<server::Gateway> gateway_;
+};
+
+// A minimal config: one backend "mock" at `backend_url` serving public model "demo" as
+// upstream model "mock-model"; `extra_backend` is appended inside the backend's mapping
+// (indented by 4 spaces), `server` inside the server mapping.
+std::string demo_config(const std::string& backend_url, const std::string& extra_backend = "",
+                        const std::string& server = "");
+
+}  // namespace infergate::testing
