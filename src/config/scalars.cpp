@@ -1,0 +1,145 @@
+#include "scalars.hpp"
+
+#include <charconv>
+
+#include <fmt/format.h>
+
+#include "env_expand.hpp"
+#include "units.hpp"
+
+namespace infergate::config {
+
+namespace {
+
+// The scalar after expansion, or nullopt once the problem is reported.
+// `expected` completes "expected ..., got a mapping".
+std::optional<Text> expanded_text(const Context& ctx, const Field& field,
+                                  std::string_view expected) {
+    if (!field.node.IsScalar()) {
+        ctx.error(field.value_at(), field.path,
+                  fmt::format("expected {}, got {}", expected, kind_of(field.node)));
+        return std::nullopt;
+    }
+    Expansion expansion = expand_env(field.node.Scalar(), ctx.env);
+    for (std::string& message : expansion.errors) {
+        ctx.error(field.value_at(), field.path, std::move(message));
+    }
+    if (!expansion.ok()) return std::nullopt;
+    return Text{std::move(expansion.value), field.node.Scalar(), expansion.substituted};
+}
+
+std::string got(const Text& text) { return "got " + text.show(text.value); }
+
+}  // namespace
+
+std::string Text::show(std::string_view part) const {
+    if (!from_env) return quoted(part);
+    return quoted(written) + " (value from the environment not shown)";
+}
+
+std::optional<Text> read_text(const Context& ctx, const Field& field) {
+    return expanded_text(ctx, field, "a string");
+}
+
+std::optional<std::string> read_string(const Context& ctx, const Field& field) {
+    std::optional<Text> text = read_text(ctx, field);
+    if (!text) return std::nullopt;
+    return std::move(text->value);
+}
+
+std::optional<std::string> read_nonempty_string(const Context& ctx, const Field& field) {
+    std::optional<std::string> text = read_string(ctx, field);
+    if (text && text->empty()) {
+        ctx.error(field.value_at(), field.path, "must not be empty");
+        return std::nullopt;
+    }
+    return text;
+}
+
+std::optional<std::int64_t> read_integer(const Context& ctx, const Field& field, std::int64_t min,
+                                         std::int64_t max) {
+    const std::optional<Text> text = expanded_text(ctx, field, "an integer");
+    if (!text) return std::nullopt;
+    const std::string& digits = text->value;
+    std::int64_t value = 0;
+    const char* const end = digits.data() + digits.size();
+    // from_chars takes no '+'; YAML writers rarely emit one, so refusing it is fine.
+    const auto [stop, ec] = std::from_chars(digits.data(), end, value);
+    if (digits.empty() || stop != end ||
+        (ec != std::errc{} && ec != std::errc::result_out_of_range)) {
+        ctx.error(field.value_at(), field.path, "expected an integer, " + got(*text));
+        return std::nullopt;
+    }
+    if (ec == std::errc::result_out_of_range) {
+        ctx.error(field.value_at(), field.path, "number is too large, " + got(*text));
+        return std::nullopt;
+    }
+    if (value < min || value > max) {
+        const bool low = value < min;
+        ctx.error(field.value_at(), field.path,
+                  fmt::format("must be at {} {}, {}", low ? "least" : "most", low ? min : max,
+                              got(*text)));
+        return std::nullopt;
+    }
+    return value;
+}
+
+std::optional<bool> read_bool(const Context& ctx, const Field& field) {
+    const std::optional<Text> found = expanded_text(ctx, field, "true or false");
+    if (!found) return std::nullopt;
+    const std::string& text = found->value;
+    // YAML 1.2 booleans only: "yes"/"on" were YAML 1.1 and surprise people ("NO" is Norway).
+    if (text == "true" || text == "True" || text == "TRUE") return true;
+    if (text == "false" || text == "False" || text == "FALSE") return false;
+    ctx.error(field.value_at(), field.path, "expected true or false, " + got(*found));
+    return std::nullopt;
+}
+
+std::optional<std::size_t> read_size(const Context& ctx, const Field& field) {
+    const std::optional<Text> text = expanded_text(ctx, field, "a size like 10MiB");
+    if (!text) return std::nullopt;
+    std::uint64_t bytes = 0;
+    switch (parse_size(text->value, bytes)) {
+        case UnitParse::malformed:
+            ctx.error(field.value_at(), field.path, "expected a size like 10MiB, " + got(*text));
+            return std::nullopt;
+        case UnitParse::too_large:
+            ctx.error(field.value_at(), field.path, "size is too large, " + got(*text));
+            return std::nullopt;
+        case UnitParse::ok:
+            break;
+    }
+    if (bytes == 0) {
+        ctx.error(field.value_at(), field.path, "must be greater than 0");
+        return std::nullopt;
+    }
+    static_assert(sizeof(std::size_t) >= sizeof(std::uint64_t));
+    return static_cast<std::size_t>(bytes);
+}
+
+std::optional<Duration> read_duration(const Context& ctx, const Field& field) {
+    const std::optional<Text> text = expanded_text(ctx, field, "a duration like 30s");
+    if (!text) return std::nullopt;
+    Duration duration{};
+    switch (parse_duration(text->value, duration)) {
+        case UnitParse::malformed:
+            ctx.error(field.value_at(), field.path, "expected a duration like 30s, " + got(*text));
+            return std::nullopt;
+        case UnitParse::too_large:
+            ctx.error(
+                field.value_at(), field.path,
+                fmt::format("duration is too large (at most {}h), {}",
+                            std::chrono::duration_cast<std::chrono::hours>(max_duration).count(),
+                            got(*text)));
+            return std::nullopt;
+        case UnitParse::ok:
+            break;
+    }
+    if (duration.count() == 0) {
+        ctx.error(field.value_at(), field.path, "must be greater than 0");
+        return std::nullopt;
+    }
+    return duration;
+}
+
+}  // namespace infergate::config

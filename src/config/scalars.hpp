@@ -1,0 +1,50 @@
+// Typed scalar values with ${VAR} expansion. Each reader reports its own problem at the value
+// and returns nullopt, so the caller simply keeps the default and carries on.
+//
+// Nothing that came from the environment is ever quoted in a message: a variable may hold a
+// credential, even one referenced from the wrong key. Such values are shown as written
+// ("${WORKERS}") instead.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "infergate/config/config.hpp"
+#include "yaml_reader.hpp"
+
+namespace infergate::config {
+
+// Turns (part of) a value into its quoted form for a message.
+using Quote = std::function<std::string(std::string_view)>;
+
+// A string value after expansion, and how to quote it.
+struct Text {
+    std::string value;
+    std::string written;  // the scalar as it appears in the file
+    bool from_env = false;
+
+    // `"part"` for a value written literally; for one with environment content, the value as
+    // written plus a note, whatever part was asked for.
+    std::string show(std::string_view part) const;
+    Quote quote() const {
+        return [this](std::string_view part) { return show(part); };
+    }
+};
+
+std::optional<Text> read_text(const Context& ctx, const Field& field);
+// The plain string. No message from here ever contains the value: safe for secrets.
+std::optional<std::string> read_string(const Context& ctx, const Field& field);
+// A string that must not be empty after expansion.
+std::optional<std::string> read_nonempty_string(const Context& ctx, const Field& field);
+
+std::optional<std::int64_t> read_integer(const Context& ctx, const Field& field, std::int64_t min,
+                                         std::int64_t max);
+std::optional<bool> read_bool(const Context& ctx, const Field& field);
+// Sizes and durations must be greater than zero: every one in the config is a limit.
+std::optional<std::size_t> read_size(const Context& ctx, const Field& field);
+std::optional<Duration> read_duration(const Context& ctx, const Field& field);
+
+}  // namespace infergate::config

@@ -1,0 +1,277 @@
+#include "sections.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include <fmt/format.h>
+
+#include "diagnostics.hpp"
+#include "endpoints.hpp"
+#include "file_io.hpp"
+#include "scalars.hpp"
+
+namespace infergate::config {
+
+namespace {
+
+// A backend can have up to this many connections per worker; past it, a typo is likelier.
+constexpr std::int64_t max_pool_connections = 100000;
+constexpr unsigned max_workers = 1024;
+
+void size_into(const Context& ctx, MapReader& map, std::string_view key, std::size_t& out) {
+    if (const auto field = map.take(key)) {
+        if (const auto value = read_size(ctx, *field)) out = *value;
+    }
+}
+
+void duration_into(const Context& ctx, MapReader& map, std::string_view key, Duration& out) {
+    if (const auto field = map.take(key)) {
+        if (const auto value = read_duration(ctx, *field)) out = *value;
+    }
+}
+
+void read_server(const Context& ctx, const Field& field, ServerSettings& server) {
+    MapReader map{ctx, field};
+    if (const auto listen = map.take("listen")) {
+        if (const auto text = read_text(ctx, *listen)) {
+            Checked<ListenAddress> address = parse_listen(text->value, text->quote());
+            if (address.value) {
+                server.listen_host = std::move(address.value->host);
+                server.listen_port = address.value->port;
+            } else {
+                ctx.error(listen->value_at(), listen->path, std::move(address.error));
+            }
+        }
+    }
+    if (const auto workers = map.take("workers")) {
+        if (const auto value = read_integer(ctx, *workers, 0, max_workers)) {
+            server.workers = static_cast<unsigned>(*value);
+        }
+    }
+    size_into(ctx, map, "max_header_bytes", server.max_header_bytes);
+    size_into(ctx, map, "max_body_bytes", server.max_body_bytes);
+    duration_into(ctx, map, "header_timeout", server.header_timeout);
+    duration_into(ctx, map, "body_timeout", server.body_timeout);
+    duration_into(ctx, map, "idle_timeout", server.idle_timeout);
+    duration_into(ctx, map, "write_timeout", server.write_timeout);
+    map.reject_unknown();
+}
+
+void read_log(const Context& ctx, const Field& field, LogSettings& log) {
+    static constexpr std::array levels{"trace", "debug",    "info", "warn",
+                                       "error", "critical", "off"};
+    MapReader map{ctx, field};
+    if (const auto level = map.take("level")) {
+        if (auto text = read_text(ctx, *level)) {
+            if (std::find(levels.begin(), levels.end(), text->value) != levels.end()) {
+                log.level = std::move(text->value);
+            } else {
+                ctx.error(level->value_at(), level->path,
+                          "unknown log level " + text->show(text->value) +
+                              " (expected trace, debug, info, warn, error, critical or off)");
+            }
+        }
+    }
+    if (const auto access = map.take("access_log")) {
+        MapReader access_map{ctx, *access};
+        if (const auto format = access_map.take("format")) {
+            if (const auto text = read_text(ctx, *format)) {
+                if (text->value == "json") {
+                    log.access_format = LogFormat::json;
+                } else if (text->value == "text") {
+                    log.access_format = LogFormat::text;
+                } else {
+                    ctx.error(format->value_at(), format->path,
+                              "unknown access log format " + text->show(text->value) +
+                                  " (expected json or text)");
+                }
+            }
+        }
+        if (const auto path = access_map.take("path")) {
+            if (auto text = read_nonempty_string(ctx, *path)) log.access_path = std::move(*text);
+        }
+        access_map.reject_unknown();
+    }
+    map.reject_unknown();
+}
+
+void read_provider(const Context& ctx, const Field& field, Provider& provider) {
+    const auto text = read_text(ctx, field);
+    if (!text) return;
+    const std::string& name = text->value;
+    if (name == "openai") {
+        provider = Provider::openai;
+    } else if (name == "azure_openai" || name == "anthropic" || name == "gemini") {
+        ctx.error(field.value_at(), field.path,
+                  "provider " + text->show(name) + " is not supported yet (supported: openai)");
+    } else {
+        ctx.error(field.value_at(), field.path,
+                  "unknown provider " + text->show(name) + " (supported: openai)");
+    }
+}
+
+void read_url(const Context& ctx, const Field& field, Backend& backend) {
+    auto text = read_text(ctx, field);
+    if (!text) return;
+    if (text->value.empty()) {
+        ctx.error(field.value_at(), field.path, "must not be empty");
+        return;
+    }
+    Checked<BackendUrl> url = parse_backend_url(text->value, text->quote());
+    if (!url.value) {
+        ctx.error(field.value_at(), field.path, std::move(url.error));
+        return;
+    }
+    backend.url = std::move(text->value);
+    backend.tls = url.value->tls;
+    backend.host = std::move(url.value->host);
+    backend.port = url.value->port;
+    backend.base_path = std::move(url.value->base_path);
+}
+
+void read_backend_limits(const Context& ctx, MapReader& map, Backend& backend) {
+    if (const auto field = map.take("timeouts")) {
+        MapReader timeouts{ctx, *field};
+        duration_into(ctx, timeouts, "connect", backend.timeouts.connect);
+        duration_into(ctx, timeouts, "first_byte", backend.timeouts.first_byte);
+        duration_into(ctx, timeouts, "idle", backend.timeouts.idle);
+        duration_into(ctx, timeouts, "total", backend.timeouts.total);
+        timeouts.reject_unknown();
+    }
+    if (const auto field = map.take("pool")) {
+        MapReader pool{ctx, *field};
+        if (const auto max = pool.take("max_connections")) {
+            if (const auto value = read_integer(ctx, *max, 1, max_pool_connections)) {
+                backend.pool.max_connections = static_cast<std::size_t>(*value);
+            }
+        }
+        duration_into(ctx, pool, "idle_timeout", backend.pool.idle_timeout);
+        duration_into(ctx, pool, "acquire_timeout", backend.pool.acquire_timeout);
+        pool.reject_unknown();
+    }
+    size_into(ctx, map, "max_response_bytes", backend.max_response_bytes);
+    size_into(ctx, map, "max_event_bytes", backend.max_event_bytes);
+}
+
+void read_tls(const Context& ctx, const Field& field, TlsSettings& tls) {
+    MapReader map{ctx, field};
+    if (const auto ca = map.take("ca_file")) {
+        if (auto path = read_nonempty_string(ctx, *ca)) {
+            // Found now rather than at the first request: a reload must fail, not a request.
+            if (std::string error = check_readable(*path); !error.empty()) {
+                ctx.error(ca->value_at(), ca->path, std::move(error));
+            }
+            tls.ca_file = std::move(*path);
+        }
+    }
+    if (const auto skip = map.take("insecure_skip_verify")) {
+        if (const auto value = read_bool(ctx, *skip)) tls.insecure_skip_verify = *value;
+    }
+    map.reject_unknown();
+}
+
+bool is_valid_backend_name(std::string_view name) {
+    if (name.empty()) return false;
+    for (const char c : name) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                        (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+        if (!ok) return false;
+    }
+    return true;
+}
+
+void read_backend(const Context& ctx, const Field& field, Backend& backend) {
+    // Names end up in logs and metric labels: keep them plain.
+    if (!is_valid_backend_name(backend.name)) {
+        ctx.error(field.key_at, field.path,
+                  "backend names may only contain letters, digits, \".\", \"_\" and \"-\"");
+    }
+    MapReader map{ctx, field};
+    if (const auto url = map.require("url")) read_url(ctx, *url, backend);
+    if (const auto provider = map.take("provider")) read_provider(ctx, *provider, backend.provider);
+    if (const auto key = map.take("api_key")) {
+        // read_string never echoes the value, so the key cannot leak through an error.
+        if (auto text = read_string(ctx, *key)) backend.api_key = Secret{std::move(*text)};
+    }
+    if (const auto tls = map.take("tls")) read_tls(ctx, *tls, backend.tls_settings);
+    read_backend_limits(ctx, map, backend);
+    map.reject_unknown();
+}
+
+bool is_valid_model_name(std::string_view name) {
+    if (name.empty()) return false;
+    for (const char c : name) {
+        if (static_cast<unsigned char>(c) <= ' ' || c == 0x7F) return false;
+    }
+    return true;
+}
+
+void read_model(const Context& ctx, const Field& field, const Config& config, Model& model) {
+    if (!is_valid_model_name(model.name)) {
+        ctx.error(field.key_at, field.path,
+                  "model names must not be empty or contain spaces or control characters");
+    }
+    MapReader map{ctx, field};
+    if (const auto targets = map.require("targets")) {
+        const std::vector<Field> items = read_sequence(ctx, *targets);
+        if (items.empty() && (targets->node.IsNull() || targets->node.IsSequence())) {
+            ctx.error(targets->value_at(), targets->path, "must have at least one target");
+        }
+        for (const Field& item : items) {
+            Target target;
+            MapReader target_map{ctx, item};
+            if (const auto backend = target_map.require("backend")) {
+                if (auto name = read_text(ctx, *backend)) {
+                    if (!config.backends.contains(name->value)) {
+                        ctx.error(backend->value_at(), backend->path,
+                                  "unknown backend " + name->show(name->value));
+                    }
+                    target.backend = std::move(name->value);
+                }
+            }
+            if (const auto upstream = target_map.take("model")) {
+                if (auto name = read_nonempty_string(ctx, *upstream)) {
+                    target.model = std::move(*name);
+                }
+            }
+            target_map.reject_unknown();
+            model.targets.push_back(std::move(target));
+        }
+    }
+    map.reject_unknown();
+}
+
+}  // namespace
+
+void read_document(const Context& ctx, const YAML::Node& root, Config& config) {
+    MapReader map{ctx, Field{root, "", location_of(root)}};
+    if (const auto server = map.take("server")) read_server(ctx, *server, config.server);
+    if (const auto log = map.take("log")) read_log(ctx, *log, config.log);
+
+    if (const auto field = map.require("backends")) {
+        MapReader backends{ctx, *field};
+        if (backends.is_map() && backends.take_all().empty()) {
+            ctx.error(field->value_at(), field->path, "must define at least one backend");
+        }
+        for (MapReader::Entry& entry : backends.take_all()) {
+            // Registered even when invalid, so models naming it do not add "unknown backend".
+            Backend& backend = config.backends[entry.key];
+            backend.name = entry.key;
+            read_backend(ctx, entry.field, backend);
+        }
+    }
+    if (const auto field = map.require("models")) {
+        MapReader models{ctx, *field};
+        if (models.is_map() && models.take_all().empty()) {
+            ctx.error(field->value_at(), field->path, "must define at least one model");
+        }
+        for (MapReader::Entry& entry : models.take_all()) {
+            Model& model = config.models[entry.key];
+            model.name = entry.key;
+            read_model(ctx, entry.field, config, model);
+        }
+    }
+    map.reject_unknown();
+}
+
+}  // namespace infergate::config
