@@ -1,0 +1,326 @@
+// The official OpenAI Node SDK, unchanged, against the real gateway and the bundled mock server.
+//
+// Run: INFERGATE_BIN=build/infergate LLM_MOCK_BIN=build/tools/llm-mock/llm-mock \
+//        node --test tests/sdk/openai_sdk.test.mjs
+// (after `npm ci --prefix tests/sdk`). ctest runs it as OpenAISdk.WorksThroughTheGateway.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import OpenAI from 'openai';
+
+const CLIENT_API_KEY = 'sk-canary-CLIENT-0b5e44d8';
+const MESSAGES = [{ role: 'user', content: 'Say something deterministic, please.' }];
+const PROMPT = 'Say something deterministic, please.';
+const READY_TIMEOUT_MS = 10_000;
+
+// ---------------------------------------------------------------------------------------------
+// Child processes: spawn, collect stdout/stderr, wait for a line, stop.
+
+class Child {
+    constructor(name, bin, args) {
+        this.name = name;
+        this.stdout = '';
+        this.stderr = '';
+        this.process = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+        this.process.stdout.setEncoding('utf8').on('data', (text) => { this.stdout += text; });
+        this.process.stderr.setEncoding('utf8').on('data', (text) => { this.stderr += text; });
+        this.exited = new Promise((resolve) => {
+            this.process.on('error', (error) => { this.stderr += `spawn failed: ${error.message}\n`; resolve(-1); });
+            this.process.on('close', (code, signal) => resolve(signal ?? code));
+        });
+        this.exitStatus = undefined;
+        this.exited.then((status) => { this.exitStatus = status; });
+    }
+
+    get running() { return this.exitStatus === undefined; }
+    get output() { return this.stdout + this.stderr; }
+
+    describe() {
+        return `${this.name} (exit: ${this.exitStatus ?? 'running'})\n` +
+               `--- stdout ---\n${this.stdout}--- stderr ---\n${this.stderr}`;
+    }
+
+    // Resolves with the first match of `pattern` in stdout; rejects on exit or timeout.
+    async waitForStdout(pattern, timeoutMs) {
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+            const match = this.stdout.match(pattern);
+            if (match) return match;
+            if (!this.running) throw new Error(`${this.name} exited before printing ${pattern}\n${this.describe()}`);
+            if (Date.now() > deadline) throw new Error(`${this.name} did not print ${pattern}\n${this.describe()}`);
+            await sleep(20);
+        }
+    }
+
+    // SIGTERM, then SIGKILL if it is still there after 5 s. Resolves once the pipes are drained.
+    async stop() {
+        if (this.running) {
+            this.process.kill('SIGTERM');
+            const killer = setTimeout(() => this.process.kill('SIGKILL'), 5_000);
+            await this.exited;
+            clearTimeout(killer);
+        }
+        return this.exitStatus;
+    }
+}
+
+async function freePort() {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address();
+    server.close();
+    await once(server, 'close');
+    return port;
+}
+
+async function waitUntilReady(child, baseUrl) {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while (child.running && Date.now() < deadline) {
+        try {
+            const response = await fetch(`${baseUrl}/readyz`, { signal: AbortSignal.timeout(1_000) });
+            await response.arrayBuffer();
+            if (response.status === 200) return true;
+        } catch {
+            // not listening yet
+        }
+        await sleep(50);
+    }
+    return false;
+}
+
+function requiredEnv(name) {
+    const value = process.env[name];
+    if (!value) throw new Error(`set ${name} to the path of the built binary`);
+    return value;
+}
+
+async function startMock() {
+    const mock = new Child('llm-mock', requiredEnv('LLM_MOCK_BIN'), ['--listen', '127.0.0.1:0']);
+    const [, port] = await mock.waitForStdout(/llm-mock listening on http:\/\/127\.0\.0\.1:(\d+)/, READY_TIMEOUT_MS);
+    return { mock, mockPort: Number(port) };
+}
+
+// Starts the gateway on a free port; retries with another port if it exits (port taken meanwhile).
+async function startGateway(configDir, mockPort) {
+    const bin = requiredEnv('INFERGATE_BIN');
+    const failures = [];
+    for (let attempt = 1; attempt <= 3; ++attempt) {
+        const port = await freePort();
+        const configPath = path.join(configDir, 'infergate.yaml');
+        await writeFile(configPath, [
+            `server: { listen: "127.0.0.1:${port}", workers: 1 }`,
+            'log: { level: warn, access_log: { format: json, path: stdout } }',
+            'backends:',
+            `  mock: { url: "http://127.0.0.1:${mockPort}", provider: openai }`,
+            'models:',
+            '  demo: { targets: [ { backend: mock, model: mock-model } ] }',
+            '',
+        ].join('\n'));
+        const gateway = new Child('infergate', bin, ['--config', configPath]);
+        const baseUrl = `http://127.0.0.1:${port}`;
+        if (await waitUntilReady(gateway, baseUrl)) return { gateway, baseUrl };
+        await gateway.stop();
+        failures.push(`attempt ${attempt}, port ${port}: ${gateway.describe()}`);
+    }
+    throw new Error(`infergate never answered GET /readyz with 200\n${failures.join('\n')}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixture: one mock + one gateway for the whole file.
+
+let mock;
+let gateway;
+let configDir;
+let client;
+
+before(async () => {
+    configDir = await mkdtemp(path.join(os.tmpdir(), 'infergate-sdk-'));
+    let mockPort;
+    ({ mock, mockPort } = await startMock());
+    let baseUrl;
+    ({ gateway, baseUrl } = await startGateway(configDir, mockPort));
+    client = new OpenAI({ baseURL: `${baseUrl}/v1`, apiKey: CLIENT_API_KEY, maxRetries: 0, timeout: 10_000 });
+});
+
+after(async () => {
+    await gateway?.stop();
+    await mock?.stop();
+    if (configDir) await rm(configDir, { recursive: true, force: true });
+});
+
+// The non-streamed chat answer every streamed variant must reproduce.
+function referenceChat() {
+    return client.chat.completions.create({ model: 'demo', messages: MESSAGES });
+}
+
+function assertUsage(usage) {
+    assert.ok(usage, 'usage is present');
+    assert.ok(usage.prompt_tokens > 0, `prompt_tokens > 0: ${JSON.stringify(usage)}`);
+    assert.ok(usage.completion_tokens > 0, `completion_tokens > 0: ${JSON.stringify(usage)}`);
+    assert.equal(usage.total_tokens, usage.prompt_tokens + usage.completion_tokens);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Chat completions
+
+test('a non-streaming chat completion returns the reply, the upstream model name and usage', async () => {
+    const completion = await referenceChat();
+    assert.equal(completion.object, 'chat.completion');
+    assert.equal(completion.model, 'mock-model');
+    assert.equal(completion.choices.length, 1);
+    assert.equal(completion.choices[0].message.role, 'assistant');
+    assert.match(completion.choices[0].message.content, /^mock reply\b/);
+    assert.equal(completion.choices[0].finish_reason, 'stop');
+    assertUsage(completion.usage);
+});
+
+test('a streamed chat completion concatenates to the same text and ends with usage', async () => {
+    const reference = await referenceChat();
+    const stream = await client.chat.completions.create({
+        model: 'demo', messages: MESSAGES, stream: true, stream_options: { include_usage: true },
+    });
+    const chunks = [];
+    for await (const chunk of stream) chunks.push(chunk);
+
+    assert.ok(chunks.length > 2, `several chunks, got ${chunks.length}`);
+    for (const chunk of chunks) {
+        assert.equal(chunk.object, 'chat.completion.chunk');
+        assert.equal(chunk.model, 'mock-model');
+    }
+    const text = chunks.map((chunk) => chunk.choices[0]?.delta?.content ?? '').join('');
+    assert.equal(text, reference.choices[0].message.content);
+    assert.ok(chunks.some((chunk) => chunk.choices[0]?.finish_reason === 'stop'), 'a chunk has finish_reason stop');
+
+    const last = chunks.at(-1);
+    assert.deepEqual(last.choices, []);
+    assertUsage(last.usage);
+    assert.deepEqual(last.usage, reference.usage);
+});
+
+test('the SDK streaming helper assembles the same final completion', async () => {
+    const reference = await referenceChat();
+    const stream = client.chat.completions.stream({ model: 'demo', messages: MESSAGES });
+    const deltas = [];
+    stream.on('content', (delta) => deltas.push(delta));
+
+    const final = await stream.finalChatCompletion();
+    assert.equal(final.model, 'mock-model');
+    assert.equal(final.choices[0].message.content, reference.choices[0].message.content);
+    assert.equal(final.choices[0].finish_reason, 'stop');
+    assert.equal(await stream.finalContent(), reference.choices[0].message.content);
+    assert.equal(deltas.join(''), reference.choices[0].message.content);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Legacy completions
+
+test('a non-streaming legacy completion returns the reply text and usage', async () => {
+    const completion = await client.completions.create({ model: 'demo', prompt: PROMPT });
+    assert.equal(completion.object, 'text_completion');
+    assert.equal(completion.model, 'mock-model');
+    assert.match(completion.choices[0].text, /^mock reply\b/);
+    assert.equal(completion.choices[0].finish_reason, 'stop');
+    assertUsage(completion.usage);
+});
+
+test('a streamed legacy completion concatenates to the same text and ends with usage', async () => {
+    const reference = await client.completions.create({ model: 'demo', prompt: PROMPT });
+    const stream = await client.completions.create({
+        model: 'demo', prompt: PROMPT, stream: true, stream_options: { include_usage: true },
+    });
+    const chunks = [];
+    for await (const chunk of stream) chunks.push(chunk);
+
+    assert.ok(chunks.length > 2, `several chunks, got ${chunks.length}`);
+    for (const chunk of chunks) assert.equal(chunk.model, 'mock-model');
+    const text = chunks.map((chunk) => chunk.choices[0]?.text ?? '').join('');
+    assert.equal(text, reference.choices[0].text);
+    assert.deepEqual(chunks.at(-1).usage, reference.usage);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Embeddings and models
+
+test('embeddings for an array input come back one float vector per input', async () => {
+    const input = ['first input', 'second input', 'third input'];
+    const response = await client.embeddings.create({ model: 'demo', input, encoding_format: 'float' });
+    assert.equal(response.object, 'list');
+    assert.equal(response.model, 'mock-model');
+    assert.equal(response.data.length, input.length);
+    response.data.forEach((item, i) => {
+        assert.equal(item.index, i);
+        assert.ok(Array.isArray(item.embedding) && item.embedding.length > 0, 'embedding is a non-empty array');
+        for (const value of item.embedding) assert.ok(Number.isFinite(value), `embedding value ${value} is a number`);
+    });
+    assert.ok(response.usage.prompt_tokens > 0);
+});
+
+// The SDK asks for encoding_format "base64" unless told otherwise and decodes the strings it gets.
+// The gateway passes the field and the base64 answer through unchanged, but llm-mock ignores it and
+// answers float arrays, which the SDK then misreads (8 floats -> 2 garbage values). todo until the
+// mock honours "base64"; node --test reports this test but does not fail the run on it.
+test('embeddings with the SDK default encoding (base64) decode to the same vectors', {
+    todo: 'llm-mock ignores encoding_format "base64" (answers float arrays)',
+}, async () => {
+    const input = ['first input', 'second input'];
+    const floats = await client.embeddings.create({ model: 'demo', input, encoding_format: 'float' });
+    const decoded = await client.embeddings.create({ model: 'demo', input });
+    assert.equal(decoded.data.length, input.length);
+    decoded.data.forEach((item, i) => {
+        const expected = floats.data[i].embedding;
+        assert.equal(item.embedding.length, expected.length);
+        // base64 carries float32: equal to float32 precision.
+        item.embedding.forEach((value, k) => assert.ok(Math.abs(value - expected[k]) < 1e-6, `${value} ~ ${expected[k]}`));
+    });
+});
+
+test('the model list yields the configured model "demo"', async () => {
+    const ids = [];
+    for await (const model of client.models.list()) ids.push(model.id);
+    assert.ok(ids.includes('demo'), `model ids: ${JSON.stringify(ids)}`);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+test('an unknown model makes the SDK throw NotFoundError with code model_not_found', async () => {
+    await assert.rejects(
+        client.chat.completions.create({ model: 'no-such-model', messages: MESSAGES }),
+        (error) => {
+            assert.ok(error instanceof OpenAI.NotFoundError, `got ${error?.constructor?.name}: ${error}`);
+            assert.equal(error.status, 404);
+            assert.equal(error.code, 'model_not_found');
+            assert.equal(error.type, 'invalid_request_error');
+            return true;
+        });
+});
+
+test('a body the gateway rejects makes the SDK throw BadRequestError', async () => {
+    await assert.rejects(
+        client.chat.completions.create({ model: 'demo', messages: MESSAGES, max_tokens: -1 }),
+        (error) => {
+            assert.ok(error instanceof OpenAI.BadRequestError, `got ${error?.constructor?.name}: ${error}`);
+            assert.equal(error.status, 400);
+            assert.equal(error.param, 'max_tokens');
+            assert.equal(error.type, 'invalid_request_error');
+            return true;
+        });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Secrets (last: it stops the gateway so that every buffered log line is flushed)
+
+test("the client's API key never appears in the gateway's output", async () => {
+    await gateway.stop();
+    assert.match(gateway.stdout, /chat\/completions/, `the access log was collected\n${gateway.describe()}`);
+    assert.ok(!gateway.output.includes(CLIENT_API_KEY), `the key leaked\n${gateway.describe()}`);
+    assert.ok(!gateway.output.includes('0b5e44d8'), `part of the key leaked\n${gateway.describe()}`);
+});
