@@ -1,12 +1,13 @@
 #include "infergate/observability/access_log.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <system_error>
 
 #include <fmt/chrono.h>
-#include <fmt/format.h>
-#include <spdlog/async.h>
-#include <spdlog/sinks/basic_file_sink.h>
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 namespace infergate::observability {
@@ -35,68 +36,104 @@ void json_string(fmt::memory_buffer& out, std::string_view key, std::string_view
     out.push_back('"');
 }
 
-std::shared_ptr<spdlog::logger> make_logger(const config::LogSettings& settings) {
-    static std::once_flag pool_once;
-    std::call_once(pool_once, [] {
-        // One background thread; 16384 queued lines, then the oldest is dropped (never block).
-        spdlog::init_thread_pool(16384, 1);
-    });
-    spdlog::sink_ptr sink;
-    if (settings.access_path.empty() || settings.access_path == "stdout") {
-        sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
-    } else {
-        sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(settings.access_path);
+// Text format: a value never contains a space or control character (they would let client
+// text forge fields or lines), and empty values print as "-".
+void text_value(fmt::memory_buffer& out, std::string_view value) {
+    if (value.empty()) {
+        out.push_back('-');
+        return;
     }
-    auto logger = std::make_shared<spdlog::async_logger>(
-        "access", std::move(sink), spdlog::thread_pool(), spdlog::async_overflow_policy::overrun_oldest);
-    logger->set_pattern("%v");
-    logger->set_level(spdlog::level::info);
-    return logger;
+    for (const char ch : value) {
+        const auto c = static_cast<unsigned char>(ch);
+        out.push_back(c <= 0x20 || c == 0x7f ? '_' : ch);
+    }
+}
+
+void format_json(fmt::memory_buffer& line, const AccessRecord& r) {
+    const auto now = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    fmt::format_to(std::back_inserter(line), "{{\"ts\":\"{:%Y-%m-%dT%H:%M:%S}Z\"", now);
+    json_string(line, "request_id", r.request_id);
+    json_string(line, "peer", r.peer);
+    json_string(line, "method", r.method);
+    json_string(line, "path", r.path);
+    json_string(line, "model", r.model);
+    json_string(line, "backend", r.backend);
+    json_string(line, "upstream_model", r.upstream_model);
+    fmt::format_to(std::back_inserter(line), ",\"status\":{}", r.status);
+    json_string(line, "code", r.code);
+    fmt::format_to(std::back_inserter(line),
+                   ",\"stream\":{},\"duration_ms\":{:.3f},\"upstream_first_byte_ms\":{:.3f},"
+                   "\"ttft_ms\":{:.3f},\"prompt_tokens\":{},\"completion_tokens\":{},"
+                   "\"bytes_in\":{},\"bytes_out\":{}}}\n",
+                   r.stream, r.duration_ms, r.upstream_first_byte_ms, r.time_to_first_token_ms,
+                   r.prompt_tokens, r.completion_tokens, r.bytes_in, r.bytes_out);
+}
+
+void format_text(fmt::memory_buffer& line, const AccessRecord& r) {
+    const auto now = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    auto out = std::back_inserter(line);
+    fmt::format_to(out, "{:%Y-%m-%dT%H:%M:%S}Z ", now);
+    for (std::string_view field : {r.request_id, r.peer, r.method, r.path}) {
+        text_value(line, field);
+        line.push_back(' ');
+    }
+    fmt::format_to(out, "status={} code=", r.status);
+    text_value(line, r.code);
+    line.append(std::string_view(" model="));
+    text_value(line, r.model);
+    line.append(std::string_view(" backend="));
+    text_value(line, r.backend);
+    fmt::format_to(out,
+                   " stream={} duration_ms={:.3f} ttfb_ms={:.3f} ttft_ms={:.3f} prompt_tokens={} "
+                   "completion_tokens={} bytes_in={} bytes_out={}\n",
+                   r.stream, r.duration_ms, r.upstream_first_byte_ms, r.time_to_first_token_ms,
+                   r.prompt_tokens, r.completion_tokens, r.bytes_in, r.bytes_out);
 }
 
 }  // namespace
 
-AccessLog::AccessLog(const config::LogSettings& settings)
-    : format_(settings.access_format), logger_(make_logger(settings)) {}
-
-AccessLog::~AccessLog() { logger_->flush(); }
-
-void AccessLog::flush() const { logger_->flush(); }
-
-void AccessLog::write(const AccessRecord& r) const {
-    fmt::memory_buffer line;
-    const auto now = std::chrono::system_clock::now();
-    if (format_ == config::LogFormat::json) {
-        fmt::format_to(std::back_inserter(line), "{{\"ts\":\"{:%Y-%m-%dT%H:%M:%S}Z\"",
-                       std::chrono::floor<std::chrono::milliseconds>(now));
-        json_string(line, "request_id", r.request_id);
-        json_string(line, "peer", r.peer);
-        json_string(line, "method", r.method);
-        json_string(line, "path", r.path);
-        json_string(line, "model", r.model);
-        json_string(line, "backend", r.backend);
-        json_string(line, "upstream_model", r.upstream_model);
-        fmt::format_to(std::back_inserter(line), ",\"status\":{}", r.status);
-        json_string(line, "code", r.code);
-        fmt::format_to(std::back_inserter(line),
-                       ",\"stream\":{},\"duration_ms\":{:.3f},\"upstream_first_byte_ms\":{:.3f},"
-                       "\"ttft_ms\":{:.3f},\"prompt_tokens\":{},\"completion_tokens\":{},"
-                       "\"bytes_in\":{},\"bytes_out\":{}}}",
-                       r.stream, r.duration_ms, r.upstream_first_byte_ms, r.time_to_first_token_ms,
-                       r.prompt_tokens, r.completion_tokens, r.bytes_in, r.bytes_out);
-    } else {
-        auto text = [](std::string_view v) { return v.empty() ? std::string_view("-") : v; };
-        fmt::format_to(std::back_inserter(line),
-                       "{:%Y-%m-%dT%H:%M:%S}Z {} {} {} {} status={} code={} model={} backend={} "
-                       "stream={} duration_ms={:.3f} ttfb_ms={:.3f} ttft_ms={:.3f} "
-                       "prompt_tokens={} completion_tokens={} bytes_in={} bytes_out={}",
-                       std::chrono::floor<std::chrono::milliseconds>(now), text(r.request_id),
-                       text(r.peer), r.method, r.path, r.status, text(r.code), text(r.model),
-                       text(r.backend), r.stream, r.duration_ms, r.upstream_first_byte_ms,
-                       r.time_to_first_token_ms, r.prompt_tokens, r.completion_tokens, r.bytes_in,
-                       r.bytes_out);
+AccessLog::AccessLog(const config::LogSettings& settings) : format_(settings.access_format) {
+    if (settings.access_path.empty() || settings.access_path == "stdout") {
+        fd_ = STDOUT_FILENO;
+        return;
     }
-    logger_->info(std::string_view(line.data(), line.size()));
+    fd_ = ::open(settings.access_path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) {
+        throw std::system_error(errno, std::generic_category(),
+                                "cannot open access log " + settings.access_path);
+    }
+    owns_fd_ = true;
+}
+
+AccessLog::~AccessLog() {
+    if (owns_fd_) ::close(fd_);
+}
+
+void AccessLog::append(std::string_view lines) const {
+    std::lock_guard lock(mutex_);
+    while (!lines.empty()) {
+        const ssize_t n = ::write(fd_, lines.data(), lines.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return;  // a broken log sink must not take requests down with it
+        }
+        lines.remove_prefix(static_cast<std::size_t>(n));
+    }
+}
+
+void AccessLogBuffer::write(const AccessRecord& record) {
+    if (sink_.format() == config::LogFormat::json) {
+        format_json(lines_, record);
+    } else {
+        format_text(lines_, record);
+    }
+    if (lines_.size() >= kFlushBytes) flush();
+}
+
+void AccessLogBuffer::flush() {
+    if (lines_.size() == 0) return;
+    sink_.append(std::string_view(lines_.data(), lines_.size()));
+    lines_.clear();
 }
 
 void configure_process_log(std::string_view level) {

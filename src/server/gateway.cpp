@@ -39,8 +39,7 @@ void Gateway::stop() {
     draining_.store(true, std::memory_order_relaxed);
     for (auto& worker : workers_) worker->stop();
     for (auto& worker : workers_) worker->join();
-    workers_.clear();
-    access_log_->flush();
+    workers_.clear();  // each worker flushes its access-log lines
 }
 
 void Gateway::publish(SnapshotPtr snapshot) {

@@ -189,7 +189,7 @@ private:
         done.code = error.code;
         done.client_disconnected = static_cast<bool>(ec);
         done.bytes_out = response.body().size();
-        record_unrouted(worker_.gateway(), request, request_id, client_.peer, done, Clock::now());
+        record_unrouted(worker_, request, request_id, client_.peer, done, Clock::now());
     }
 
     net::awaitable<void> proxy(api::Endpoint endpoint, RequestParser& parser, std::string_view request_id,
@@ -232,7 +232,7 @@ private:
             in_flight.Decrement();
         }
         config->pipeline.finish(ctx, done, entered);
-        record_proxied(worker_.gateway(), ctx, client_.peer, bytes_in, done, Clock::now());
+        record_proxied(worker_, ctx, client_.peer, bytes_in, done, Clock::now());
     }
 
     Worker& worker_;

@@ -246,6 +246,16 @@ private:
             tcp.expires_after(within_deadline(settings_.timeouts.idle));
             auto [ec, n] = co_await http::async_read_some(stream, connection.buffer, parser, use_tuple);
             if (ec == http::error::need_buffer) ec = {};
+            // One socket read may hold several upstream chunks; async_read_some stops at each.
+            // Decode what is already here so it goes to the client in one write.
+            while (!ec && !parser.is_done() && connection.buffer.size() > 0 &&
+                   parser.get().body().size > 0) {
+                beast::error_code put_ec;
+                const std::size_t used = parser.put(connection.buffer.data(), put_ec);
+                connection.buffer.consume(used);
+                if (put_ec == http::error::need_more || put_ec == http::error::need_buffer || used == 0) break;
+                ec = put_ec;
+            }
             pending = relay.size() - parser.get().body().size;
 
             // Forward every complete event; keep a partial one at the front of the buffer.

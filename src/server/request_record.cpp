@@ -3,6 +3,7 @@
 #include "infergate/config/snapshot.hpp"
 #include "infergate/observability/access_log.hpp"
 #include "infergate/server/gateway.hpp"
+#include "infergate/server/worker.hpp"
 
 namespace infergate::server {
 namespace {
@@ -17,10 +18,10 @@ std::string_view path_of(std::string_view target) { return target.substr(0, targ
 
 }  // namespace
 
-void record_proxied(Gateway& gateway, const pipeline::RequestContext& ctx, std::string_view peer,
+void record_proxied(Worker& worker, const pipeline::RequestContext& ctx, std::string_view peer,
                     std::uint64_t bytes_in, const pipeline::Completion& done,
                     pipeline::Clock::time_point ended_at) {
-    auto& metrics = gateway.metrics();
+    auto& metrics = worker.gateway().metrics();
     const unsigned status = done.client_disconnected ? kClientClosedRequest : done.status;
     const auto elapsed = ended_at - ctx.received_at;
     if (done.client_disconnected) metrics.client_disconnects.Increment();
@@ -70,15 +71,15 @@ void record_proxied(Gateway& gateway, const pipeline::RequestContext& ctx, std::
     } else {
         metrics.unknown_model_requests.increment(status);
     }
-    gateway.access_log().write(record);
+    worker.access_log().write(record);
 }
 
-void record_unrouted(Gateway& gateway, const http::request<http::string_body>& request,
+void record_unrouted(Worker& worker, const http::request<http::string_body>& request,
                      std::string_view request_id, std::string_view peer,
                      const pipeline::Completion& done, pipeline::Clock::time_point ended_at) {
     (void)ended_at;
     const unsigned status = done.client_disconnected ? kClientClosedRequest : done.status;
-    gateway.metrics().unrouted_requests.increment(status);
+    worker.gateway().metrics().unrouted_requests.increment(status);
     observability::AccessRecord record;
     record.request_id = request_id;
     record.peer = peer;
@@ -88,7 +89,7 @@ void record_unrouted(Gateway& gateway, const http::request<http::string_body>& r
     record.code = done.code;
     record.bytes_in = request.body().size();
     record.bytes_out = done.bytes_out;
-    gateway.access_log().write(record);
+    worker.access_log().write(record);
 }
 
 }  // namespace infergate::server

@@ -8,11 +8,13 @@
 namespace infergate::server {
 
 Worker::Worker(Gateway& gateway, unsigned index, SnapshotPtr initial)
-    : gateway_(gateway), index_(index), config_(std::move(initial)), acceptor_(io_) {}
+    : gateway_(gateway), index_(index), config_(std::move(initial)), acceptor_(io_),
+      access_log_(gateway.access_log()) {}
 
 Worker::~Worker() {
     stop();
     join();
+    access_log_.flush();  // the thread is gone: safe from here
 }
 
 void Worker::listen(const tcp::endpoint& endpoint) {
@@ -28,6 +30,7 @@ void Worker::start() {
     net::co_spawn(io_, accept_loop(), [](std::exception_ptr error) {
         if (error) spdlog::critical("accept loop ended by an exception");
     });
+    net::co_spawn(io_, flush_access_log_periodically(), net::detached);
     thread_ = std::thread([this] {
         for (;;) {
             try {
@@ -63,6 +66,17 @@ upstream::ConnectionPool& Worker::pool_for(const upstream::BackendPtr& backend) 
     auto& pool = pools_[backend->pool_key()];
     if (!pool) pool = std::make_shared<upstream::ConnectionPool>(io_.get_executor(), backend);
     return *pool;
+}
+
+// Lines reach the sink within 100 ms even when traffic is too light to fill the buffer.
+net::awaitable<void> Worker::flush_access_log_periodically() {
+    net::steady_timer timer(io_);
+    for (;;) {
+        timer.expires_after(std::chrono::milliseconds(100));
+        auto [ec] = co_await timer.async_wait(use_tuple);
+        if (ec) co_return;
+        access_log_.flush();
+    }
 }
 
 net::awaitable<void> Worker::accept_loop() {

@@ -9,15 +9,15 @@
 
 namespace infergate::server {
 
-class Gateway;
+class Worker;
 
 // A request that went to the pipeline (it has a parsed body, maybe a route).
-void record_proxied(Gateway& gateway, const pipeline::RequestContext& ctx, std::string_view peer,
+void record_proxied(Worker& worker, const pipeline::RequestContext& ctx, std::string_view peer,
                     std::uint64_t bytes_in, const pipeline::Completion& done,
                     pipeline::Clock::time_point ended_at);
 
 // A request refused before the pipeline (unknown path, wrong method).
-void record_unrouted(Gateway& gateway, const http::request<http::string_body>& request,
+void record_unrouted(Worker& worker, const http::request<http::string_body>& request,
                      std::string_view request_id, std::string_view peer,
                      const pipeline::Completion& done, pipeline::Clock::time_point ended_at);
 

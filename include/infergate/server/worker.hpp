@@ -11,12 +11,8 @@
 
 #include "infergate/config/snapshot.hpp"
 #include "infergate/net.hpp"
+#include "infergate/observability/access_log.hpp"
 #include "infergate/upstream/connection_pool.hpp"
-
-namespace infergate::observability {
-class AccessLog;
-class Metrics;
-}  // namespace infergate::observability
 
 namespace infergate::server {
 
@@ -38,12 +34,14 @@ public:
     const SnapshotPtr& config() const noexcept { return config_; }
     upstream::ConnectionPool& pool_for(const upstream::BackendPtr& backend);
     Gateway& gateway() noexcept { return gateway_; }
+    observability::AccessLogBuffer& access_log() noexcept { return access_log_; }
 
     // Any thread: the worker adopts the snapshot on its own thread.
     void publish(SnapshotPtr snapshot);
 
 private:
     net::awaitable<void> accept_loop();
+    net::awaitable<void> flush_access_log_periodically();
 
     net::io_context io_{1};
     Gateway& gateway_;
@@ -51,6 +49,7 @@ private:
     SnapshotPtr config_;
     tcp::acceptor acceptor_;
     std::unordered_map<std::string, upstream::ConnectionPoolPtr> pools_;  // by Backend::pool_key
+    observability::AccessLogBuffer access_log_;
     std::thread thread_;
 };
 
