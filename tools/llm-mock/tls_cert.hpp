@@ -1,0 +1,22 @@
+// Self-signed certificate generation for the mock's HTTPS mode and for TLS tests.
+#pragma once
+
+#include <string>
+
+namespace llm_mock {
+
+struct CertificatePair {
+    std::string cert_pem, key_pem;  // PEM certificate; PEM PKCS#8 private key
+};
+
+// A fresh EC P-256 key and a self-signed X.509 v3 certificate (SHA-256) for it:
+//   subject/issuer CN=<common_name>, O=llm-mock; random 127-bit serial;
+//   valid from one minute ago (clock-skew margin) until now + 1 day;
+//   subjectAltName DNS:<common_name> (IP:<common_name> if it is an IP literal) and IP:127.0.0.1;
+//   basicConstraints critical CA:TRUE (so the certificate can be its own trust anchor in a CA
+//   file), keyUsage digitalSignature+keyCertSign, extendedKeyUsage serverAuth+clientAuth,
+//   subject and authority key identifiers.
+// Throws std::runtime_error (with the OpenSSL error text) on failure.
+CertificatePair generate_self_signed(const std::string& common_name);
+
+}  // namespace llm_mock
