@@ -1,5 +1,7 @@
 // infergate: the daemon's command line. Loads and validates the config, starts the workers,
 // and waits for a stop signal.
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -55,7 +57,18 @@ int check_config(const std::string& path) {
     return 0;
 }
 
+// Thousands of client connections plus their upstream connections need as many descriptors:
+// take the whole hard limit, as nginx's worker_rlimit_nofile would.
+void raise_descriptor_limit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
 int run(const std::string& path) {
+    raise_descriptor_limit();
     auto loaded = load_or_report(path);
     if (!loaded) return 1;
     observability::configure_process_log(loaded->log.level);

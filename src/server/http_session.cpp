@@ -42,8 +42,12 @@ public:
             RequestParser parser;
             parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
             parser.body_limit(limits.max_body_bytes);
-            if (!co_await read_request(parser, limits, first)) break;
-            if (!co_await handle(parser, config)) break;
+            // Awaited into locals, never inside a condition: GCC 12 miscompiles
+            // `if (co_await ...)` in some coroutines (seen as SIGILL/SIGSEGV).
+            const bool complete = co_await read_request(parser, limits, first);
+            if (!complete) break;
+            const bool keep_alive = co_await handle(parser, config);
+            if (!keep_alive) break;
         }
         beast::error_code ignored;
         client_.stream.socket().shutdown(tcp::socket::shutdown_send, ignored);

@@ -191,9 +191,9 @@ private:
         done_.status = status;
         done_.bytes_out = response.body().size();
         const Attempt attempt{.reusable = parser.keep_alive()};
-        if (auto ec = co_await write_response(client_, response, ctx_.snapshot.config.server.write_timeout)) {
-            client_gone();
-        }
+        const beast::error_code ec =
+            co_await write_response(client_, response, ctx_.snapshot.config.server.write_timeout);
+        if (ec) client_gone();
         co_return attempt;
     }
 
@@ -269,9 +269,10 @@ private:
             }
             if (consumed > 0) {
                 // Backpressure: the next upstream read waits for this write.
-                if (!co_await write_to_client(net::buffer(relay.data(), consumed), chunked, write_timeout)) {
-                    co_return Attempt{};
-                }
+                // Awaited into a local: GCC 12 miscompiles `if (co_await ...)` in coroutines.
+                const bool written =
+                    co_await write_to_client(net::buffer(relay.data(), consumed), chunked, write_timeout);
+                if (!written) co_return Attempt{};
                 std::memmove(relay.data(), relay.data() + consumed, pending - consumed);
                 pending -= consumed;
             }
@@ -292,9 +293,9 @@ private:
             co_return Attempt{};
         }
         if (pending > 0) {  // bytes after the last complete event: pass them on as they are
-            if (!co_await write_to_client(net::buffer(relay.data(), pending), chunked, write_timeout)) {
-                co_return Attempt{};
-            }
+            const bool written =
+                co_await write_to_client(net::buffer(relay.data(), pending), chunked, write_timeout);
+            if (!written) co_return Attempt{};
         }
         if (chunked) {
             client_.stream.expires_after(write_timeout);
@@ -382,9 +383,9 @@ private:
         done_.code = error.code;
         Response response = make_error_response(error, client_, ctx_.request_id);
         done_.bytes_out = response.body().size();
-        if (co_await write_response(client_, response, ctx_.snapshot.config.server.write_timeout)) {
-            client_gone();
-        }
+        const beast::error_code ec =
+            co_await write_response(client_, response, ctx_.snapshot.config.server.write_timeout);
+        if (ec) client_gone();
     }
 
     void client_gone() {

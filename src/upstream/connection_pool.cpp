@@ -62,7 +62,10 @@ net::awaitable<ConnectionPool::Acquired> ConnectionPool::acquire(bool fresh_only
     co_await waiter.timer.async_wait(use_tuple);
     // Check what was handed over, not the timer's result: a hand-over can race the deadline.
     if (waiter.handed) co_return Acquired{std::move(waiter.handed), true, {}, {}};
-    if (waiter.slot) co_return co_await dial();
+    if (waiter.slot) {
+        Acquired dialed = co_await dial();
+        co_return dialed;
+    }
     backend_->metrics().count(UpstreamError::pool_timeout);
     co_return Acquired{nullptr, false, beast::error::timeout, UpstreamError::pool_timeout};
 }

@@ -49,9 +49,10 @@ std::string TestGateway::access_log() {
 
 std::string demo_config(const std::string& backend_url, const std::string& extra_backend,
                         const std::string& server) {
+    const std::string workers = server.find("workers:") == std::string::npos ? "  workers: 2" : "";
     return fmt::format(R"(server:
   listen: "127.0.0.1:0"
-  workers: 2
+{}
 {}
 log:
   level: warn
@@ -68,7 +69,7 @@ models:
   same-name:
     targets: [ {{ backend: mock }} ]
 )",
-                       server, backend_url, extra_backend);
+                       workers, server, backend_url, extra_backend);
 }
 
 }  // namespace infergate::testing
