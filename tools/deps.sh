@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages infergate needs that are not installed yet (as root, or
+# through sudo). Fast when nothing is missing: it asks dpkg, not the network.
+#   bash tools/deps.sh            build + run dependencies
+#   bash tools/deps.sh --test     also what the test suite uses (Node.js for the SDK test)
+set -euo pipefail
+
+packages=(g++ cmake ninja-build ccache pkg-config curl
+          libboost1.81-dev libboost-url1.81-dev nlohmann-json3-dev libyaml-cpp-dev
+          libspdlog-dev prometheus-cpp-dev libssl-dev libgtest-dev libgmock-dev)
+if [[ "${1:-}" == "--test" ]]; then
+    command -v node >/dev/null 2>&1 || packages+=(nodejs)
+    command -v npm >/dev/null 2>&1 || packages+=(npm)
+fi
+
+missing=()
+for package in "${packages[@]}"; do
+    status=$(dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null || true)
+    [[ "$status" == "installed" ]] || missing+=("$package")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "infergate: installing ${missing[*]}" >&2
+sudo=()
+[[ $(id -u) -eq 0 ]] || sudo=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+# Boost 1.81 replaces a default (1.74) Boost -dev if one is installed: the two conflict.
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
