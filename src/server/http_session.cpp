@@ -77,6 +77,7 @@ private:
             co_await reject_unreadable(timed_out(head_ec), limits, /*in_body=*/false);
             co_return false;
         }
+        received_at_ = Clock::now();
         const auto& head = parser.get();
         client_.version = head.version();
         client_.keep_alive = head.keep_alive();
@@ -193,7 +194,7 @@ private:
         done.code = error.code;
         done.client_disconnected = static_cast<bool>(ec);
         done.bytes_out = response.body().size();
-        record_unrouted(worker_, request, request_id, client_.peer, done, Clock::now());
+        record_unrouted(worker_, request, request_id, client_.peer, done, received_at_, Clock::now());
     }
 
     net::awaitable<void> proxy(api::Endpoint endpoint, RequestParser& parser, std::string_view request_id,
@@ -202,6 +203,7 @@ private:
         pipeline::RequestContext ctx(*config, request.base());
         ctx.endpoint = endpoint;
         ctx.request_id = request_id;
+        ctx.received_at = received_at_;
         const std::uint64_t bytes_in = request.body().size();
         ctx.body = std::move(request.body());
 
@@ -243,6 +245,7 @@ private:
     observability::Metrics& metrics_;
     ClientConnection client_;
     SocketDeadline deadline_;
+    Clock::time_point received_at_;  // when the current request's header was complete
 };
 
 }  // namespace

@@ -76,8 +76,8 @@ void record_proxied(Worker& worker, const pipeline::RequestContext& ctx, std::st
 
 void record_unrouted(Worker& worker, const http::request<http::string_body>& request,
                      std::string_view request_id, std::string_view peer,
-                     const pipeline::Completion& done, pipeline::Clock::time_point ended_at) {
-    (void)ended_at;
+                     const pipeline::Completion& done, pipeline::Clock::time_point received_at,
+                     pipeline::Clock::time_point ended_at) {
     const unsigned status = done.client_disconnected ? kClientClosedRequest : done.status;
     worker.gateway().metrics().unrouted_requests.increment(status);
     observability::AccessRecord record;
@@ -87,6 +87,7 @@ void record_unrouted(Worker& worker, const http::request<http::string_body>& req
     record.path = path_of(request.target());
     record.status = status;
     record.code = done.code;
+    record.duration_ms = milliseconds(ended_at - received_at);
     record.bytes_in = request.body().size();
     record.bytes_out = done.bytes_out;
     worker.access_log().write(record);

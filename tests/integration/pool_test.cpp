@@ -85,3 +85,79 @@ TEST(ConnectionPool, ManyIdleClientConnectionsDoNotStopService) {
 
 }  // namespace
 }  // namespace infergate::testing
+
+namespace infergate::testing {
+namespace {
+
+// A backend that answers the first request on a connection, keeps it open, then drops the
+// connection when a second request arrives on it: the classic stale keep-alive connection.
+class DropsSecondRequestBackend {
+public:
+    DropsSecondRequestBackend()
+        : acceptor_(io_, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)),
+          thread_([this] { serve(); }) {}
+    ~DropsSecondRequestBackend() {
+        io_.stop();
+        beast::error_code ignored;
+        acceptor_.close(ignored);
+        thread_.join();
+    }
+    std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+    int connections() const { return connections_.load(); }
+
+private:
+    void serve() {
+        beast::error_code ec;
+        tcp::socket first = acceptor_.accept(ec);
+        if (ec) return;
+        ++connections_;
+        answer(first);
+        beast::flat_buffer buffer;
+        http::request<http::string_body> second;
+        http::read(first, buffer, second, ec);
+        first.close(ec);  // read the request, answer nothing
+        tcp::socket fresh = acceptor_.accept(ec);
+        if (ec) return;
+        ++connections_;
+        answer(fresh);
+    }
+    void answer(tcp::socket& socket) {
+        beast::error_code ec;
+        beast::flat_buffer buffer;
+        http::request<http::string_body> request;
+        http::read(socket, buffer, request, ec);
+        http::response<http::string_body> response{http::status::ok, 11};
+        response.set(http::field::content_type, "application/json");
+        response.body() = R"({"id":"x","object":"chat.completion","choices":[]})";
+        response.prepare_payload();
+        http::write(socket, response, ec);
+    }
+
+    net::io_context io_;
+    tcp::acceptor acceptor_;
+    std::atomic<int> connections_{0};
+    std::thread thread_;
+};
+
+TEST(ConnectionPool, PooledConnectionThatFailsBeforeAnyByteIsRetriedOnAFreshOne) {
+    DropsSecondRequestBackend backend;
+    TestGateway gateway(demo_config("http://127.0.0.1:" + std::to_string(backend.port()), "",
+                                    "  workers: 1"));
+    EXPECT_EQ(post_json(gateway.port(), "/v1/chat/completions", kChat).status, 200);
+    const HttpResult second = post_json(gateway.port(), "/v1/chat/completions", kChat);
+    EXPECT_EQ(second.status, 200) << second.body;
+    EXPECT_EQ(backend.connections(), 2);
+}
+
+TEST(ConnectionPool, IdleConnectionsAreClosedAfterTheIdleTimeout) {
+    llm_mock::MockServer mock(llm_mock::Options{});
+    mock.start();
+    TestGateway gateway(demo_config("http://127.0.0.1:" + std::to_string(mock.port()),
+                                    "    pool: { idle_timeout: 300ms }"));
+    ASSERT_EQ(post_json(gateway.port(), "/v1/chat/completions", kChat).status, 200);
+    ASSERT_EQ(mock.open_connections(), 1u);
+    EXPECT_TRUE(eventually([&] { return mock.open_connections() == 0; }, std::chrono::seconds(2)));
+}
+
+}  // namespace
+}  // namespace infergate::testing

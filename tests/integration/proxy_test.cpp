@@ -60,6 +60,23 @@ TEST_F(ProxyTest, ChatCompletionRoundTripRenamesModelAndKeepsEverythingElse) {
     EXPECT_EQ(header_of(received[0], "x-request-id"), result.header("x-request-id"));
 }
 
+TEST_F(ProxyTest, HopByHopAndCredentialHeadersStopAtTheGateway) {
+    const HttpResult result = post_json(
+        port(), "/v1/chat/completions", R"({"model":"demo","messages":[]})",
+        {{"connection", "keep-alive, x-private-hop"}, {"x-private-hop", "1"}, {"te", "trailers"},
+         {"keep-alive", "timeout=5"}, {"api-key", kClientCanary}, {"x-api-key", kClientCanary},
+         {"cookie", "session=1"}, {"accept-encoding", "gzip"}, {"x-end-to-end", "kept"}});
+    ASSERT_EQ(result.status, 200);
+    const auto requests = mock_->requests();  // a copy: keep it alive while we look
+    const auto& received = requests.at(0);
+    for (const char* dropped : {"x-private-hop", "te", "keep-alive", "api-key", "x-api-key",
+                                "cookie", "accept-encoding"}) {
+        EXPECT_EQ(header_of(received, dropped), "") << dropped;
+    }
+    EXPECT_EQ(header_of(received, "x-end-to-end"), "kept");
+    EXPECT_EQ(result.header("transfer-encoding"), "");
+}
+
 TEST_F(ProxyTest, ClientRequestIdIsKeptAndForwarded) {
     const HttpResult result =
         post_json(port(), "/v1/chat/completions", R"({"model":"demo","messages":[]})",

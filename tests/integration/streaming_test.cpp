@@ -124,16 +124,8 @@ TEST_F(StreamingTest, SilentUpstreamMidStreamHitsTheIdleTimeout) {
 
 TEST_F(StreamingTest, ClientDisconnectMidStreamCancelsTheUpstream) {
     net::io_context io;
-    beast::tcp_stream stream(io);
-    stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port()));
-    http::request<http::string_body> req{http::verb::post, "/v1/chat/completions", 11};
-    req.set(http::field::host, "x");
-    req.set(http::field::content_type, "application/json");
-    req.set("x-mock-chunks", "500");
-    req.set("x-mock-delay-ms", "20");
-    req.body() = kStreamBody;
-    req.prepare_payload();
-    http::write(stream, req);
+    beast::tcp_stream stream = send_request(io, port(), "/v1/chat/completions", kStreamBody,
+                                            {{"x-mock-chunks", "500"}, {"x-mock-delay-ms", "20"}});
     char first[256];
     stream.expires_after(std::chrono::seconds(5));
     ASSERT_GT(stream.read_some(net::buffer(first)), 0u);  // the stream has started
@@ -151,22 +143,21 @@ TEST_F(StreamingTest, ClientDisconnectMidStreamCancelsTheUpstream) {
     EXPECT_NE(get(port(), "/metrics").body.find("infergate_client_disconnects_total 1"), std::string::npos);
 }
 
+// Before the first byte of a stream, and during a non-streaming call: the upstream socket
+// is closed as soon as the client leaves, not when the model finishes.
 TEST_F(StreamingTest, ClientDisconnectBeforeTheFirstByteCancelsTheUpstream) {
-    net::io_context io;
-    beast::tcp_stream stream(io);
-    stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port()));
-    http::request<http::string_body> req{http::verb::post, "/v1/chat/completions", 11};
-    req.set(http::field::host, "x");
-    req.set(http::field::content_type, "application/json");
-    req.set("x-mock-fault", "hang");
-    req.body() = kStreamBody;
-    req.prepare_payload();
-    http::write(stream, req);
-    ASSERT_TRUE(eventually([&] { return mock_->requests().size() == 1; }));
-    ASSERT_EQ(mock_->open_connections(), 1u);
-    stream.close();
-    // The gateway closes its upstream socket: the mock sees its connection go.
-    EXPECT_TRUE(eventually([&] { return mock_->open_connections() == 0; }, std::chrono::seconds(1)));
+    const std::string non_streaming = R"({"model":"demo","messages":[]})";
+    for (const std::string& body : {kStreamBody, non_streaming}) {
+        mock_->clear_requests();
+        net::io_context io;
+        beast::tcp_stream stream =
+            send_request(io, port(), "/v1/chat/completions", body, {{"x-mock-fault", "hang"}});
+        ASSERT_TRUE(eventually([&] { return mock_->requests().size() == 1; }));
+        ASSERT_EQ(mock_->open_connections(), 1u);
+        stream.close();
+        EXPECT_TRUE(eventually([&] { return mock_->open_connections() == 0; }, std::chrono::seconds(1)))
+            << body;
+    }
 }
 
 }  // namespace

@@ -42,6 +42,20 @@ HttpResult request(std::uint16_t port, http::verb method, const std::string& tar
     return result;
 }
 
+beast::tcp_stream send_request(net::io_context& io, std::uint16_t port, const std::string& target,
+                               const std::string& body, const Headers& headers) {
+    beast::tcp_stream stream(io);
+    stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+    http::request<http::string_body> req{http::verb::post, target, 11};
+    req.set(http::field::host, "127.0.0.1");
+    req.set(http::field::content_type, "application/json");
+    for (const auto& [name, value] : headers) req.set(name, value);
+    req.body() = body;
+    req.prepare_payload();
+    http::write(stream, req);
+    return stream;
+}
+
 HttpResult post_json(std::uint16_t port, const std::string& target, const std::string& body,
                      const Headers& headers) {
     return request(port, http::verb::post, target, body, headers);

@@ -33,6 +33,11 @@ HttpResult post_json(std::uint16_t port, const std::string& target, const std::s
                      const Headers& headers = {});
 HttpResult get(std::uint16_t port, const std::string& target);
 
+// Sends one request and returns the open connection without reading the answer, for tests
+// that read part of it or hang up.
+beast::tcp_stream send_request(net::io_context& io, std::uint16_t port, const std::string& target,
+                               const std::string& body, const Headers& headers = {});
+
 // Sends `bytes` as they are and returns everything read until the server closes or
 // `timeout` passes.
 std::string raw_exchange(std::uint16_t port, const std::string& bytes,

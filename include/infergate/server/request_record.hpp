@@ -19,6 +19,7 @@ void record_proxied(Worker& worker, const pipeline::RequestContext& ctx, std::st
 // A request refused before the pipeline (unknown path, wrong method).
 void record_unrouted(Worker& worker, const http::request<http::string_body>& request,
                      std::string_view request_id, std::string_view peer,
-                     const pipeline::Completion& done, pipeline::Clock::time_point ended_at);
+                     const pipeline::Completion& done, pipeline::Clock::time_point received_at,
+                     pipeline::Clock::time_point ended_at);
 
 }  // namespace infergate::server
