@@ -263,13 +263,9 @@ test('embeddings for an array input come back one float vector per input', async
     assert.ok(response.usage.prompt_tokens > 0);
 });
 
-// The SDK asks for encoding_format "base64" unless told otherwise and decodes the strings it gets.
-// The gateway passes the field and the base64 answer through unchanged, but llm-mock ignores it and
-// answers float arrays, which the SDK then misreads (8 floats -> 2 garbage values). todo until the
-// mock honours "base64"; node --test reports this test but does not fail the run on it.
-test('embeddings with the SDK default encoding (base64) decode to the same vectors', {
-    todo: 'llm-mock ignores encoding_format "base64" (answers float arrays)',
-}, async () => {
+// The SDK asks for encoding_format "base64" unless told otherwise and decodes the strings it gets;
+// the gateway passes the field and the base64 answer through unchanged.
+test('embeddings with the SDK default encoding (base64) decode to the same vectors', async () => {
     const input = ['first input', 'second input'];
     const floats = await client.embeddings.create({ model: 'demo', input, encoding_format: 'float' });
     const decoded = await client.embeddings.create({ model: 'demo', input });

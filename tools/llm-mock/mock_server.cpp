@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <atomic>
 #include <cerrno>
 #include <charconv>
@@ -313,6 +314,26 @@ private:
 // ------------------------------------------------------------------------------------------
 // JSON body scan: SAX handler that extracts the few fields the mock needs.
 
+void put_base64(std::string& out, const unsigned char* data, std::size_t size) {
+    static constexpr char kAlphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::size_t i = 0;
+    for (; i + 2 < size; i += 3) {
+        const unsigned v = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
+        out += kAlphabet[v >> 18];
+        out += kAlphabet[(v >> 12) & 63];
+        out += kAlphabet[(v >> 6) & 63];
+        out += kAlphabet[v & 63];
+    }
+    if (i < size) {
+        const unsigned v = (data[i] << 16) | (i + 1 < size ? data[i + 1] << 8 : 0);
+        out += kAlphabet[v >> 18];
+        out += kAlphabet[(v >> 12) & 63];
+        out += i + 1 < size ? kAlphabet[(v >> 6) & 63] : '=';
+        out += '=';
+    }
+}
+
 struct Scan {
     struct Item {
         std::uint64_t hash = kFnvOffset;
@@ -321,6 +342,7 @@ struct Scan {
     bool root_object = false;
     bool has_model = false, bad_model = false, has_messages = false, has_input = false;
     bool stream = false, include_usage = false;
+    bool base64 = false;  // embeddings: encoding_format "base64" (float32 little-endian)
     long long max_tokens = -1;
     std::uint64_t text_bytes = 0, token_ids = 0;
     std::string model;
@@ -328,7 +350,7 @@ struct Scan {
 
     void reset() {
         root_object = has_model = bad_model = has_messages = has_input = false;
-        stream = include_usage = false;
+        stream = include_usage = base64 = false;
         max_tokens = -1;
         text_bytes = token_ids = 0;
         model.clear();
@@ -360,6 +382,10 @@ public:
             s_.model = v;
             s_.has_model = true;
             return true;
+        }
+        if (at(Key::encoding_format)) {
+            s_.base64 = v == "base64";
+            return scalar(true);
         }
         if (at(Key::messages, Key::elem, Key::content) ||
             at(Key::messages, Key::elem, Key::content, Key::elem, Key::text) ||
@@ -405,7 +431,7 @@ public:
 private:
     enum class Key : std::uint8_t {
         none, elem, other, model, stream, stream_options, include_usage, max_tokens, messages,
-        content, text, prompt, input
+        content, text, prompt, input, encoding_format
     };
     static constexpr int kMaxDepth = 64;
 
@@ -424,6 +450,7 @@ private:
             case 10: return k == "max_tokens" ? Key::max_tokens : Key::other;
             case 13: return k == "include_usage" ? Key::include_usage : Key::other;
             case 14: return k == "stream_options" ? Key::stream_options : Key::other;
+            case 15: return k == "encoding_format" ? Key::encoding_format : Key::other;
             case 21: return k == "max_completion_tokens" ? Key::max_tokens : Key::other;
             default: return Key::other;
         }
@@ -912,16 +939,31 @@ private:
             if (index) body_ += ',';
             body_ += "{\"object\":\"embedding\",\"index\":";
             put_uint(body_, index++);
-            body_ += ",\"embedding\":[";
-            for (std::uint64_t j = 0; j < 8; ++j) {
+            body_ += ",\"embedding\":";
+            std::array<float, 8> vector{};
+            for (std::uint64_t j = 0; j < vector.size(); ++j) {
                 const std::uint64_t x = mix64(item.hash + j);
-                const double v = static_cast<double>(x >> 11) * 0x1p-52 - 1.0;  // [-1, 1)
-                char b[32];
-                auto res = std::to_chars(b, b + sizeof b, v, std::chars_format::fixed, 6);
-                if (j) body_ += ',';
-                body_.append(b, res.ptr);
+                // [-1, 1), rounded to 6 decimals so float and base64 answers agree.
+                const double v = static_cast<double>(x >> 11) * 0x1p-52 - 1.0;
+                vector[j] = static_cast<float>(std::round(v * 1e6) / 1e6);
             }
-            body_ += "]}";
+            if (scan_.base64) {
+                // What OpenAI sends for encoding_format "base64": float32 little-endian bytes.
+                body_ += '"';
+                put_base64(body_, reinterpret_cast<const unsigned char*>(vector.data()),
+                           vector.size() * sizeof(float));
+                body_ += '"';
+            } else {
+                body_ += '[';
+                for (std::size_t j = 0; j < vector.size(); ++j) {
+                    char b[32];
+                    auto res = std::to_chars(b, b + sizeof b, vector[j], std::chars_format::fixed, 6);
+                    if (j) body_ += ',';
+                    body_.append(b, res.ptr);
+                }
+                body_ += ']';
+            }
+            body_ += '}';
         }
         body_ += "],\"model\":\"";
         put_escaped(body_, scan_.model);
