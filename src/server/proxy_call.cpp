@@ -231,6 +231,7 @@ private:
         bool saw_done = false;
         auto& tcp = connection.tcp();
         std::optional<UpstreamError> failure;
+        bool finished = false;  // the terminating chunk went out with the last events
 
         for (;;) {
             if (pending == relay.size()) {
@@ -268,10 +269,12 @@ private:
                 consumed += length;
             }
             if (consumed > 0) {
+                // The stream's last events and its terminating chunk share one write.
+                finished = !ec && parser.is_done() && saw_done && consumed == pending;
                 // Backpressure: the next upstream read waits for this write.
                 // Awaited into a local: GCC 12 miscompiles `if (co_await ...)` in coroutines.
-                const bool written =
-                    co_await write_to_client(net::buffer(relay.data(), consumed), chunked, write_timeout);
+                const bool written = co_await write_to_client(net::buffer(relay.data(), consumed),
+                                                              chunked, write_timeout, finished);
                 if (!written) co_return Attempt{};
                 std::memmove(relay.data(), relay.data() + consumed, pending - consumed);
                 pending -= consumed;
@@ -297,7 +300,7 @@ private:
                 co_await write_to_client(net::buffer(relay.data(), pending), chunked, write_timeout);
             if (!written) co_return Attempt{};
         }
-        if (chunked) {
+        if (chunked && !finished) {
             client_.stream.expires_after(write_timeout);
             auto [ec, n] = co_await net::async_write(client_.stream, http::make_chunk_last(), use_tuple);
             if (ec) client_gone();
@@ -320,10 +323,14 @@ private:
     }
 
     net::awaitable<bool> write_to_client(net::const_buffer bytes, bool chunked,
-                                         config::Duration timeout) {
+                                         config::Duration timeout, bool last = false) {
         client_.stream.expires_after(timeout);
         beast::error_code ec;
-        if (chunked) {
+        if (chunked && last) {
+            std::tie(ec, std::ignore) = co_await net::async_write(
+                client_.stream, beast::buffers_cat(http::make_chunk(bytes), http::make_chunk_last()),
+                use_tuple);
+        } else if (chunked) {
             std::tie(ec, std::ignore) =
                 co_await net::async_write(client_.stream, http::make_chunk(bytes), use_tuple);
         } else {

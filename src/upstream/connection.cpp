@@ -24,7 +24,11 @@ UpstreamError classify_connect_error(const beast::error_code& ec) {
 Connection::Connection(const net::any_io_executor& executor, const Backend& backend)
     : stream_(backend.tls_context() != nullptr
                   ? std::variant<Plain, Tls>(std::in_place_type<Tls>, executor, *backend.tls_context())
-                  : std::variant<Plain, Tls>(std::in_place_type<Plain>, executor)) {}
+                  : std::variant<Plain, Tls>(std::in_place_type<Plain>, executor)) {
+    // Beast sizes each socket read by the buffer's free capacity (512 bytes when fresh): give
+    // it room for a whole stream burst, so one recv takes what the backend sent in one send.
+    buffer.reserve(kReadBufferBytes);
+}
 
 beast::tcp_stream& Connection::tcp() noexcept {
     return std::visit([](auto& s) -> Plain& { return plain_of(s); }, stream_);

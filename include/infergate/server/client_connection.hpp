@@ -9,7 +9,9 @@
 namespace infergate::server {
 
 struct ClientConnection {
-    explicit ClientConnection(tcp::socket socket) : stream(std::move(socket)) {}
+    explicit ClientConnection(tcp::socket socket) : stream(std::move(socket)) {
+        buffer.reserve(8 * 1024);  // Beast reads at most the free capacity per recv
+    }
 
     beast::tcp_stream stream;
     beast::flat_buffer buffer;       // request bytes read ahead (pipelining)

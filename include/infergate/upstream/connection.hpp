@@ -13,6 +13,8 @@ namespace infergate::upstream {
 
 class Connection {
 public:
+    static constexpr std::size_t kReadBufferBytes = 16 * 1024;
+
     using Plain = beast::tcp_stream;
     using Tls = beast::ssl_stream<beast::tcp_stream>;
 
