@@ -5,9 +5,9 @@
 
 #include <cerrno>
 #include <chrono>
+#include <ctime>
 #include <system_error>
 
-#include <fmt/chrono.h>
 #include <spdlog/spdlog.h>
 
 namespace infergate::observability {
@@ -49,9 +49,10 @@ void text_value(fmt::memory_buffer& out, std::string_view value) {
     }
 }
 
-void format_json(fmt::memory_buffer& line, const AccessRecord& r) {
-    const auto now = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
-    fmt::format_to(std::back_inserter(line), "{{\"ts\":\"{:%Y-%m-%dT%H:%M:%S}Z\"", now);
+void format_json(fmt::memory_buffer& line, std::string_view ts, const AccessRecord& r) {
+    line.append(std::string_view("{\"ts\":\""));
+    line.append(ts);
+    line.push_back('"');
     json_string(line, "request_id", r.request_id);
     json_string(line, "peer", r.peer);
     json_string(line, "method", r.method);
@@ -69,10 +70,10 @@ void format_json(fmt::memory_buffer& line, const AccessRecord& r) {
                    r.prompt_tokens, r.completion_tokens, r.bytes_in, r.bytes_out);
 }
 
-void format_text(fmt::memory_buffer& line, const AccessRecord& r) {
-    const auto now = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
+void format_text(fmt::memory_buffer& line, std::string_view ts, const AccessRecord& r) {
     auto out = std::back_inserter(line);
-    fmt::format_to(out, "{:%Y-%m-%dT%H:%M:%S}Z ", now);
+    line.append(ts);
+    line.push_back(' ');
     for (std::string_view field : {r.request_id, r.peer, r.method, r.path}) {
         text_value(line, field);
         line.push_back(' ');
@@ -121,11 +122,34 @@ void AccessLog::append(std::string_view lines) const {
     }
 }
 
+std::string_view AccessLogBuffer::timestamp() {
+    // Calendar formatting is costly; redo it once a second, add the milliseconds each time.
+    const auto now = std::chrono::system_clock::now();
+    const auto since_epoch = now.time_since_epoch();
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch).count();
+    const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch).count() % 1000;
+    if (seconds != cached_second_) {
+        cached_second_ = seconds;
+        const std::time_t t = static_cast<std::time_t>(seconds);
+        std::tm utc{};
+        gmtime_r(&t, &utc);
+        std::strftime(timestamp_, sizeof timestamp_, "%Y-%m-%dT%H:%M:%S", &utc);
+    }
+    const std::size_t prefix = 19;  // "YYYY-MM-DDTHH:MM:SS"
+    timestamp_[prefix] = '.';
+    timestamp_[prefix + 1] = static_cast<char>('0' + millis / 100);
+    timestamp_[prefix + 2] = static_cast<char>('0' + millis / 10 % 10);
+    timestamp_[prefix + 3] = static_cast<char>('0' + millis % 10);
+    timestamp_[prefix + 4] = 'Z';
+    return std::string_view(timestamp_, prefix + 5);
+}
+
 void AccessLogBuffer::write(const AccessRecord& record) {
+    const std::string_view ts = timestamp();
     if (sink_.format() == config::LogFormat::json) {
-        format_json(lines_, record);
+        format_json(lines_, ts, record);
     } else {
-        format_text(lines_, record);
+        format_text(lines_, ts, record);
     }
     if (lines_.size() >= kFlushBytes) flush();
 }

@@ -1,5 +1,6 @@
 #include "infergate/server/proxy_call.hpp"
 
+#include <array>
 #include <algorithm>
 #include <cstring>
 
@@ -93,23 +94,33 @@ private:
 
     template <class Stream>
     net::awaitable<Attempt> exchange(Stream& stream, upstream::Connection& connection, bool reused) {
-        http::request<http::span_body<const char>> request{http::verb::post, ctx_.upstream.target, 11};
-        upstream::copy_request_headers(ctx_.headers, request.base());
-        request.set(http::field::host, backend_.host_header());
-        if (request.find(http::field::content_type) == request.end()) {
-            request.set(http::field::content_type, "application/json");
-        }
-        request.set("x-request-id", ctx_.request_id);
+        // The head is assembled in a reused string and written with the body in one gather
+        // write: no per-header allocation, no generic serializer. Header values come from
+        // Beast's parser, which never yields CR or LF, so nothing can be injected.
+        std::string& head = client_.upstream_head;
+        head.clear();
+        head.append("POST ").append(ctx_.upstream.target).append(" HTTP/1.1\r\nHost: ");
+        head.append(backend_.host_header()).append("\r\n");
+        bool has_content_type = false;
+        upstream::for_each_forwarded_request_header(
+            ctx_.headers, [&](std::string_view name, std::string_view value) {
+                has_content_type = has_content_type || beast::iequals(name, "content-type");
+                head.append(name).append(": ").append(value).append("\r\n");
+            });
+        if (!has_content_type) head.append("Content-Type: application/json\r\n");
+        head.append("x-request-id: ").append(ctx_.request_id).append("\r\n");
         if (!backend_.credential_header().empty()) {
-            request.set(backend_.credential_header(), backend_.credential_value().reveal());
+            head.append(backend_.credential_header()).append(": ");
+            head.append(backend_.credential_value().reveal()).append("\r\n");
         }
-        request.body() = {ctx_.upstream.body.data(), ctx_.upstream.body.size()};
-        request.keep_alive(true);
-        request.prepare_payload();
+        head.append("Content-Length: ").append(std::to_string(ctx_.upstream.body.size()));
+        head.append("\r\n\r\n");
+        const std::array<net::const_buffer, 2> request{net::buffer(head),
+                                                       net::buffer(ctx_.upstream.body)};
 
         auto& tcp = connection.tcp();
         tcp.expires_after(within_deadline(settings_.timeouts.first_byte));
-        auto [write_ec, written] = co_await http::async_write(stream, request, use_tuple);
+        auto [write_ec, written] = co_await net::async_write(stream, request, use_tuple);
         if (write_ec) {
             if (reused && !watch_->client_gone() && write_ec != beast::error::timeout) {
                 co_return Attempt{.retry_on_fresh = true};

@@ -6,56 +6,93 @@
 namespace infergate::upstream {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) noexcept { return beast::iequals(a, b); }
-
-// RFC 9110 7.6.1: hop-by-hop, plus the proxy-era ones every proxy drops.
-bool is_hop_by_hop(std::string_view name) noexcept {
-    static constexpr std::array<std::string_view, 9> kNames = {
-        "connection", "keep-alive", "proxy-connection", "proxy-authenticate",
-        "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade"};
-    return std::any_of(kNames.begin(), kNames.end(),
-                       [&](std::string_view hop) { return iequals(hop, name); });
-}
-
-// Headers listed in Connection are hop-by-hop for this message too.
-bool named_in_connection(const http::fields& fields, std::string_view name) {
-    const auto connection = fields.find(http::field::connection);
-    if (connection == fields.end()) return false;
-    for (const auto& token : http::token_list(connection->value())) {
-        if (iequals(token, name)) return true;
+// RFC 9110 7.6.1: hop-by-hop, plus the proxy-era ones every proxy drops. Known header names
+// are compared by Beast's field enum (no string compare on the common path).
+bool is_hop_by_hop(http::field field) noexcept {
+    switch (field) {
+        case http::field::connection:
+        case http::field::keep_alive:
+        case http::field::proxy_connection:
+        case http::field::proxy_authenticate:
+        case http::field::proxy_authorization:
+        case http::field::te:
+        case http::field::trailer:
+        case http::field::transfer_encoding:
+        case http::field::upgrade:
+            return true;
+        default:
+            return false;
     }
-    return false;
 }
 
-bool never_forwarded_upstream(std::string_view name) noexcept {
-    static constexpr std::array<std::string_view, 9> kNames = {
-        "host", "content-length", "authorization", "api-key", "x-api-key", "cookie",
-        "accept-encoding", "expect", "x-request-id"};
-    return std::any_of(kNames.begin(), kNames.end(),
-                       [&](std::string_view n) { return iequals(n, name); });
+bool never_forwarded_upstream(http::field field, std::string_view name) noexcept {
+    switch (field) {
+        case http::field::host:
+        case http::field::content_length:
+        case http::field::authorization:
+        case http::field::cookie:
+        case http::field::accept_encoding:
+        case http::field::expect:
+            return true;
+        case http::field::unknown:
+            // Credentials other SDKs send (Azure: api-key, Anthropic: x-api-key), and our id.
+            return beast::iequals(name, "api-key") || beast::iequals(name, "x-api-key") ||
+                   beast::iequals(name, "x-request-id");
+        default:
+            return false;
+    }
 }
+
+// Headers listed in Connection are hop-by-hop for this message too. Parsed once per message.
+class ConnectionTokens {
+public:
+    explicit ConnectionTokens(const http::fields& fields) {
+        const auto connection = fields.find(http::field::connection);
+        if (connection == fields.end()) return;
+        for (const auto& token : http::token_list(connection->value())) {
+            if (count_ == tokens_.size()) break;
+            tokens_[count_++] = token;
+        }
+    }
+    bool contains(std::string_view name) const noexcept {
+        return std::any_of(tokens_.begin(), tokens_.begin() + count_,
+                           [&](std::string_view token) { return beast::iequals(token, name); });
+    }
+
+private:
+    std::array<std::string_view, 8> tokens_{};
+    std::size_t count_ = 0;
+};
 
 }  // namespace
 
-void copy_request_headers(const http::fields& from, http::fields& to) {
+void for_each_forwarded_request_header(
+    const http::fields& from, const std::function<void(std::string_view, std::string_view)>& f) {
+    const ConnectionTokens listed(from);
     for (const auto& field : from) {
         const std::string_view name = field.name_string();
-        if (is_hop_by_hop(name) || never_forwarded_upstream(name) ||
-            named_in_connection(from, name)) {
+        const http::field id = field.name();
+        if (is_hop_by_hop(id) || never_forwarded_upstream(id, name) || listed.contains(name)) {
             continue;
         }
-        to.insert(name, field.value());
+        f(name, field.value());
     }
 }
 
+void copy_request_headers(const http::fields& from, http::fields& to) {
+    for_each_forwarded_request_header(
+        from, [&](std::string_view name, std::string_view value) { to.insert(name, value); });
+}
+
 void copy_response_headers(const http::fields& from, http::fields& to) {
+    const ConnectionTokens listed(from);
     for (const auto& field : from) {
         const std::string_view name = field.name_string();
-        if (is_hop_by_hop(name) || iequals(name, "content-length") ||
-            named_in_connection(from, name)) {
+        const http::field id = field.name();
+        if (is_hop_by_hop(id) || id == http::field::content_length || listed.contains(name)) {
             continue;
         }
-        if (iequals(name, "x-request-id")) {
+        if (id == http::field::unknown && beast::iequals(name, "x-request-id")) {
             to.insert("x-upstream-request-id", field.value());
             continue;
         }

@@ -64,9 +64,13 @@ public:
     void flush();
 
 private:
+    std::string_view timestamp();
+
     static constexpr std::size_t kFlushBytes = 16 * 1024;
     const AccessLog& sink_;
     fmt::memory_buffer lines_;
+    long long cached_second_ = -1;
+    char timestamp_[32] = {};
 };
 
 // Sets up the process (diagnostic) logger on stderr at `level`; idempotent.

@@ -2,6 +2,9 @@
 // credentials never go upstream and the backend's never come back.
 #pragma once
 
+#include <functional>
+#include <string_view>
+
 #include "infergate/net.hpp"
 
 namespace infergate::upstream {
@@ -11,6 +14,9 @@ namespace infergate::upstream {
 // not Accept-Encoding (the gateway reads the response: it must arrive uncompressed),
 // not x-request-id (the gateway sets its own).
 void copy_request_headers(const http::fields& from, http::fields& to);
+// The same selection, handed to `f(name, value)` one header at a time (no copies).
+void for_each_forwarded_request_header(
+    const http::fields& from, const std::function<void(std::string_view, std::string_view)>& f);
 
 // Copies the upstream's end-to-end response headers for the client: not hop-by-hop, not
 // Content-Length/Transfer-Encoding (the gateway frames the body itself). The upstream's own
