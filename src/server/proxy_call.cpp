@@ -97,7 +97,7 @@ private:
         // The head is assembled in a reused string and written with the body in one gather
         // write: no per-header allocation, no generic serializer. Header values come from
         // Beast's parser, which never yields CR or LF, so nothing can be injected.
-        std::string& head = client_.upstream_head;
+        std::string& head = client_.head_buffer;
         head.clear();
         head.append("POST ").append(ctx_.upstream.target).append(" HTTP/1.1\r\nHost: ");
         head.append(backend_.host_header()).append("\r\n");
@@ -193,17 +193,17 @@ private:
             }
             done_.usage = inspected.usage;
         }
-        Response response{upstream.result(), client_.version};
-        upstream::copy_response_headers(upstream.base(), response.base());
-        response.set("x-request-id", ctx_.request_id);
-        response.body() = std::move(upstream.body());
-        response.keep_alive(client_.keep_alive);
-        response.prepare_payload();
         done_.status = status;
-        done_.bytes_out = response.body().size();
+        done_.bytes_out = upstream.body().size();
         const Attempt attempt{.reusable = parser.keep_alive()};
-        const beast::error_code ec =
-            co_await write_response(client_, response, ctx_.snapshot.config.server.write_timeout);
+        // The body is written straight from the parser's string: no copy, no move.
+        std::string& head = client_.head_buffer;
+        head.clear();
+        append_proxied_head(head, {upstream.base(), client_, ctx_.request_id, upstream.body().size()});
+        const std::array<net::const_buffer, 2> response{net::buffer(head), net::buffer(upstream.body())};
+        client_.stream.expires_after(ctx_.snapshot.config.server.write_timeout);
+        auto [ec, written] = co_await net::async_write(client_.stream, response, use_tuple);
+        client_.stream.expires_never();
         if (ec) client_gone();
         co_return attempt;
     }
@@ -213,26 +213,13 @@ private:
                                          http::response_parser<http::buffer_body>& parser) {
         const auto write_timeout = ctx_.snapshot.config.server.write_timeout;
         const bool chunked = client_.version >= 11;
-        {
-            http::response<http::empty_body> head{parser.get().result(), client_.version};
-            upstream::copy_response_headers(parser.get().base(), head.base());
-            head.set("x-request-id", ctx_.request_id);
-            head.set(http::field::cache_control, "no-cache");
-            if (chunked) {
-                head.keep_alive(client_.keep_alive);
-                head.chunked(true);
-            } else {
-                client_.keep_alive = false;  // HTTP/1.0: the body ends when the connection does
-                head.keep_alive(false);
-            }
-            http::response_serializer<http::empty_body> serializer{head};
-            client_.stream.expires_after(write_timeout);
-            auto [ec, n] = co_await http::async_write_header(client_.stream, serializer, use_tuple);
-            if (ec) {
-                client_gone();
-                co_return Attempt{};
-            }
-        }
+        if (!chunked) client_.keep_alive = false;  // HTTP/1.0: the body ends with the connection
+        // The head waits for the first events and goes out in the same write. Until then the
+        // status can still change: a failure before any event is answered as a plain error.
+        client_.head_buffer.clear();
+        append_proxied_head(client_.head_buffer,
+                            {parser.get().base(), client_, ctx_.request_id, std::nullopt, true});
+        head_pending_ = true;
         done_.status = parser.get().result_int();
 
         // One buffer per connection, reused by every stream: no allocation per event or read.
@@ -335,17 +322,22 @@ private:
 
     net::awaitable<bool> write_to_client(net::const_buffer bytes, bool chunked,
                                          config::Duration timeout, bool last = false) {
+        const net::const_buffer head =
+            head_pending_ ? net::buffer(client_.head_buffer) : net::const_buffer();
+        head_pending_ = false;
         client_.stream.expires_after(timeout);
         beast::error_code ec;
         if (chunked && last) {
             std::tie(ec, std::ignore) = co_await net::async_write(
-                client_.stream, beast::buffers_cat(http::make_chunk(bytes), http::make_chunk_last()),
+                client_.stream,
+                beast::buffers_cat(head, http::make_chunk(bytes), http::make_chunk_last()),
                 use_tuple);
         } else if (chunked) {
-            std::tie(ec, std::ignore) =
-                co_await net::async_write(client_.stream, http::make_chunk(bytes), use_tuple);
+            std::tie(ec, std::ignore) = co_await net::async_write(
+                client_.stream, beast::buffers_cat(head, http::make_chunk(bytes)), use_tuple);
         } else {
-            std::tie(ec, std::ignore) = co_await net::async_write(client_.stream, bytes, use_tuple);
+            const std::array<net::const_buffer, 2> raw{head, bytes};
+            std::tie(ec, std::ignore) = co_await net::async_write(client_.stream, raw, use_tuple);
         }
         client_.stream.expires_never();
         if (ec) {
@@ -363,6 +355,11 @@ private:
                                                config::Duration timeout) {
         backend_.metrics().count(kind);
         const api::Error error = error_for(kind);
+        if (head_pending_) {  // nothing sent yet: a plain error response is still possible
+            head_pending_ = false;
+            co_await respond_error(error);
+            co_return;
+        }
         done_.code = error.code;
         std::string event = "data: " + api::render_error(error) + "\n\n";
         co_await write_to_client(net::buffer(event), chunked, timeout);
@@ -419,6 +416,7 @@ private:
     Completion done_;
     ClientWatch* watch_ = nullptr;
     Clock::time_point deadline_;
+    bool head_pending_ = false;  // a stream's head is built but not yet written
 };
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "infergate/server/responses.hpp"
 
+#include "infergate/upstream/headers.hpp"
+
 namespace infergate::server {
 
 Response make_response(unsigned status, std::string body, std::string_view content_type,
@@ -19,6 +21,30 @@ Response make_error_response(const api::Error& error, const ClientConnection& cl
                                        client, request_id);
     if (error.status == 405) response.set(http::field::allow, "GET, POST");
     return response;
+}
+
+void append_proxied_head(std::string& out, const ProxiedHead& head) {
+    const unsigned version = head.client.version;
+    out.append(version >= 11 ? "HTTP/1.1 " : "HTTP/1.0 ");
+    out.append(std::to_string(head.upstream.result_int())).push_back(' ');
+    out.append(http::obsolete_reason(head.upstream.result())).append("\r\n");
+    upstream::for_each_forwarded_response_header(
+        head.upstream,
+        [&](std::string_view name, std::string_view value) {
+            out.append(name).append(": ").append(value).append("\r\n");
+        },
+        head.event_stream ? http::field::cache_control : http::field::unknown);
+    if (head.event_stream) out.append("Cache-Control: no-cache\r\n");
+    out.append("x-request-id: ").append(head.request_id).append("\r\n");
+    if (head.content_length) {
+        out.append("Content-Length: ").append(std::to_string(*head.content_length)).append("\r\n");
+    } else if (version >= 11) {
+        out.append("Transfer-Encoding: chunked\r\n");
+    }
+    // HTTP/1.1 is persistent unless told; HTTP/1.0 is not unless told.
+    if (version >= 11 && !head.client.keep_alive) out.append("Connection: close\r\n");
+    if (version < 11 && head.client.keep_alive) out.append("Connection: keep-alive\r\n");
+    out.append("\r\n");
 }
 
 net::awaitable<beast::error_code> write_response(ClientConnection& client, Response& response,

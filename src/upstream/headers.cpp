@@ -66,8 +66,7 @@ private:
 
 }  // namespace
 
-void for_each_forwarded_request_header(
-    const http::fields& from, const std::function<void(std::string_view, std::string_view)>& f) {
+void for_each_forwarded_request_header(const http::fields& from, const HeaderVisitor& visit) {
     const ConnectionTokens listed(from);
     for (const auto& field : from) {
         const std::string_view name = field.name_string();
@@ -75,28 +74,25 @@ void for_each_forwarded_request_header(
         if (is_hop_by_hop(id) || never_forwarded_upstream(id, name) || listed.contains(name)) {
             continue;
         }
-        f(name, field.value());
+        visit(name, field.value());
     }
 }
 
-void copy_request_headers(const http::fields& from, http::fields& to) {
-    for_each_forwarded_request_header(
-        from, [&](std::string_view name, std::string_view value) { to.insert(name, value); });
-}
-
-void copy_response_headers(const http::fields& from, http::fields& to) {
+void for_each_forwarded_response_header(const http::fields& from, const HeaderVisitor& visit,
+                                        http::field skip) {
     const ConnectionTokens listed(from);
     for (const auto& field : from) {
         const std::string_view name = field.name_string();
         const http::field id = field.name();
-        if (is_hop_by_hop(id) || id == http::field::content_length || listed.contains(name)) {
+        if (is_hop_by_hop(id) || id == http::field::content_length || listed.contains(name) ||
+            (skip != http::field::unknown && id == skip)) {
             continue;
         }
         if (id == http::field::unknown && beast::iequals(name, "x-request-id")) {
-            to.insert("x-upstream-request-id", field.value());
+            visit("x-upstream-request-id", field.value());
             continue;
         }
-        to.insert(name, field.value());
+        visit(name, field.value());
     }
 }
 

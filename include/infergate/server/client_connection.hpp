@@ -16,7 +16,7 @@ struct ClientConnection {
     beast::tcp_stream stream;
     beast::flat_buffer buffer;       // request bytes read ahead (pipelining)
     std::string relay_buffer;        // reused by every stream on this connection
-    std::string upstream_head;       // reused for each upstream request head
+    std::string head_buffer;         // reused for each upstream request head and response head
     std::string peer;                // "ip:port", for the access log
     unsigned version = 11;           // of the current request
     bool keep_alive = true;          // what the current request allows

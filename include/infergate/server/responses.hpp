@@ -1,6 +1,7 @@
 // Building and writing the gateway's own responses (errors, local endpoints).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,18 @@ Response make_response(unsigned status, std::string body, std::string_view conte
                        const ClientConnection& client, std::string_view request_id);
 Response make_error_response(const api::Error& error, const ClientConnection& client,
                              std::string_view request_id);
+
+// The head of a proxied response, appended to `out`: status line, the upstream's forwardable
+// headers, x-request-id, and framing (Content-Length, or chunked / close-delimited when
+// `content_length` is empty). Built by hand into a reused string: no per-header allocation.
+struct ProxiedHead {
+    const http::response_header<>& upstream;
+    const ClientConnection& client;
+    std::string_view request_id;
+    std::optional<std::size_t> content_length;
+    bool event_stream = false;  // sets Cache-Control: no-cache
+};
+void append_proxied_head(std::string& out, const ProxiedHead& head);
 
 // Writes within `timeout`; returns the error (timeout when the client stopped reading).
 net::awaitable<beast::error_code> write_response(ClientConnection& client, Response& response,

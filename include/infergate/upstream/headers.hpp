@@ -9,18 +9,18 @@
 
 namespace infergate::upstream {
 
-// Copies the client's end-to-end headers that the upstream may see: not hop-by-hop, not
-// credentials (Authorization, api-key, x-api-key, Cookie), not Host/Content-Length/Expect,
-// not Accept-Encoding (the gateway reads the response: it must arrive uncompressed),
-// not x-request-id (the gateway sets its own).
-void copy_request_headers(const http::fields& from, http::fields& to);
-// The same selection, handed to `f(name, value)` one header at a time (no copies).
-void for_each_forwarded_request_header(
-    const http::fields& from, const std::function<void(std::string_view, std::string_view)>& f);
+using HeaderVisitor = std::function<void(std::string_view name, std::string_view value)>;
 
-// Copies the upstream's end-to-end response headers for the client: not hop-by-hop, not
+// The client's end-to-end headers that the upstream may see, one at a time: not hop-by-hop,
+// not credentials (Authorization, api-key, x-api-key, Cookie), not Host/Content-Length/Expect,
+// not Accept-Encoding (the gateway reads the response: it must arrive uncompressed), not
+// x-request-id (the gateway sets its own).
+void for_each_forwarded_request_header(const http::fields& from, const HeaderVisitor& visit);
+
+// The upstream's end-to-end response headers for the client: not hop-by-hop, not
 // Content-Length/Transfer-Encoding (the gateway frames the body itself). The upstream's own
-// x-request-id is kept as x-upstream-request-id.
-void copy_response_headers(const http::fields& from, http::fields& to);
+// x-request-id is passed as x-upstream-request-id. `skip` (may be unknown) is left out too.
+void for_each_forwarded_response_header(const http::fields& from, const HeaderVisitor& visit,
+                                        http::field skip = http::field::unknown);
 
 }  // namespace infergate::upstream
