@@ -3,25 +3,18 @@
 
 #include "mock_server.hpp"
 #include "support/http_client.hpp"
+#include "support/mocked_gateway_test.hpp"
 #include "support/test_gateway.hpp"
 
 namespace infergate::testing {
 namespace {
 
-class ClientLimitsTest : public ::testing::Test {
+class ClientLimitsTest : public MockedGatewayTest {
 protected:
     void SetUp() override {
-        mock_ = std::make_unique<llm_mock::MockServer>(llm_mock::Options{});
-        mock_->start();
-        gateway_ = std::make_unique<TestGateway>(demo_config(
-            "http://127.0.0.1:" + std::to_string(mock_->port()), "",
-            "  max_body_bytes: 1KiB\n  max_header_bytes: 2KiB\n  header_timeout: 300ms\n"
-            "  body_timeout: 300ms\n  idle_timeout: 300ms"));
+        start("", "  max_body_bytes: 1KiB\n  max_header_bytes: 2KiB\n  header_timeout: 300ms\n"
+                  "  body_timeout: 300ms\n  idle_timeout: 300ms");
     }
-    std::uint16_t port() const { return gateway_->port(); }
-
-    std::unique_ptr<llm_mock::MockServer> mock_;
-    std::unique_ptr<TestGateway> gateway_;
 };
 
 TEST_F(ClientLimitsTest, BodyOverTheLimitIs413BeforeItIsRead) {

@@ -4,6 +4,7 @@
 
 #include "mock_server.hpp"
 #include "support/http_client.hpp"
+#include "support/mocked_gateway_test.hpp"
 #include "support/test_gateway.hpp"
 
 namespace infergate::testing {
@@ -11,21 +12,9 @@ namespace {
 
 using nlohmann::json;
 
-class ProxyTest : public ::testing::Test {
+class ProxyTest : public MockedGatewayTest {
 protected:
-    void SetUp() override {
-        llm_mock::Options options;
-        options.record = true;
-        mock_ = std::make_unique<llm_mock::MockServer>(options);
-        mock_->start();
-        gateway_ = std::make_unique<TestGateway>(
-            demo_config("http://127.0.0.1:" + std::to_string(mock_->port())));
-    }
-
-    std::uint16_t port() const { return gateway_->port(); }
-
-    std::unique_ptr<llm_mock::MockServer> mock_;
-    std::unique_ptr<TestGateway> gateway_;
+    void SetUp() override { start(); }
 };
 
 std::string header_of(const llm_mock::RecordedRequest& request, const std::string& name) {

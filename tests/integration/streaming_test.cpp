@@ -6,6 +6,7 @@
 
 #include "mock_server.hpp"
 #include "support/http_client.hpp"
+#include "support/mocked_gateway_test.hpp"
 #include "support/test_gateway.hpp"
 
 namespace infergate::testing {
@@ -16,21 +17,9 @@ using nlohmann::json;
 const std::string kStreamBody =
     R"({"model":"demo","stream":true,"messages":[{"role":"user","content":"hi"}]})";
 
-class StreamingTest : public ::testing::Test {
+class StreamingTest : public MockedGatewayTest {
 protected:
-    void SetUp() override {
-        llm_mock::Options options;
-        options.record = true;
-        mock_ = std::make_unique<llm_mock::MockServer>(options);
-        mock_->start();
-        gateway_ = std::make_unique<TestGateway>(
-            demo_config("http://127.0.0.1:" + std::to_string(mock_->port()),
-                        "    timeouts: { first_byte: 2s, idle: 1s, total: 20s }"));
-    }
-    std::uint16_t port() const { return gateway_->port(); }
-
-    std::unique_ptr<llm_mock::MockServer> mock_;
-    std::unique_ptr<TestGateway> gateway_;
+    void SetUp() override { start("    timeouts: { first_byte: 2s, idle: 1s, total: 20s }"); }
 };
 
 std::string content_of(const std::vector<std::string>& events) {

@@ -5,6 +5,7 @@
 
 #include "mock_server.hpp"
 #include "support/http_client.hpp"
+#include "support/mocked_gateway_test.hpp"
 #include "support/test_gateway.hpp"
 
 namespace infergate::testing {
@@ -14,16 +15,11 @@ using nlohmann::json;
 
 const std::string kChat = R"({"model":"demo","messages":[{"role":"user","content":"hi"}]})";
 
-class UpstreamFaultTest : public ::testing::Test {
+class UpstreamFaultTest : public MockedGatewayTest {
 protected:
     void SetUp() override {
-        mock_ = std::make_unique<llm_mock::MockServer>(llm_mock::Options{});
-        mock_->start();
-        gateway_ = std::make_unique<TestGateway>(
-            demo_config("http://127.0.0.1:" + std::to_string(mock_->port()),
-                        "    timeouts: { connect: 1s, first_byte: 500ms, idle: 500ms, total: 5s }"));
+        start("    timeouts: { connect: 1s, first_byte: 500ms, idle: 500ms, total: 5s }");
     }
-    std::uint16_t port() const { return gateway_->port(); }
 
     HttpResult chat_with(const std::string& header, const std::string& value) {
         return post_json(port(), "/v1/chat/completions", kChat, {{header, value}});
@@ -32,9 +28,6 @@ protected:
     void expect_still_serving() {
         EXPECT_EQ(post_json(port(), "/v1/chat/completions", kChat).status, 200);
     }
-
-    std::unique_ptr<llm_mock::MockServer> mock_;
-    std::unique_ptr<TestGateway> gateway_;
 };
 
 std::string code_of(const HttpResult& result) {
