@@ -1,0 +1,182 @@
+// The streaming half of a proxied call: SSE events relayed from the upstream to the client as
+// they arrive, through one reused buffer, with backpressure and a clean cut on failure.
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#include "infergate/config/snapshot.hpp"
+#include "infergate/server/responses.hpp"
+#include "infergate/streaming/sse.hpp"
+#include "server/proxy_call_impl.hpp"
+
+namespace infergate::server::detail {
+
+namespace {
+constexpr std::size_t kRelayBufferStart = 16 * 1024;
+}  // namespace
+
+template <class Stream>
+net::awaitable<Attempt> ProxyCall::relay_stream(Stream& stream, upstream::Connection& connection,
+                                     http::response_parser<http::buffer_body>& parser) {
+    const auto write_timeout = ctx_.snapshot.config.server.write_timeout;
+    const bool chunked = client_.version >= 11;
+    if (!chunked) client_.keep_alive = false;  // HTTP/1.0: the body ends with the connection
+    // The head waits for the first events and goes out in the same write. Until then the
+    // status can still change: a failure before any event is answered as a plain error.
+    client_.head_buffer.clear();
+    append_proxied_head(client_.head_buffer,
+                        {parser.get().base(), client_, ctx_.request_id, std::nullopt, true});
+    head_pending_ = true;
+    done_.status = parser.get().result_int();
+
+    // One buffer per connection, reused by every stream: no allocation per event or read.
+    std::string& relay = client_.relay_buffer;
+    if (relay.size() < kRelayBufferStart) relay.resize(kRelayBufferStart);
+    std::size_t pending = 0;
+    bool saw_done = false;
+    auto& tcp = connection.tcp();
+    std::optional<UpstreamError> failure;
+    bool finished = false;  // the terminating chunk went out with the last events
+
+    for (;;) {
+        if (pending == relay.size()) {
+            // A single event fills the buffer: grow up to the per-event cap, then give up.
+            if (relay.size() >= settings_.max_event_bytes) {
+                failure = UpstreamError::too_large;
+                break;
+            }
+            relay.resize(std::min(relay.size() * 2, settings_.max_event_bytes));
+        }
+        parser.get().body().data = relay.data() + pending;
+        parser.get().body().size = relay.size() - pending;
+        tcp.expires_after(within_deadline(settings_.timeouts.idle));
+        auto [ec, n] = co_await http::async_read_some(stream, connection.buffer, parser, use_tuple);
+        if (ec == http::error::need_buffer) ec = {};
+        // One socket read may hold several upstream chunks; async_read_some stops at each.
+        // Decode what is already here so it goes to the client in one write.
+        while (!ec && !parser.is_done() && connection.buffer.size() > 0 &&
+               parser.get().body().size > 0) {
+            beast::error_code put_ec;
+            const std::size_t used = parser.put(connection.buffer.data(), put_ec);
+            connection.buffer.consume(used);
+            if (put_ec == http::error::need_more || put_ec == http::error::need_buffer || used == 0) break;
+            ec = put_ec;
+        }
+        pending = relay.size() - parser.get().body().size;
+
+        // Forward every complete event; keep a partial one at the front of the buffer.
+        std::size_t consumed = 0;
+        for (;;) {
+            const std::size_t length =
+                sse::find_event_end(std::string_view(relay.data() + consumed, pending - consumed));
+            if (length == sse::npos) break;
+            on_event(std::string_view(relay.data() + consumed, length), saw_done);
+            consumed += length;
+        }
+        if (consumed > 0) {
+            // The stream's last events and its terminating chunk share one write.
+            finished = !ec && parser.is_done() && saw_done && consumed == pending;
+            // Backpressure: the next upstream read waits for this write.
+            // Awaited into a local: GCC 12 miscompiles `if (co_await ...)` in coroutines.
+            const bool written = co_await write_to_client(net::buffer(relay.data(), consumed),
+                                                          chunked, write_timeout, finished);
+            if (!written) co_return Attempt{};
+            std::memmove(relay.data(), relay.data() + consumed, pending - consumed);
+            pending -= consumed;
+        }
+        if (ec) {
+            failure = classify(ec, UpstreamError::idle_timeout);
+            break;
+        }
+        if (parser.is_done()) break;
+    }
+    tcp.expires_never();
+    if (watch_->client_gone()) {
+        client_gone();
+        co_return Attempt{};
+    }
+    if (!failure && !saw_done) failure = UpstreamError::protocol;  // ended without [DONE]
+    if (failure) {
+        co_await end_stream_with_error(*failure, chunked, write_timeout);
+        co_return Attempt{};
+    }
+    if (pending > 0) {  // bytes after the last complete event: pass them on as they are
+        const bool written =
+            co_await write_to_client(net::buffer(relay.data(), pending), chunked, write_timeout);
+        if (!written) co_return Attempt{};
+    }
+    if (chunked && !finished) {
+        client_.stream.expires_after(write_timeout);
+        auto [ec, n] = co_await net::async_write(client_.stream, http::make_chunk_last(), use_tuple);
+        if (ec) client_gone();
+    }
+    co_return Attempt{.reusable = parser.keep_alive() && parser.is_done()};
+}
+
+void ProxyCall::on_event(std::string_view event, bool& saw_done) {
+    const auto data = sse::first_data(event);
+    if (!data) return;  // comments and keep-alives
+    if (*data == "[DONE]") {
+        saw_done = true;
+        return;
+    }
+    ++done_.events_relayed;
+    if (data->find("\"usage\":{") != std::string_view::npos ||
+        data->find("\"usage\": {") != std::string_view::npos) {
+        if (auto usage = sse::find_usage(*data)) done_.usage = usage;
+    }
+}
+
+net::awaitable<bool> ProxyCall::write_to_client(net::const_buffer bytes, bool chunked,
+                                                config::Duration timeout, bool last) {
+    const net::const_buffer head =
+        head_pending_ ? net::buffer(client_.head_buffer) : net::const_buffer();
+    head_pending_ = false;
+    client_.stream.expires_after(timeout);
+    beast::error_code ec;
+    if (chunked && last) {
+        std::tie(ec, std::ignore) = co_await net::async_write(
+            client_.stream,
+            beast::buffers_cat(head, http::make_chunk(bytes), http::make_chunk_last()),
+            use_tuple);
+    } else if (chunked) {
+        std::tie(ec, std::ignore) = co_await net::async_write(
+            client_.stream, beast::buffers_cat(head, http::make_chunk(bytes)), use_tuple);
+    } else {
+        const std::array<net::const_buffer, 2> raw{head, bytes};
+        std::tie(ec, std::ignore) = co_await net::async_write(client_.stream, raw, use_tuple);
+    }
+    client_.stream.expires_never();
+    if (ec) {
+        client_gone();
+        co_return false;
+    }
+    if (!done_.first_event_at) done_.first_event_at = Clock::now();
+    done_.bytes_out += bytes.size();
+    co_return true;
+}
+
+// After the head was sent the status cannot change: the stream ends with an error event,
+// no [DONE], and no terminating chunk, so the client can tell it was cut.
+net::awaitable<void> ProxyCall::end_stream_with_error(UpstreamError kind, bool chunked,
+                                                      config::Duration timeout) {
+    backend_.metrics().count(kind);
+    const api::Error error = error_for(kind);
+    if (head_pending_) {  // nothing sent yet: a plain error response is still possible
+        head_pending_ = false;
+        co_await respond_error(error);
+        co_return;
+    }
+    done_.code = error.code;
+    std::string event = "data: " + api::render_error(error) + "\n\n";
+    co_await write_to_client(net::buffer(event), chunked, timeout);
+    client_.keep_alive = false;
+}
+
+// exchange() in proxy_call.cpp calls relay_stream for both kinds of upstream stream.
+template net::awaitable<Attempt> ProxyCall::relay_stream<upstream::Connection::Plain>(
+    upstream::Connection::Plain&, upstream::Connection&, http::response_parser<http::buffer_body>&);
+template net::awaitable<Attempt> ProxyCall::relay_stream<upstream::Connection::Tls>(
+    upstream::Connection::Tls&, upstream::Connection&, http::response_parser<http::buffer_body>&);
+
+}  // namespace infergate::server::detail
