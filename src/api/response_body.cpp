@@ -12,13 +12,7 @@ ResponseBody inspect_response_body(std::string_view body) {
     };
     // Depth: response bodies may nest tool-call arguments deeply; allow the scanner's maximum.
     result.valid_json = !json::scan_object(body, json::kMaxDepthLimit, on_member).has_value();
-    if (result.valid_json && !usage_object.empty()) {
-        // Reuse the event parser: it reads {"usage":{...}} shaped objects.
-        std::string wrapped;
-        wrapped.reserve(usage_object.size() + 10);
-        wrapped.append("{\"usage\":").append(usage_object).append("}");
-        result.usage = sse::find_usage(wrapped);
-    }
+    if (result.valid_json && !usage_object.empty()) result.usage = sse::read_usage(usage_object);
     return result;
 }
 

@@ -52,24 +52,29 @@ bool is_done_event(std::string_view event) noexcept {
     return data && *data == "[DONE]";
 }
 
+Usage read_usage(std::string_view usage_object) noexcept {
+    Usage found;
+    auto on_count = [&found](const json::Member& count) {
+        if (count.kind != json::Kind::number) return;
+        const auto value = json::parse_integer(count.value);
+        if (!value || *value < 0) return;
+        if (count.key == "prompt_tokens" || count.key == "input_tokens") {
+            found.prompt_tokens = *value;
+        } else if (count.key == "completion_tokens" || count.key == "output_tokens") {
+            found.completion_tokens = *value;
+        }
+    };
+    json::scan_object(usage_object, json::kMaxDepthLimit, on_count);
+    return found;
+}
+
 std::optional<Usage> find_usage(std::string_view object) noexcept {
     if (object.find("\"usage\"") == std::string_view::npos) return std::nullopt;
     std::optional<Usage> usage;
     auto on_member = [&usage](const json::Member& member) {
-        if (member.key != "usage" || member.kind != json::Kind::object) return;
-        Usage found;
-        auto on_count = [&found](const json::Member& count) {
-            if (count.kind != json::Kind::number) return;
-            const auto value = json::parse_integer(count.value);
-            if (!value || *value < 0) return;
-            if (count.key == "prompt_tokens" || count.key == "input_tokens") {
-                found.prompt_tokens = *value;
-            } else if (count.key == "completion_tokens" || count.key == "output_tokens") {
-                found.completion_tokens = *value;
-            }
-        };
-        json::scan_object(member.value, json::kMaxDepthLimit, on_count);
-        usage = found;
+        if (member.key == "usage" && member.kind == json::Kind::object) {
+            usage = read_usage(member.value);
+        }
     };
     if (json::scan_object(object, 64, on_member)) return std::nullopt;
     return usage;

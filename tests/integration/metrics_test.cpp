@@ -31,7 +31,12 @@ TEST(Metrics, ReflectKnownTraffic) {
     post_json(port, "/v1/chat/completions", R"({"model":"nope","messages":[]})");
     post_json(port, "/v1/chat/completions", "not json");
 
-    const HttpResult scrape = get(port, "/metrics");
+    // A request is accounted right after its response is written: the client can be faster.
+    HttpResult scrape;
+    ASSERT_TRUE(eventually([&] {
+        scrape = get(port, "/metrics");
+        return has_line(scrape.body, R"(infergate_requests_total{backend="none",code="400",model="none"} 1)");
+    }));
     ASSERT_EQ(scrape.status, 200);
     EXPECT_EQ(scrape.header("content-type"), "text/plain; version=0.0.4");
     const std::string& m = scrape.body;

@@ -28,5 +28,7 @@ struct Usage {
 // Reads `usage` from a JSON object (a response body or one event's data); nullopt when the
 // object has no usage object. Cheap when absent: a substring check precedes any parsing.
 std::optional<Usage> find_usage(std::string_view json_object) noexcept;
+// Reads the counts of a `usage` object itself (its bytes, already validated as JSON).
+Usage read_usage(std::string_view usage_object) noexcept;
 
 }  // namespace infergate::sse
