@@ -78,7 +78,13 @@ int run(const std::string& path) {
     if (!build.snapshot) return 1;
     const SnapshotPtr snapshot = build.snapshot;
 
-    auto access_log = std::make_shared<const observability::AccessLog>(snapshot->config.log);
+    std::shared_ptr<const observability::AccessLog> access_log;
+    try {
+        access_log = std::make_shared<const observability::AccessLog>(snapshot->config.log);
+    } catch (const std::exception& error) {
+        std::cerr << "infergate: " << error.what() << '\n';
+        return 1;
+    }
     server::Gateway gateway(snapshot, metrics, access_log);
     try {
         gateway.start();

@@ -62,6 +62,19 @@ TEST(Cli, RefusesToStartOnAnInvalidConfig) {
     std::filesystem::remove(path);
 }
 
+TEST(Cli, RefusesToStartWhenTheAccessLogCannotBeOpened) {
+    const auto path = write_temp("infergate-cli-log.yaml",
+                                 "server: { listen: \"127.0.0.1:0\" }\n"
+                                 "log: { access_log: { path: /nonexistent-dir/access.log } }\n"
+                                 "backends: { mock: { url: \"http://127.0.0.1:9\" } }\n"
+                                 "models: { demo: { targets: [ { backend: mock } ] } }\n");
+    const CommandResult result = run_infergate("--config " + path.string());
+    EXPECT_EQ(result.exit_code, 1);
+    EXPECT_NE(result.output.find("cannot open access log /nonexistent-dir/access.log"), std::string::npos)
+        << result.output;
+    std::filesystem::remove(path);
+}
+
 TEST(Cli, VersionAndUnknownArguments) {
     EXPECT_EQ(run_infergate("--version").output, "infergate " INFERGATE_VERSION "\n");
     EXPECT_EQ(run_infergate("--frobnicate").exit_code, 2);
