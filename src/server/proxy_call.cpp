@@ -62,7 +62,6 @@ net::awaitable<Completion> ProxyCall::run() {
         const Attempt result = co_await connection.visit(
             [&](auto& stream) { return exchange(stream, connection, reused); });
         watch.set_upstream(nullptr);
-        if (result.reusable) ++connection.exchanges;
         pool.release(std::move(acquired.connection), result.reusable);
         if (!result.retry_on_fresh) break;
     }

@@ -36,7 +36,6 @@ public:
 
     beast::flat_buffer buffer;  // read buffer; a reusable connection leaves it empty
     std::chrono::steady_clock::time_point idle_since{};
-    std::uint64_t exchanges = 0;  // completed request/response pairs
 
 private:
     std::variant<Plain, Tls> stream_;
