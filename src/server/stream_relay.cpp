@@ -121,10 +121,7 @@ void ProxyCall::on_event(std::string_view event, bool& saw_done) {
         return;
     }
     ++done_.events_relayed;
-    if (data->find("\"usage\":{") != std::string_view::npos ||
-        data->find("\"usage\": {") != std::string_view::npos) {
-        if (auto usage = sse::find_usage(*data)) done_.usage = usage;
-    }
+    if (auto usage = sse::find_usage(*data)) done_.usage = usage;
 }
 
 net::awaitable<bool> ProxyCall::write_to_client(net::const_buffer bytes, bool chunked,

@@ -25,8 +25,11 @@ struct Usage {
     std::int64_t prompt_tokens = 0;
     std::int64_t completion_tokens = 0;
 };
+// Whether `"usage"` followed by `:` and `{` appears anywhere in the bytes: a cheap memmem
+// pre-check, so that chunks without usage (or with `"usage":null`) are never parsed.
+bool mentions_usage_object(std::string_view json_object) noexcept;
 // Reads `usage` from a JSON object (a response body or one event's data); nullopt when the
-// object has no usage object. Cheap when absent: a substring check precedes any parsing.
+// object has no usage object. Cheap when absent: mentions_usage_object() precedes any parsing.
 std::optional<Usage> find_usage(std::string_view json_object) noexcept;
 // Reads the counts of a `usage` object itself (its bytes, already validated as JSON).
 Usage read_usage(std::string_view usage_object) noexcept;

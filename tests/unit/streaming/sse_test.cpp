@@ -61,5 +61,23 @@ TEST(SseEvents, FindsUsageOnlyWhenPresent) {
     EXPECT_FALSE(find_usage(R"({"usage":{"prompt_tokens":1})"));  // broken JSON
 }
 
+TEST(SseEvents, UsageMayBeSpacedAndFollowANullOne) {
+    const auto spaced = find_usage("{\"usage\" :\n {\"prompt_tokens\":3,\"completion_tokens\":4}}");
+    ASSERT_TRUE(spaced);
+    EXPECT_EQ(spaced->completion_tokens, 4);
+    // A nested "usage":null first, the real one later: the pre-check must look past the first.
+    const auto later = find_usage(R"({"meta":{"usage":null},"usage":{"prompt_tokens":5,"completion_tokens":6}})");
+    ASSERT_TRUE(later);
+    EXPECT_EQ(later->prompt_tokens, 5);
+    // The word inside a string (escaped quotes) is not a key.
+    EXPECT_FALSE(mentions_usage_object(R"({"content":"say \"usage\": {"})"));
+}
+
+TEST(SseEvents, DataLineAfterBareCrLines) {
+    EXPECT_EQ(first_data("event: x\rid: 1\rdata: y\r\r"), "y");
+    EXPECT_EQ(first_data("data: last"), "last");  // no terminator at all
+    EXPECT_EQ(find_event_end("id: 1\rdata: y\r\rnext"), 15u);
+}
+
 }  // namespace
 }  // namespace infergate::sse
