@@ -43,7 +43,7 @@ ProxyCall::ProxyCall(Worker& worker, ClientConnection& client, pipeline::Request
 
 net::awaitable<Completion> ProxyCall::run() {
     upstream::ConnectionPool& pool = worker_.pool_for(ctx_.target->backend);
-    ClientWatch watch(client_.stream.socket());
+    ClientWatch watch(client_.stream.socket(), client_.watch_state);
     watch_ = &watch;
     deadline_ = Clock::now() + settings_.timeouts.total;
     for (int attempt = 0; attempt < 2; ++attempt) {

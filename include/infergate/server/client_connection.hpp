@@ -2,9 +2,11 @@
 // current request wants its response framed.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "infergate/net.hpp"
+#include "infergate/server/client_watch.hpp"
 
 namespace infergate::server {
 
@@ -17,6 +19,7 @@ struct ClientConnection {
     beast::flat_buffer buffer;       // request bytes read ahead (pipelining)
     std::string relay_buffer;        // reused by every stream on this connection
     std::string head_buffer;         // reused for each upstream request head and response head
+    std::shared_ptr<ClientWatchState> watch_state = std::make_shared<ClientWatchState>();
     std::string peer;                // "ip:port", for the access log
     unsigned version = 11;           // of the current request
     bool keep_alive = true;          // what the current request allows

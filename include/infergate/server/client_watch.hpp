@@ -3,6 +3,7 @@
 // exchange at once, instead of letting a model keep generating for nobody.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 
 #include "infergate/net.hpp"
@@ -10,11 +11,21 @@
 
 namespace infergate::server {
 
+// What a watch shares with its pending receive. One per client connection, reused by every
+// request on it: the receive's handler may outlive the watch (and the session), so it holds
+// this, and a generation number tells it whether the watch it belonged to is still current.
+struct ClientWatchState {
+    std::uint64_t generation = 0;
+    bool client_gone = false;
+    upstream::Connection* upstream = nullptr;
+    char peeked = 0;
+};
+
 class ClientWatch {
 public:
     // Starts watching `client` for EOF or reset. Precondition: no read is pending on it.
-    explicit ClientWatch(tcp::socket& client);
-    // Stops watching (cancels the pending wait on the client socket).
+    ClientWatch(tcp::socket& client, const std::shared_ptr<ClientWatchState>& state);
+    // Stops watching (cancels the pending receive on the client socket).
     ~ClientWatch();
     ClientWatch(const ClientWatch&) = delete;
     ClientWatch& operator=(const ClientWatch&) = delete;
@@ -24,15 +35,8 @@ public:
     bool client_gone() const noexcept { return state_->client_gone; }
 
 private:
-    struct State {
-        bool active = true;
-        bool client_gone = false;
-        upstream::Connection* upstream = nullptr;
-    };
-    void arm();
-
     tcp::socket& client_;
-    std::shared_ptr<State> state_;
+    const std::shared_ptr<ClientWatchState>& state_;
 };
 
 }  // namespace infergate::server
