@@ -2,6 +2,7 @@
 // and waits for a stop signal.
 #include <sys/resource.h>
 
+#include <cctype>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -16,6 +17,7 @@
 #include "infergate/observability/access_log.hpp"
 #include "infergate/observability/metrics.hpp"
 #include "infergate/server/gateway.hpp"
+#include "infergate/stages/auth/api_key.hpp"
 
 namespace {
 
@@ -28,6 +30,8 @@ void print_help() {
                  "Usage:\n"
                  "  infergate [--config FILE]      run the gateway (default: config/infergate.yaml)\n"
                  "  infergate --check-config FILE  validate FILE, print every error, exit 0 if valid\n"
+                 "  infergate hash-key             print the SHA-256 of a key read from stdin (for auth.keys)\n"
+                 "  infergate gen-key [ID]         make a new key sk-ig-<ID>-<secret> and print it with its hash\n"
                  "  infergate --version            print the version\n"
                  "  infergate --help               print this help\n";
 }
@@ -54,6 +58,39 @@ int check_config(const std::string& path) {
     std::cout << fmt::format("{}: configuration is valid ({} backends, {} models)\n", path,
                              build.snapshot->config.backends.size(),
                              build.snapshot->config.models.size());
+    return 0;
+}
+
+// Reads a key from stdin (never from the command line: it would land in shell history and ps).
+int hash_key() {
+    std::string key;
+    std::getline(std::cin, key);
+    while (!key.empty() && (key.back() == '\r' || key.back() == ' ')) key.pop_back();
+    if (key.empty()) {
+        std::cerr << "infergate hash-key: no key on standard input\n";
+        return 1;
+    }
+    std::cout << auth::to_hex(auth::sha256_of(key)) << '\n';
+    return 0;
+}
+
+int gen_key(std::string_view id) {
+    std::string generated_id(id);
+    if (generated_id.empty()) {  // a short random public id
+        const std::string sample = auth::generate_key("x");
+        generated_id = sample.substr(auth::kKeyPrefix.size() + 2, 8);
+    }
+    for (const char c : generated_id) {
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.') {
+            std::cerr << "infergate gen-key: ids are letters, digits, '_' or '.'\n";
+            return 2;
+        }
+    }
+    const std::string key = auth::generate_key(generated_id);
+    std::cout << "key:    " << key << "\n"
+              << "config: - { id: " << generated_id << ", sha256: \"" << auth::to_hex(auth::sha256_of(key))
+              << "\" }\n"
+              << "The key is shown once; the config needs only its sha256.\n";
     return 0;
 }
 
@@ -128,6 +165,8 @@ int main(int argc, char** argv) {
             print_help();
             return 0;
         }
+        if (arg == "hash-key" && argc == 2) return hash_key();
+        if (arg == "gen-key" && argc <= 3) return gen_key(argc == 3 ? argv[2] : "");
         if (arg == "--version") {
             std::cout << "infergate " INFERGATE_VERSION "\n";
             return 0;

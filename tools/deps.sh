@@ -7,7 +7,8 @@ set -euo pipefail
 
 packages=(g++ cmake ninja-build ccache pkg-config curl
           libboost1.81-dev libboost-url1.81-dev nlohmann-json3-dev libyaml-cpp-dev
-          libspdlog-dev prometheus-cpp-dev libssl-dev libgtest-dev libgmock-dev)
+          libspdlog-dev prometheus-cpp-dev libssl-dev libhowardhinnant-date-dev tzdata
+          libgtest-dev libgmock-dev)
 if [[ "${1:-}" == "--test" ]]; then
     command -v node >/dev/null 2>&1 || packages+=(nodejs)
     command -v npm >/dev/null 2>&1 || packages+=(npm)

@@ -31,6 +31,18 @@ Error invalid_request(std::string message, std::string param, std::string code) 
     return {400, std::move(message), "invalid_request_error", std::move(code), std::move(param)};
 }
 
+Error invalid_api_key(std::string message) {
+    return {401, std::move(message), "invalid_request_error", "invalid_api_key", {}};
+}
+
+Error rate_limited(std::string message) {
+    return {429, std::move(message), "rate_limit_exceeded", "rate_limit_exceeded", {}};
+}
+
+Error budget_exhausted(std::string message) {
+    return {429, std::move(message), "insufficient_quota", "insufficient_quota", {}};
+}
+
 Error model_not_found(std::string_view model) {
     return {404,
             fmt::format("The model `{}` does not exist or you do not have access to it.",

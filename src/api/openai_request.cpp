@@ -136,6 +136,7 @@ std::variant<ProxyRequest, Error> parse_proxy_request(std::string_view body, End
         if (options->kind != json::Kind::object) {
             return wrong_type("stream_options", "an object", options->kind);
         }
+        request.has_stream_options = true;
         std::optional<Error> nested_error;
         int include_usage_seen = 0;
         auto on_option = [&](const json::Member& member) {

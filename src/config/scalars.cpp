@@ -1,5 +1,6 @@
 #include "scalars.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include <fmt/format.h>
@@ -93,6 +94,44 @@ std::optional<bool> read_bool(const Context& ctx, const Field& field) {
     if (text == "false" || text == "False" || text == "FALSE") return false;
     ctx.error(field.value_at(), field.path, "expected true or false, " + got(*found));
     return std::nullopt;
+}
+
+std::optional<std::int64_t> read_micros(const Context& ctx, const Field& field) {
+    const std::optional<Text> text = expanded_text(ctx, field, "a number like 0.15");
+    if (!text) return std::nullopt;
+    const std::string& digits = text->value;
+    const std::size_t dot = digits.find('.');
+    const std::string whole = digits.substr(0, dot);
+    std::string fraction = dot == std::string::npos ? "" : digits.substr(dot + 1);
+    const auto all_digits = [](const std::string& part) {
+        return std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
+    };
+    if (whole.empty() || !all_digits(whole) || !all_digits(fraction) ||
+        (dot != std::string::npos && fraction.empty())) {
+        ctx.error(field.value_at(), field.path, "expected a non-negative number like 0.15, " + got(*text));
+        return std::nullopt;
+    }
+    if (fraction.size() > 6 || whole.size() > 9) {
+        ctx.error(field.value_at(), field.path,
+                  "at most 9 digits before and 6 after the decimal point, " + got(*text));
+        return std::nullopt;
+    }
+    fraction.resize(6, '0');
+    return std::stoll(whole) * 1'000'000 + std::stoll(fraction);
+}
+
+std::optional<double> read_number(const Context& ctx, const Field& field, double max) {
+    const std::optional<Text> text = expanded_text(ctx, field, "a number");
+    if (!text) return std::nullopt;
+    double value = 0;
+    const char* const end = text->value.data() + text->value.size();
+    const auto [stop, ec] = std::from_chars(text->value.data(), end, value);
+    if (text->value.empty() || stop != end || ec != std::errc{} || !(value >= 0) || value > max) {
+        ctx.error(field.value_at(), field.path,
+                  fmt::format("expected a number from 0 to {}, {}", max, got(*text)));
+        return std::nullopt;
+    }
+    return value;
 }
 
 std::optional<std::size_t> read_size(const Context& ctx, const Field& field) {

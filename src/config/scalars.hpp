@@ -43,6 +43,10 @@ std::optional<std::string> read_nonempty_string(const Context& ctx, const Field&
 std::optional<std::int64_t> read_integer(const Context& ctx, const Field& field, std::int64_t min,
                                          std::int64_t max);
 std::optional<bool> read_bool(const Context& ctx, const Field& field);
+// A non-negative decimal ("0.15", "5") as millionths: prices and budgets stay exact integers.
+std::optional<std::int64_t> read_micros(const Context& ctx, const Field& field);
+// A non-negative number (weights).
+std::optional<double> read_number(const Context& ctx, const Field& field, double max);
 // Sizes and durations must be greater than zero: every one in the config is a limit.
 std::optional<std::size_t> read_size(const Context& ctx, const Field& field);
 std::optional<Duration> read_duration(const Context& ctx, const Field& field);

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "access_sections.hpp"
 #include "diagnostics.hpp"
 #include "endpoints.hpp"
 #include "file_io.hpp"
@@ -238,6 +239,8 @@ void read_model(const Context& ctx, const Field& field, const Config& config, Mo
             model.targets.push_back(std::move(target));
         }
     }
+    if (const auto pricing = map.take("pricing")) read_pricing(ctx, *pricing, model.pricing);
+    if (const auto weights = map.take("token_weights")) read_token_weights(ctx, *weights, model.token_weights);
     map.reject_unknown();
 }
 
@@ -271,6 +274,10 @@ void read_document(const Context& ctx, const YAML::Node& root, Config& config) {
             read_model(ctx, entry.field, config, model);
         }
     }
+    // Tenants, then auth: keys name tenants and models, and unknown names are reported.
+    if (const auto tenants = map.take("tenants")) read_tenants(ctx, *tenants, config);
+    if (const auto auth = map.take("auth")) read_auth(ctx, *auth, config);
+    if (const auto quota = map.take("quota")) read_quota(ctx, *quota, config.quota);
     map.reject_unknown();
 }
 

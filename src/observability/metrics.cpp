@@ -92,6 +92,14 @@ BackendMetrics::BackendMetrics(Metrics& metrics, const std::string& backend)
     }
 }
 
+KeyMetrics::KeyMetrics(Metrics& metrics, const std::string& key, const std::string& tenant)
+    : requests(metrics.key_requests.Add({{"key", key}, {"tenant", tenant}})),
+      input_tokens(metrics.key_tokens.Add({{"key", key}, {"tenant", tenant}, {"class", "input"}})),
+      cached_input_tokens(metrics.key_tokens.Add({{"key", key}, {"tenant", tenant}, {"class", "cached_input"}})),
+      output_tokens(metrics.key_tokens.Add({{"key", key}, {"tenant", tenant}, {"class", "output"}})),
+      reasoning_tokens(metrics.key_tokens.Add({{"key", key}, {"tenant", tenant}, {"class", "reasoning"}})),
+      spend_usd(metrics.key_spend.Add({{"key", key}, {"tenant", tenant}})) {}
+
 Metrics::Metrics()
     : registry(std::make_shared<prometheus::Registry>()),
       requests(BuildCounter()
@@ -157,6 +165,22 @@ Metrics::Metrics()
                             .Help("Generation number of the configuration being served")
                             .Register(*registry)
                             .Add({})),
+      key_requests(BuildCounter()
+                       .Name("infergate_key_requests_total")
+                       .Help("Model API requests by API key id and tenant")
+                       .Register(*registry)),
+      key_tokens(BuildCounter()
+                     .Name("infergate_key_tokens_total")
+                     .Help("Tokens used by API key id and tenant, by class input|cached_input|output|reasoning")
+                     .Register(*registry)),
+      key_spend(BuildCounter()
+                    .Name("infergate_key_spend_usd_total")
+                    .Help("Spend in USD from the configured prices, by API key id and tenant")
+                    .Register(*registry)),
+      quota_rejections(BuildCounter()
+                           .Name("infergate_quota_rejections_total")
+                           .Help("Requests over a limit, by scope key|tenant, limit and mode enforce|shadow")
+                           .Register(*registry)),
       unrouted_requests(*this, "none", "none"),
       unknown_model_requests(*this, "unknown", "none") {
     for (std::size_t i = 0; i < client_errors_.size(); ++i) {

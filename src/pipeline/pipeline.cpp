@@ -1,5 +1,7 @@
 #include "infergate/pipeline/pipeline.hpp"
 
+#include "infergate/stages/auth/auth_stage.hpp"
+#include "infergate/stages/quota/quota_stage.hpp"
 #include "infergate/stages/routing/routing_stage.hpp"
 #include "infergate/stages/transform/transform_stage.hpp"
 
@@ -20,9 +22,11 @@ void Pipeline::finish(RequestContext& ctx, const Completion& done, std::size_t e
 
 Pipeline make_pipeline() {
     std::vector<StagePtr> stages;
-    // Routing before transform: the transform depends on the chosen backend's wire format.
-    // (Auth and quota will go first: nothing may spend effort on an unauthenticated caller,
-    // and a tenant over budget is refused even if no backend is up.)
+    // Auth first: nothing spends effort on an unauthenticated caller. Quota next: it needs the
+    // principal, and a tenant over budget is refused even if no backend is up. Routing before
+    // transform: the transform depends on the chosen backend's wire format.
+    stages.push_back(std::make_unique<auth::AuthStage>());
+    stages.push_back(std::make_unique<quota::QuotaStage>());
     stages.push_back(std::make_unique<routing::RoutingStage>());
     stages.push_back(std::make_unique<transform::TransformStage>());
     return Pipeline(std::move(stages));

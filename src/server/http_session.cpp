@@ -13,6 +13,7 @@
 #include "infergate/server/responses.hpp"
 #include "infergate/server/socket_deadline.hpp"
 #include "infergate/server/worker.hpp"
+#include "infergate/stages/auth/authenticator.hpp"
 
 namespace infergate::server {
 namespace {
@@ -154,13 +155,13 @@ private:
         } else if (api::is_proxied(endpoint)) {
             co_await proxy(endpoint, parser, request_id, config);
         } else {
-            co_await answer_local(endpoint, request_id, *config);
+            co_await answer_local(endpoint, request_id, *config, &request.base());
         }
         co_return client_.keep_alive;
     }
 
     net::awaitable<void> answer_local(api::Endpoint endpoint, std::string_view request_id,
-                                      const Snapshot& config) {
+                                      const Snapshot& config, const http::request_header<>* headers) {
         Response response;
         switch (endpoint) {
             case api::Endpoint::healthz:
@@ -178,9 +179,20 @@ private:
                 response = make_response(200, metrics_.serialize(), "text/plain; version=0.0.4",
                                          client_, request_id);
                 break;
-            default:  // models
-                response = make_response(200, config.models_body, "application/json", client_, request_id);
+            default: {  // models: only those the caller may use
+                if (!config.config.auth.enabled()) {
+                    response = make_response(200, config.models_body, "application/json", client_, request_id);
+                    break;
+                }
+                auto caller = auth::authenticate(*headers, config, std::chrono::system_clock::now());
+                if (auto* error = std::get_if<api::Error>(&caller)) {
+                    response = make_error_response(*error, client_, request_id, "WWW-Authenticate: Bearer\r\n");
+                } else {
+                    response = make_response(200, config.models_body_for(std::get<auth::Principal>(caller)),
+                                             "application/json", client_, request_id);
+                }
                 break;
+            }
         }
         co_await write_response(client_, response, config.config.server.write_timeout);
     }
@@ -225,7 +237,7 @@ private:
         }
 
         if (rejection) {
-            Response response = make_error_response(*rejection, client_, request_id);
+            Response response = make_error_response(*rejection, client_, request_id, ctx.response_headers);
             const auto ec = co_await write_response(client_, response, config->config.server.write_timeout);
             done.status = rejection->status;
             done.code = rejection->code;

@@ -177,7 +177,8 @@ net::awaitable<Attempt> ProxyCall::relay_body(Stream& stream, upstream::Connecti
     // The body is written straight from the parser's string: no copy, no move.
     std::string& head = client_.head_buffer;
     head.clear();
-    append_proxied_head(head, {upstream.base(), client_, ctx_.request_id, upstream.body().size()});
+    append_proxied_head(head, {upstream.base(), client_, ctx_.request_id, upstream.body().size(), false,
+                               ctx_.response_headers});
     const std::array<net::const_buffer, 2> response{net::buffer(head), net::buffer(upstream.body())};
     client_.stream.expires_after(ctx_.snapshot.config.server.write_timeout);
     auto [ec, written] = co_await net::async_write(client_.stream, response, use_tuple);
@@ -216,7 +217,7 @@ net::awaitable<void> ProxyCall::fail_before_head(UpstreamError kind) {
 net::awaitable<void> ProxyCall::respond_error(const api::Error& error) {
     done_.status = error.status;
     done_.code = error.code;
-    Response response = make_error_response(error, client_, ctx_.request_id);
+    Response response = make_error_response(error, client_, ctx_.request_id, ctx_.response_headers);
     done_.bytes_out = response.body().size();
     const beast::error_code ec =
         co_await write_response(client_, response, ctx_.snapshot.config.server.write_timeout);

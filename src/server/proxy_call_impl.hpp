@@ -49,7 +49,8 @@ private:
     net::awaitable<Attempt> relay_body(Stream& stream, upstream::Connection& connection,
                                        http::response_parser<http::buffer_body>& head_parser);
 
-    void on_event(std::string_view event, bool& saw_done);
+    // Reads what the gateway needs from one event; false: do not forward it.
+    bool on_event(std::string_view event, bool& saw_done);
     net::awaitable<bool> write_to_client(net::const_buffer bytes, bool chunked,
                                          config::Duration timeout, bool last = false);
     net::awaitable<void> end_stream_with_error(UpstreamError kind, bool chunked,

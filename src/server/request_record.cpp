@@ -32,6 +32,8 @@ void record_proxied(Worker& worker, const pipeline::RequestContext& ctx, std::st
     record.method = ctx.headers.method_string();
     record.path = path_of(ctx.headers.target());
     record.model = ctx.request.model;
+    record.key_id = ctx.principal.key_id;
+    record.tenant = ctx.principal.tenant;
     record.status = status;
     record.code = done.code;
     record.stream = ctx.request.stream;

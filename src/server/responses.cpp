@@ -16,26 +16,38 @@ Response make_response(unsigned status, std::string body, std::string_view conte
 }
 
 Response make_error_response(const api::Error& error, const ClientConnection& client,
-                             std::string_view request_id) {
+                             std::string_view request_id, std::string_view extra_headers) {
     Response response = make_response(error.status, api::render_error(error), "application/json",
                                        client, request_id);
     if (error.status == 405) response.set(http::field::allow, "GET, POST");
+    while (!extra_headers.empty()) {
+        const std::size_t end = extra_headers.find("\r\n");
+        const std::string_view line = extra_headers.substr(0, end);
+        if (const std::size_t colon = line.find(": "); colon != std::string_view::npos) {
+            response.insert(line.substr(0, colon), line.substr(colon + 2));
+        }
+        if (end == std::string_view::npos) break;
+        extra_headers.remove_prefix(end + 2);
+    }
     return response;
 }
 
 void append_proxied_head(std::string& out, const ProxiedHead& head) {
     const unsigned version = head.client.version;
+    const bool own_rate_limits = head.extra_headers.find("x-ratelimit-") != std::string_view::npos;
     out.append(version >= 11 ? "HTTP/1.1 " : "HTTP/1.0 ");
     out.append(std::to_string(head.upstream.result_int())).push_back(' ');
     out.append(http::obsolete_reason(head.upstream.result())).append("\r\n");
     upstream::for_each_forwarded_response_header(
         head.upstream,
         [&](std::string_view name, std::string_view value) {
+            if (own_rate_limits && name.size() > 12 && beast::iequals(name.substr(0, 12), "x-ratelimit-")) return;
             out.append(name).append(": ").append(value).append("\r\n");
         },
         head.event_stream ? http::field::cache_control : http::field::unknown);
     if (head.event_stream) out.append("Cache-Control: no-cache\r\n");
     out.append("x-request-id: ").append(head.request_id).append("\r\n");
+    out.append(head.extra_headers);
     if (head.content_length) {
         out.append("Content-Length: ").append(std::to_string(*head.content_length)).append("\r\n");
     } else if (version >= 11) {

@@ -25,7 +25,8 @@ net::awaitable<Attempt> ProxyCall::relay_stream(Stream& stream, upstream::Connec
     // status can still change: a failure before any event is answered as a plain error.
     client_.head_buffer.clear();
     append_proxied_head(client_.head_buffer,
-                        {parser.get().base(), client_, ctx_.request_id, std::nullopt, true});
+                        {parser.get().base(), client_, ctx_.request_id, std::nullopt, true,
+                         ctx_.response_headers});
     head_pending_ = true;
     done_.status = parser.get().result_int();
 
@@ -70,8 +71,13 @@ net::awaitable<Attempt> ProxyCall::relay_stream(Stream& stream, upstream::Connec
             const std::size_t length =
                 sse::find_event_end(std::string_view(relay.data() + consumed, pending - consumed));
             if (length == sse::npos) break;
-            on_event(std::string_view(relay.data() + consumed, length), saw_done);
-            consumed += length;
+            if (on_event(std::string_view(relay.data() + consumed, length), saw_done)) {
+                consumed += length;
+            } else {  // hidden from the client: close the gap
+                std::memmove(relay.data() + consumed, relay.data() + consumed + length,
+                             pending - consumed - length);
+                pending -= length;
+            }
         }
         if (consumed > 0) {
             // The stream's last events and its terminating chunk share one write.
@@ -113,15 +119,20 @@ net::awaitable<Attempt> ProxyCall::relay_stream(Stream& stream, upstream::Connec
     co_return Attempt{.reusable = parser.keep_alive() && parser.is_done()};
 }
 
-void ProxyCall::on_event(std::string_view event, bool& saw_done) {
+bool ProxyCall::on_event(std::string_view event, bool& saw_done) {
     const auto data = sse::first_data(event);
-    if (!data) return;  // comments and keep-alives
+    if (!data) return true;  // comments and keep-alives
     if (*data == "[DONE]") {
         saw_done = true;
-        return;
+        return true;
+    }
+    if (auto usage = sse::find_usage(*data)) {
+        done_.usage = usage;
+        // The usage-only chunk the gateway asked for on the client's behalf stays here.
+        if (ctx_.inject_stream_usage && data->find("\"choices\":[]") != std::string_view::npos) return false;
     }
     ++done_.events_relayed;
-    if (auto usage = sse::find_usage(*data)) done_.usage = usage;
+    return true;
 }
 
 net::awaitable<bool> ProxyCall::write_to_client(net::const_buffer bytes, bool chunked,

@@ -70,14 +70,26 @@ bool is_done_event(std::string_view event) noexcept {
 
 Usage read_usage(std::string_view usage_object) noexcept {
     Usage found;
-    auto on_count = [&found](const json::Member& count) {
-        if (count.kind != json::Kind::number) return;
-        const auto value = json::parse_integer(count.value);
-        if (!value || *value < 0) return;
+    auto count_of = [](const json::Member& member) -> std::int64_t {
+        if (member.kind != json::Kind::number) return 0;
+        const auto value = json::parse_integer(member.value);
+        return value && *value > 0 ? *value : 0;
+    };
+    auto on_cached = [&](const json::Member& detail) {
+        if (detail.key == "cached_tokens") found.cached_tokens = count_of(detail);
+    };
+    auto on_reasoning = [&](const json::Member& detail) {
+        if (detail.key == "reasoning_tokens") found.reasoning_tokens = count_of(detail);
+    };
+    auto on_count = [&](const json::Member& count) {
         if (count.key == "prompt_tokens" || count.key == "input_tokens") {
-            found.prompt_tokens = *value;
+            found.prompt_tokens = count_of(count);
         } else if (count.key == "completion_tokens" || count.key == "output_tokens") {
-            found.completion_tokens = *value;
+            found.completion_tokens = count_of(count);
+        } else if (count.key == "prompt_tokens_details" && count.kind == json::Kind::object) {
+            json::scan_object(count.value, json::kMaxDepthLimit, on_cached);
+        } else if (count.key == "completion_tokens_details" && count.kind == json::Kind::object) {
+            json::scan_object(count.value, json::kMaxDepthLimit, on_reasoning);
         }
     };
     json::scan_object(usage_object, json::kMaxDepthLimit, on_count);

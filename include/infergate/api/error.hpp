@@ -34,5 +34,10 @@ Error upstream_timeout(std::string_view backend);
 Error upstream_overloaded(std::string_view backend);
 Error upstream_invalid_response(std::string_view backend, std::string_view what);
 Error internal_error();
+// 401: the message is fixed by the caller and never quotes the presented credential.
+Error invalid_api_key(std::string message);
+// 429 for a rate or concurrency limit, or (insufficient_quota) for a spend budget.
+Error rate_limited(std::string message);
+Error budget_exhausted(std::string message);
 
 }  // namespace infergate::api

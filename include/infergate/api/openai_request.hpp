@@ -18,6 +18,7 @@ struct ProxyRequest {
     std::string_view model_token;       // the raw JSON string token in the body, quotes included
     bool stream = false;
     bool include_usage = false;         // stream_options.include_usage
+    bool has_stream_options = false;    // stream_options present (not null)
     std::optional<std::int64_t> max_tokens;  // max_tokens or max_completion_tokens
 };
 

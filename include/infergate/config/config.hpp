@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "infergate/common/secret.hpp"
+#include "infergate/config/access.hpp"
 
 namespace infergate::config {
 
@@ -73,6 +74,8 @@ struct Target {
 struct Model {
     std::string name;                    // the public name clients send
     std::vector<Target> targets;
+    Pricing pricing;                     // for budgets and spend metrics
+    TokenWeights token_weights;          // for token limits
 };
 
 struct LogSettings {
@@ -87,6 +90,9 @@ struct Config {
     LogSettings log;
     std::map<std::string, Backend, std::less<>> backends;
     std::map<std::string, Model, std::less<>> models;  // ordered: /v1/models lists by name
+    AuthSettings auth;
+    std::map<std::string, Tenant, std::less<>> tenants;
+    QuotaSettings quota;
 };
 
 }  // namespace infergate::config

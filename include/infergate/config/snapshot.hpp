@@ -11,20 +11,30 @@
 #include "infergate/config/config.hpp"
 #include "infergate/observability/metrics.hpp"
 #include "infergate/pipeline/pipeline.hpp"
+#include "infergate/stages/auth/key_registry.hpp"
+#include "infergate/stages/auth/principal.hpp"
+#include "infergate/stages/quota/quota_store.hpp"
 #include "infergate/stages/routing/route_table.hpp"
 #include "infergate/upstream/backend.hpp"
 
 namespace infergate {
 
 struct Snapshot {
-    Snapshot(config::Config config, std::uint64_t generation);
+    Snapshot(config::Config config, std::uint64_t generation, observability::Metrics& metrics);
 
     const config::Config config;
     const std::uint64_t generation;
+    observability::Metrics& metrics;
+    auth::KeyRegistry keys;
+    // Counters outlive snapshots: a reload hands the same store to the next one.
+    std::shared_ptr<quota::QuotaStore> quota_store;
+    std::map<std::string, std::unique_ptr<observability::KeyMetrics>, std::less<>> key_metrics;
     std::map<std::string, upstream::BackendPtr, std::less<>> backends;
     routing::RouteTable routes;
     pipeline::Pipeline pipeline;
-    std::string models_body;  // GET /v1/models, rendered once
+    std::string models_body;  // GET /v1/models, rendered once (auth off: everyone sees all)
+    // GET /v1/models for one caller: only the models it may use.
+    std::string models_body_for(const auth::Principal& principal) const;
 
     // Ready to serve: at least one backend whose last connect did not fail.
     bool any_backend_reachable() const noexcept;
@@ -39,7 +49,9 @@ struct SnapshotBuild {
 
 // Builds runtime objects (TLS contexts, metric children). Errors here are environmental
 // (an unreadable CA file), reported like config errors.
+// `previous` (the snapshot being replaced, if any) lends its quota store, so that usage
+// counters of keys and tenants that still exist survive the reload.
 SnapshotBuild build_snapshot(config::Config config, std::uint64_t generation,
-                             observability::Metrics& metrics);
+                             observability::Metrics& metrics, const Snapshot* previous = nullptr);
 
 }  // namespace infergate

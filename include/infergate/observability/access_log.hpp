@@ -23,6 +23,8 @@ struct AccessRecord {
     std::string_view model;          // public model, empty if none
     std::string_view backend;        // empty if none
     std::string_view upstream_model; // empty if none
+    std::string_view key_id;         // the API key's configured id (never the key), if any
+    std::string_view tenant;
     unsigned status = 0;
     std::string_view code;           // error code, empty on success
     bool stream = false;

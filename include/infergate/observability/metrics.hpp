@@ -59,6 +59,17 @@ struct TargetMetrics {
     prometheus::Gauge& in_flight;
 };
 
+// What one API key records; resolved once per snapshot, not per request.
+struct KeyMetrics {
+    KeyMetrics(Metrics& metrics, const std::string& key, const std::string& tenant);
+    prometheus::Counter& requests;
+    prometheus::Counter& input_tokens;
+    prometheus::Counter& cached_input_tokens;
+    prometheus::Counter& output_tokens;
+    prometheus::Counter& reasoning_tokens;
+    prometheus::Counter& spend_usd;
+};
+
 // What one backend records (shared by all workers' pools for it).
 struct BackendMetrics {
     BackendMetrics(Metrics& metrics, const std::string& backend);
@@ -95,6 +106,11 @@ public:
     prometheus::Counter& client_disconnects;
     prometheus::Counter& session_exceptions;
     prometheus::Gauge& config_generation;
+    // Per API key / tenant (ids from the config, so the label sets stay bounded).
+    prometheus::Family<prometheus::Counter>& key_requests;
+    prometheus::Family<prometheus::Counter>& key_tokens;
+    prometheus::Family<prometheus::Counter>& key_spend;
+    prometheus::Family<prometheus::Counter>& quota_rejections;
     // Requests that failed before a route was chosen (bad JSON, unknown model, unknown path).
     StatusCounters unrouted_requests;
     StatusCounters unknown_model_requests;

@@ -10,6 +10,8 @@
 #include "infergate/api/endpoint.hpp"
 #include "infergate/api/openai_request.hpp"
 #include "infergate/net.hpp"
+#include "infergate/stages/auth/principal.hpp"
+#include "infergate/stages/quota/quota_store.hpp"
 #include "infergate/streaming/sse.hpp"
 
 namespace infergate {
@@ -41,6 +43,17 @@ struct RequestContext {
     Clock::time_point received_at = Clock::now();
     std::string body;                   // the client's body (moved out of the parser)
     api::ProxyRequest request;          // fields read from the body
+    // Extra response header lines ("name: value\r\n") for every answer to this request,
+    // whatever its outcome: the rate-limit headers, WWW-Authenticate.
+    std::string response_headers;
+
+    // auth
+    auth::Principal principal;
+    // quota
+    quota::Admission admission;         // holds the reservation until on_finish settles it
+    quota::Amount reserved;
+    std::int64_t prompt_estimate = 0;   // tokens, from the body size
+    bool inject_stream_usage = false;   // ask the upstream for stream usage the client did not
 
     // routing
     const routing::Route* route = nullptr;

@@ -16,8 +16,9 @@ using Response = http::response<http::string_body>;
 
 Response make_response(unsigned status, std::string body, std::string_view content_type,
                        const ClientConnection& client, std::string_view request_id);
+// `extra_headers`: preformatted "name: value\r\n" lines (rate-limit headers, Retry-After).
 Response make_error_response(const api::Error& error, const ClientConnection& client,
-                             std::string_view request_id);
+                             std::string_view request_id, std::string_view extra_headers = {});
 
 // The head of a proxied response, appended to `out`: status line, the upstream's forwardable
 // headers, x-request-id, and framing (Content-Length, or chunked / close-delimited when
@@ -28,6 +29,9 @@ struct ProxiedHead {
     std::string_view request_id;
     std::optional<std::size_t> content_length;
     bool event_stream = false;  // sets Cache-Control: no-cache
+    // The gateway's own header lines; when they carry rate-limit headers, the upstream's
+    // x-ratelimit-* (the provider's limits for the backend's key) are not forwarded.
+    std::string_view extra_headers = {};
 };
 void append_proxied_head(std::string& out, const ProxiedHead& head);
 

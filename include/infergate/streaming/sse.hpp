@@ -24,6 +24,8 @@ bool is_done_event(std::string_view event) noexcept;  // data: [DONE]
 struct Usage {
     std::int64_t prompt_tokens = 0;
     std::int64_t completion_tokens = 0;
+    std::int64_t cached_tokens = 0;     // prompt_tokens_details.cached_tokens (part of prompt)
+    std::int64_t reasoning_tokens = 0;  // completion_tokens_details.reasoning_tokens (part of completion)
 };
 // Whether `"usage"` followed by `:` and `{` appears anywhere in the bytes: a cheap memmem
 // pre-check, so that chunks without usage (or with `"usage":null`) are never parsed.

@@ -16,6 +16,15 @@ net::awaitable<pipeline::Outcome> TransformStage::on_request(pipeline::RequestCo
     } else {
         ctx.upstream.body = std::move(ctx.body);  // the client's bytes, untouched
     }
+    if (ctx.inject_stream_usage) {
+        // The quota stage needs the stream's usage; the relay hides that chunk again.
+        const std::size_t brace = ctx.upstream.body.find('{');
+        if (brace != std::string::npos) {
+            ctx.upstream.body.insert(brace + 1, R"("stream_options":{"include_usage":true},)");
+        } else {
+            ctx.inject_stream_usage = false;
+        }
+    }
     // model_token pointed into the client body, which is gone or stale now.
     ctx.request.model_token = {};
     co_return pipeline::Outcome::next();

@@ -1,0 +1,94 @@
+// Who may call what, and how much: API keys, tenants, JWT issuers, limits and prices, as the
+// operator wrote them (validated, plain values). The auth and quota stages compile these.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace infergate::config {
+
+using Sha256 = std::array<unsigned char, 32>;
+
+enum class LimitMode { enforce, shadow };  // shadow: count and report, never refuse
+
+// One scope's limits; 0 means "no limit". Budgets are in micro-USD so that counters are
+// exact integers.
+struct Limits {
+    std::int64_t requests_per_minute = 0;
+    std::int64_t requests_per_day = 0;
+    std::int64_t tokens_per_minute = 0;
+    std::int64_t tokens_per_day = 0;
+    std::int64_t concurrency = 0;
+    std::int64_t budget_micro_usd_per_day = 0;
+    std::int64_t budget_micro_usd_per_month = 0;
+    LimitMode mode = LimitMode::enforce;
+
+    bool any() const noexcept {
+        return requests_per_minute || requests_per_day || tokens_per_minute || tokens_per_day ||
+               concurrency || budget_micro_usd_per_day || budget_micro_usd_per_month;
+    }
+};
+
+// Limits of a key or tenant: for all its traffic, and per model within it.
+struct ScopeLimits {
+    Limits all;
+    std::map<std::string, Limits, std::less<>> per_model;
+};
+
+struct ApiKey {
+    std::string id;                      // public, safe to log: "sk-ig-<id>-<secret>"
+    Sha256 sha256{};                     // of the whole key; the plaintext is never configured
+    std::string tenant;                  // empty: none
+    std::vector<std::string> models;     // names or globs; empty: the tenant's, else all
+    std::optional<std::chrono::system_clock::time_point> expires;
+    bool enabled = true;
+    std::map<std::string, std::string> labels;
+    ScopeLimits limits;
+};
+
+struct Tenant {
+    std::string name;
+    std::vector<std::string> models;     // names or globs; empty: all
+    ScopeLimits limits;
+};
+
+struct JwtIssuer {
+    std::string issuer;
+    std::vector<std::string> audiences;
+    std::string jwks_file;               // one of jwks_file / pem_file
+    std::string pem_file;
+    std::string tenant_claim = "tenant";
+    std::string models_claim = "models";
+};
+
+struct AuthSettings {
+    std::vector<ApiKey> keys;
+    std::vector<JwtIssuer> jwt;
+    std::optional<Sha256> admin_key_sha256;
+    // Auth is on as soon as any principal source is configured; off, every caller is anonymous.
+    bool enabled() const noexcept { return !keys.empty() || !jwt.empty(); }
+};
+
+struct QuotaSettings {
+    std::string time_zone = "UTC";       // IANA name: where calendar days and months begin
+    std::int64_t default_max_tokens = 1024;  // reserved when a request sets no max_tokens
+    std::int64_t max_stream_tokens = 0;  // 0: no per-request cap on streamed output
+};
+
+// Prices per 1M tokens of each class, in micro-USD, and weights for token limits.
+struct Pricing {
+    std::int64_t input = 0;
+    std::int64_t cached_input = -1;      // -1: same as input
+    std::int64_t output = 0;
+    std::int64_t reasoning = -1;         // -1: same as output
+};
+struct TokenWeights {                    // how much one token of each class counts toward TPM
+    double input = 1.0, cached_input = 1.0, output = 1.0, reasoning = 1.0;
+};
+
+}  // namespace infergate::config

@@ -1,0 +1,19 @@
+// Auth: who is calling, and may they use the model they asked for. First in the pipeline:
+// nothing spends effort on an unauthenticated caller.
+#pragma once
+
+#include "infergate/pipeline/stage.hpp"
+
+namespace infergate::auth {
+
+class AuthStage final : public pipeline::Stage {
+public:
+    std::string_view name() const noexcept override { return "auth"; }
+    // Auth off (no keys, no JWT issuers): everyone is anonymous. On: a valid key or token,
+    // else 401; a model outside the caller's list answers 404, exactly like an unknown one.
+    net::awaitable<pipeline::Outcome> on_request(pipeline::RequestContext& ctx) const override;
+    // Per-key accounting (requests, tokens by class, spend) for the key's metrics.
+    void on_finish(pipeline::RequestContext& ctx, const pipeline::Completion& done) const noexcept override;
+};
+
+}  // namespace infergate::auth

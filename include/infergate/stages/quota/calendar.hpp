@@ -1,0 +1,31 @@
+// Calendar periods in the operator's time zone: which day or month an instant belongs to, and
+// when that period ends (for Retry-After and the reset headers).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string_view>
+
+namespace date {
+class time_zone;
+}
+
+namespace infergate::quota {
+
+struct Period {
+    std::int64_t id;                                // days since 1970-01-01, or months since 1970-01
+    std::chrono::system_clock::time_point ends;
+};
+
+class Calendar {
+public:
+    // Throws std::runtime_error for an unknown zone (the config loader checked it already).
+    explicit Calendar(std::string_view time_zone);
+    Period day(std::chrono::system_clock::time_point now) const;
+    Period month(std::chrono::system_clock::time_point now) const;
+
+private:
+    const date::time_zone* zone_;
+};
+
+}  // namespace infergate::quota

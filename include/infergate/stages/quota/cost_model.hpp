@@ -1,0 +1,31 @@
+// The one cost model shared by token limits, budgets and metrics: usage split into disjoint
+// token classes, weighted for token limits and priced for budgets. Cached input is not charged
+// as fresh input, and reasoning tokens are not lost inside the completion count.
+#pragma once
+
+#include <cstdint>
+
+#include "infergate/config/access.hpp"
+#include "infergate/streaming/sse.hpp"
+
+namespace infergate::quota {
+
+struct TokenCounts {  // disjoint: their sum is every token the upstream billed
+    std::int64_t input = 0;         // fresh prompt tokens
+    std::int64_t cached_input = 0;  // prompt tokens served from the provider's cache
+    std::int64_t output = 0;        // visible completion tokens
+    std::int64_t reasoning = 0;     // hidden reasoning tokens
+
+    std::int64_t total() const noexcept { return input + cached_input + output + reasoning; }
+};
+
+// OpenAI reports cached tokens inside prompt_tokens and reasoning inside completion_tokens.
+TokenCounts classify(const sse::Usage& usage) noexcept;
+
+// What the counts weigh against a tokens-per-minute/day limit (rounded up).
+std::int64_t weighted_tokens(const TokenCounts& counts, const config::TokenWeights& weights) noexcept;
+
+// Their price in nano-USD (prices are micro-USD per 1M tokens), rounded up.
+std::int64_t cost_nano_usd(const TokenCounts& counts, const config::Pricing& pricing) noexcept;
+
+}  // namespace infergate::quota

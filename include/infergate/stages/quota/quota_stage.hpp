@@ -1,0 +1,19 @@
+// Quota: requests, tokens, concurrency and spend, limited per key, per tenant and per model
+// within them. Before the request it reserves a pessimistic estimate (prompt size estimate +
+// max_tokens); after it, on_finish settles to the upstream's reported usage (or, if the
+// stream broke or the client left, to what was relayed). Every answer carries the
+// x-ratelimit-* headers of the tightest applicable limit.
+#pragma once
+
+#include "infergate/pipeline/stage.hpp"
+
+namespace infergate::quota {
+
+class QuotaStage final : public pipeline::Stage {
+public:
+    std::string_view name() const noexcept override { return "quota"; }
+    net::awaitable<pipeline::Outcome> on_request(pipeline::RequestContext& ctx) const override;
+    void on_finish(pipeline::RequestContext& ctx, const pipeline::Completion& done) const noexcept override;
+};
+
+}  // namespace infergate::quota

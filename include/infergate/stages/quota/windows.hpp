@@ -1,0 +1,49 @@
+// The arithmetic of one limit, free of locks and clocks so it can be tested exactly.
+//
+// Rolling windows (per minute) are GCRA: the state is a theoretical arrival time, a request of
+// cost c pushes it by c * period / limit, and it is admitted while that stays within one
+// period of now. O(1), one integer of state, exact, and a burst of the whole limit is allowed.
+// Calendar windows (day, month in the operator's time zone) are a counter and the period it
+// belongs to.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+namespace infergate::quota {
+
+using Nanos = std::int64_t;  // steady_clock nanoseconds
+
+struct RollingWindow {
+    Nanos tat = 0;  // theoretical arrival time
+
+    // Whether `cost` fits now under `limit` per `period` (does not change the state).
+    bool fits(std::int64_t cost, std::int64_t limit, Nanos period, Nanos now) const noexcept;
+    void charge(std::int64_t cost, std::int64_t limit, Nanos period, Nanos now) noexcept;
+    // A settlement: positive charges more, negative refunds (never below "empty").
+    void adjust(std::int64_t delta, std::int64_t limit, Nanos period, Nanos now) noexcept;
+    std::int64_t remaining(std::int64_t limit, Nanos period, Nanos now) const noexcept;
+    // Until the window is back to its full limit.
+    Nanos until_full(Nanos now) const noexcept;
+    // Until `cost` would fit (0 if it fits now; period if it never can).
+    Nanos until_fits(std::int64_t cost, std::int64_t limit, Nanos period, Nanos now) const noexcept;
+};
+
+struct CalendarWindow {
+    std::int64_t period = -1;  // which day/month the count belongs to (see calendar.hpp)
+    std::int64_t used = 0;
+
+    std::int64_t used_in(std::int64_t current) const noexcept { return period == current ? used : 0; }
+    bool fits(std::int64_t cost, std::int64_t limit, std::int64_t current) const noexcept {
+        return used_in(current) + cost <= limit;
+    }
+    void add(std::int64_t amount, std::int64_t current) noexcept {
+        if (period != current) {
+            period = current;
+            used = 0;
+        }
+        used = used + amount < 0 ? 0 : used + amount;
+    }
+};
+
+}  // namespace infergate::quota

@@ -1,0 +1,317 @@
+#include "access_sections.hpp"
+
+#include <sstream>
+
+#include <date/date.h>
+#include <date/tz.h>
+
+#include "file_io.hpp"
+#include "scalars.hpp"
+
+namespace infergate::config {
+namespace {
+
+constexpr std::int64_t kMaxCount = 1'000'000'000'000;  // requests or tokens per window
+
+void count_into(const Context& ctx, MapReader& map, std::string_view key, std::int64_t& out) {
+    if (const auto field = map.take(key)) {
+        if (const auto value = read_integer(ctx, *field, 1, kMaxCount)) out = *value;
+    }
+}
+
+void micros_into(const Context& ctx, MapReader& map, std::string_view key, std::int64_t& out) {
+    if (const auto field = map.take(key)) {
+        if (const auto value = read_micros(ctx, *field)) out = *value;
+    }
+}
+
+// The limit keys shared by a scope and by each of its per-model entries.
+void read_limit_values(const Context& ctx, MapReader& map, Limits& limits) {
+    count_into(ctx, map, "requests_per_minute", limits.requests_per_minute);
+    count_into(ctx, map, "requests_per_day", limits.requests_per_day);
+    count_into(ctx, map, "tokens_per_minute", limits.tokens_per_minute);
+    count_into(ctx, map, "tokens_per_day", limits.tokens_per_day);
+    count_into(ctx, map, "concurrency", limits.concurrency);
+    micros_into(ctx, map, "budget_usd_per_day", limits.budget_micro_usd_per_day);
+    micros_into(ctx, map, "budget_usd_per_month", limits.budget_micro_usd_per_month);
+    if (const auto mode = map.take("mode")) {
+        if (const auto text = read_text(ctx, *mode)) {
+            if (text->value == "enforce") {
+                limits.mode = LimitMode::enforce;
+            } else if (text->value == "shadow") {
+                limits.mode = LimitMode::shadow;
+            } else {
+                ctx.error(mode->value_at(), mode->path,
+                          "unknown mode " + text->show(text->value) + " (expected enforce or shadow)");
+            }
+        }
+    }
+}
+
+bool is_glob(std::string_view pattern) {
+    return pattern.find_first_of("*?[") != std::string_view::npos;
+}
+
+void check_model_name(const Context& ctx, const Field& field, const Text& name, const Config& config) {
+    if (!is_glob(name.value) && !config.models.contains(name.value)) {
+        ctx.error(field.value_at(), field.path, "unknown model " + name.show(name.value));
+    }
+}
+
+void read_scope_limits(const Context& ctx, const Field& field, const Config& config,
+                       ScopeLimits& limits) {
+    MapReader map{ctx, field};
+    read_limit_values(ctx, map, limits.all);
+    if (const auto models = map.take("models")) {
+        MapReader per_model{ctx, *models};
+        for (MapReader::Entry& entry : per_model.take_all()) {
+            if (!config.models.contains(entry.key)) {
+                ctx.error(entry.field.key_at, entry.field.path, "unknown model \"" + entry.key + "\"");
+            }
+            Limits& model_limits = limits.per_model[entry.key];
+            model_limits.mode = limits.all.mode;  // inherited unless the entry says otherwise
+            MapReader model_map{ctx, entry.field};
+            read_limit_values(ctx, model_map, model_limits);
+            model_map.reject_unknown();
+        }
+    }
+    map.reject_unknown();
+}
+
+std::vector<std::string> read_model_list(const Context& ctx, const Field& field, const Config& config) {
+    std::vector<std::string> names;
+    for (const Field& item : read_sequence(ctx, field)) {
+        if (auto text = read_text(ctx, item)) {
+            if (text->value.empty()) {
+                ctx.error(item.value_at(), item.path, "must not be empty");
+                continue;
+            }
+            check_model_name(ctx, item, *text, config);
+            names.push_back(std::move(text->value));
+        }
+    }
+    return names;
+}
+
+std::vector<std::string> read_string_list(const Context& ctx, const Field& field) {
+    std::vector<std::string> values;
+    if (field.node.IsScalar()) {  // a single value may be written without brackets
+        if (auto text = read_nonempty_string(ctx, field)) values.push_back(std::move(*text));
+        return values;
+    }
+    for (const Field& item : read_sequence(ctx, field)) {
+        if (auto text = read_nonempty_string(ctx, item)) values.push_back(std::move(*text));
+    }
+    return values;
+}
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// Never quotes the value: a pasted plaintext key must not reach the log through an error.
+std::optional<Sha256> read_sha256(const Context& ctx, const Field& field) {
+    const auto text = read_string(ctx, field);
+    if (!text) return std::nullopt;
+    Sha256 digest{};
+    bool ok = text->size() == 64;
+    for (std::size_t i = 0; ok && i < digest.size(); ++i) {
+        const int high = hex_value((*text)[2 * i]);
+        const int low = hex_value((*text)[2 * i + 1]);
+        ok = high >= 0 && low >= 0;
+        digest[i] = static_cast<unsigned char>(high * 16 + low);
+    }
+    if (!ok) {
+        ctx.error(field.value_at(), field.path,
+                  "expected 64 hexadecimal digits (the key's SHA-256, as `infergate hash-key` prints it)");
+        return std::nullopt;
+    }
+    return digest;
+}
+
+std::optional<std::chrono::system_clock::time_point> read_timestamp(const Context& ctx,
+                                                                   const Field& field) {
+    const auto text = read_text(ctx, field);
+    if (!text) return std::nullopt;
+    for (const char* format : {"%FT%TZ", "%FT%T%Ez", "%F"}) {
+        std::istringstream in(text->value);
+        date::sys_seconds when;
+        in >> date::parse(format, when);
+        if (!in.fail() && in.peek() == std::char_traits<char>::eof()) return when;
+    }
+    ctx.error(field.value_at(), field.path,
+              "expected an RFC 3339 time like 2027-01-31T00:00:00Z, " + text->show(text->value));
+    return std::nullopt;
+}
+
+bool is_valid_id(std::string_view id) {
+    if (id.empty() || id.size() > 64) return false;
+    for (const char c : id) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                        c == '_' || c == '.';
+        if (!ok) return false;  // no '-': it separates the id from the secret in a key
+    }
+    return true;
+}
+
+void read_key(const Context& ctx, const Field& field, const Config& config, ApiKey& key) {
+    MapReader map{ctx, field};
+    if (const auto id = map.require("id")) {
+        if (auto text = read_text(ctx, *id)) {
+            if (!is_valid_id(text->value)) {
+                ctx.error(id->value_at(), id->path,
+                          "key ids are 1-64 letters, digits, \"_\" or \".\" (they appear in logs and metrics)");
+            }
+            key.id = std::move(text->value);
+        }
+    }
+    if (const auto sha = map.require("sha256")) {
+        if (const auto digest = read_sha256(ctx, *sha)) key.sha256 = *digest;
+    }
+    if (const auto tenant = map.take("tenant")) {
+        if (auto text = read_text(ctx, *tenant)) {
+            if (!config.tenants.contains(text->value)) {
+                ctx.error(tenant->value_at(), tenant->path, "unknown tenant " + text->show(text->value));
+            }
+            key.tenant = std::move(text->value);
+        }
+    }
+    if (const auto models = map.take("models")) key.models = read_model_list(ctx, *models, config);
+    if (const auto expires = map.take("expires")) key.expires = read_timestamp(ctx, *expires);
+    if (const auto enabled = map.take("enabled")) {
+        if (const auto value = read_bool(ctx, *enabled)) key.enabled = *value;
+    }
+    if (const auto labels = map.take("labels")) {
+        MapReader label_map{ctx, *labels};
+        for (MapReader::Entry& entry : label_map.take_all()) {
+            if (auto text = read_text(ctx, entry.field)) key.labels[entry.key] = std::move(text->value);
+        }
+    }
+    if (const auto limits = map.take("limits")) read_scope_limits(ctx, *limits, config, key.limits);
+    map.reject_unknown();
+}
+
+void read_jwt_issuer(const Context& ctx, const Field& field, JwtIssuer& issuer) {
+    MapReader map{ctx, field};
+    if (const auto name = map.require("issuer")) {
+        if (auto text = read_nonempty_string(ctx, *name)) issuer.issuer = std::move(*text);
+    }
+    if (const auto audiences = map.require("audiences")) issuer.audiences = read_string_list(ctx, *audiences);
+    auto read_key_file = [&](std::string_view key, std::string& out) {
+        if (const auto file = map.take(key)) {
+            if (auto path = read_nonempty_string(ctx, *file)) {
+                if (std::string error = check_readable(*path); !error.empty()) {
+                    ctx.error(file->value_at(), file->path, std::move(error));
+                }
+                out = std::move(*path);
+            }
+        }
+    };
+    read_key_file("jwks_file", issuer.jwks_file);
+    read_key_file("pem_file", issuer.pem_file);
+    if (issuer.jwks_file.empty() == issuer.pem_file.empty()) {
+        ctx.error(field.key_at, field.path, "needs exactly one of jwks_file or pem_file");
+    }
+    if (const auto claim = map.take("tenant_claim")) {
+        if (auto text = read_nonempty_string(ctx, *claim)) issuer.tenant_claim = std::move(*text);
+    }
+    if (const auto claim = map.take("models_claim")) {
+        if (auto text = read_nonempty_string(ctx, *claim)) issuer.models_claim = std::move(*text);
+    }
+    map.reject_unknown();
+}
+
+}  // namespace
+
+void read_tenants(const Context& ctx, const Field& field, Config& config) {
+    MapReader tenants{ctx, field};
+    for (MapReader::Entry& entry : tenants.take_all()) {
+        Tenant& tenant = config.tenants[entry.key];
+        tenant.name = entry.key;
+        if (!is_valid_id(entry.key)) {
+            ctx.error(entry.field.key_at, entry.field.path,
+                      "tenant names are 1-64 letters, digits, \"_\" or \".\"");
+        }
+        MapReader map{ctx, entry.field};
+        if (const auto models = map.take("models")) tenant.models = read_model_list(ctx, *models, config);
+        if (const auto limits = map.take("limits")) read_scope_limits(ctx, *limits, config, tenant.limits);
+        map.reject_unknown();
+    }
+}
+
+void read_auth(const Context& ctx, const Field& field, Config& config) {
+    MapReader map{ctx, field};
+    if (const auto keys = map.take("keys")) {
+        for (const Field& item : read_sequence(ctx, *keys)) {
+            ApiKey key;
+            read_key(ctx, item, config, key);
+            for (const ApiKey& other : config.auth.keys) {
+                if (!key.id.empty() && other.id == key.id) {
+                    ctx.error(item.key_at, item.path, "duplicate key id \"" + key.id + "\"");
+                } else if (other.sha256 == key.sha256 && key.sha256 != Sha256{}) {
+                    ctx.error(item.key_at, item.path, "same sha256 as key \"" + other.id + "\"");
+                }
+            }
+            config.auth.keys.push_back(std::move(key));
+        }
+    }
+    if (const auto jwt = map.take("jwt")) {
+        for (const Field& item : read_sequence(ctx, *jwt)) {
+            JwtIssuer issuer;
+            read_jwt_issuer(ctx, item, issuer);
+            config.auth.jwt.push_back(std::move(issuer));
+        }
+    }
+    if (const auto admin = map.take("admin_key_sha256")) config.auth.admin_key_sha256 = read_sha256(ctx, *admin);
+    map.reject_unknown();
+}
+
+void read_quota(const Context& ctx, const Field& field, QuotaSettings& quota) {
+    MapReader map{ctx, field};
+    if (const auto zone = map.take("time_zone")) {
+        if (auto text = read_text(ctx, *zone)) {
+            try {
+                date::locate_zone(text->value);
+                quota.time_zone = std::move(text->value);
+            } catch (const std::exception&) {
+                ctx.error(zone->value_at(), zone->path,
+                          "unknown time zone " + text->show(text->value) + " (an IANA name like Europe/Berlin, or UTC)");
+            }
+        }
+    }
+    if (const auto tokens = map.take("default_max_tokens")) {
+        if (const auto value = read_integer(ctx, *tokens, 1, kMaxCount)) quota.default_max_tokens = *value;
+    }
+    if (const auto tokens = map.take("max_stream_tokens")) {
+        if (const auto value = read_integer(ctx, *tokens, 1, kMaxCount)) quota.max_stream_tokens = *value;
+    }
+    map.reject_unknown();
+}
+
+void read_pricing(const Context& ctx, const Field& field, Pricing& pricing) {
+    MapReader map{ctx, field};
+    micros_into(ctx, map, "input_per_1m", pricing.input);
+    micros_into(ctx, map, "cached_input_per_1m", pricing.cached_input);
+    micros_into(ctx, map, "output_per_1m", pricing.output);
+    micros_into(ctx, map, "reasoning_per_1m", pricing.reasoning);
+    map.reject_unknown();
+}
+
+void read_token_weights(const Context& ctx, const Field& field, TokenWeights& weights) {
+    MapReader map{ctx, field};
+    auto weight = [&](std::string_view key, double& out) {
+        if (const auto value_field = map.take(key)) {
+            if (const auto value = read_number(ctx, *value_field, 100)) out = *value;
+        }
+    };
+    weight("input", weights.input);
+    weight("cached_input", weights.cached_input);
+    weight("output", weights.output);
+    weight("reasoning", weights.reasoning);
+    map.reject_unknown();
+}
+
+}  // namespace infergate::config

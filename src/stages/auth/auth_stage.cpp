@@ -1,0 +1,41 @@
+#include "infergate/stages/auth/auth_stage.hpp"
+
+#include "infergate/config/snapshot.hpp"
+#include "infergate/stages/auth/authenticator.hpp"
+#include "infergate/stages/quota/cost_model.hpp"
+
+namespace infergate::auth {
+
+net::awaitable<pipeline::Outcome> AuthStage::on_request(pipeline::RequestContext& ctx) const {
+    if (!ctx.snapshot.config.auth.enabled()) co_return pipeline::Outcome::next();
+    auto result = authenticate(ctx.headers, ctx.snapshot, std::chrono::system_clock::now());
+    if (auto* error = std::get_if<api::Error>(&result)) {
+        ctx.response_headers.append("WWW-Authenticate: Bearer\r\n");
+        co_return pipeline::Outcome::reject(std::move(*error));
+    }
+    ctx.principal = std::move(std::get<Principal>(result));
+    if (!ctx.principal.may_use(ctx.request.model)) {
+        co_return pipeline::Outcome::reject(api::model_not_found(ctx.request.model));
+    }
+    co_return pipeline::Outcome::next();
+}
+
+void AuthStage::on_finish(pipeline::RequestContext& ctx, const pipeline::Completion& done) const noexcept {
+    if (ctx.principal.key == nullptr) return;
+    const auto metrics = ctx.snapshot.key_metrics.find(ctx.principal.key_id);
+    if (metrics == ctx.snapshot.key_metrics.end()) return;
+    observability::KeyMetrics& key = *metrics->second;
+    key.requests.Increment();
+    if (!done.usage) return;
+    const quota::TokenCounts counts = quota::classify(*done.usage);
+    key.input_tokens.Increment(static_cast<double>(counts.input));
+    key.cached_input_tokens.Increment(static_cast<double>(counts.cached_input));
+    key.output_tokens.Increment(static_cast<double>(counts.output));
+    key.reasoning_tokens.Increment(static_cast<double>(counts.reasoning));
+    const auto model = ctx.snapshot.config.models.find(ctx.request.model);
+    if (model != ctx.snapshot.config.models.end()) {
+        key.spend_usd.Increment(static_cast<double>(quota::cost_nano_usd(counts, model->second.pricing)) / 1e9);
+    }
+}
+
+}  // namespace infergate::auth

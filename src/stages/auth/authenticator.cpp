@@ -1,0 +1,71 @@
+#include "infergate/stages/auth/authenticator.hpp"
+
+#include <openssl/crypto.h>
+
+#include "infergate/config/snapshot.hpp"
+#include "infergate/stages/auth/api_key.hpp"
+
+namespace infergate::auth {
+namespace {
+
+// Longer credentials are refused before any work (hashing is cheap, but bounded is better).
+constexpr std::size_t kMaxCredentialBytes = 4096;
+
+std::string_view trim(std::string_view text) noexcept {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+    return text;
+}
+
+}  // namespace
+
+std::optional<std::string_view> presented_credential(const http::request_header<>& headers) noexcept {
+    if (const auto found = headers.find(http::field::authorization); found != headers.end()) {
+        const std::string_view value = trim(found->value());
+        constexpr std::string_view kBearer = "bearer ";
+        if (value.size() > kBearer.size() && beast::iequals(value.substr(0, kBearer.size()), kBearer)) {
+            return trim(value.substr(kBearer.size()));
+        }
+        return std::string_view{};  // Basic, a bare token, ...: not accepted
+    }
+    for (const std::string_view name : {std::string_view("api-key"), std::string_view("x-api-key")}) {
+        if (const auto found = headers.find(name); found != headers.end()) return trim(found->value());
+    }
+    return std::nullopt;
+}
+
+std::variant<Principal, api::Error> authenticate(const http::request_header<>& headers,
+                                                 const Snapshot& snapshot,
+                                                 std::chrono::system_clock::time_point now) {
+    const auto credential = presented_credential(headers);
+    if (!credential) {
+        return api::invalid_api_key(
+            "You didn't provide an API key. Send it as 'Authorization: Bearer <key>'.");
+    }
+    if (credential->empty() || credential->size() > kMaxCredentialBytes) {
+        return api::invalid_api_key("Incorrect API key provided. Send it as 'Authorization: Bearer <key>'.");
+    }
+    const config::ApiKey* key = snapshot.keys.find(*credential);
+    if (key == nullptr) return api::invalid_api_key("Incorrect API key provided.");
+    if (!key->enabled) return api::invalid_api_key("This API key is disabled.");
+    if (key->expires && now >= *key->expires) return api::invalid_api_key("This API key has expired.");
+    Principal principal;
+    principal.anonymous = false;
+    principal.key_id = key->id;
+    principal.tenant = key->tenant;
+    principal.key = key;
+    principal.tenant_config = snapshot.keys.tenant(key->tenant);
+    return principal;
+}
+
+bool is_admin(const http::request_header<>& headers, const Snapshot& snapshot) noexcept {
+    const auto& expected = snapshot.config.auth.admin_key_sha256;
+    const auto credential = presented_credential(headers);
+    if (!expected || !credential || credential->empty() || credential->size() > kMaxCredentialBytes) {
+        return false;
+    }
+    const config::Sha256 digest = sha256_of(*credential);
+    return CRYPTO_memcmp(digest.data(), expected->data(), digest.size()) == 0;
+}
+
+}  // namespace infergate::auth

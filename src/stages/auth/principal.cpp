@@ -1,0 +1,24 @@
+#include "infergate/stages/auth/principal.hpp"
+
+#include <fnmatch.h>
+
+namespace infergate::auth {
+
+bool matches_any(const std::vector<std::string>& patterns, std::string_view model) {
+    const std::string name(model);  // fnmatch wants a terminated string
+    for (const std::string& pattern : patterns) {
+        if (pattern == name || ::fnmatch(pattern.c_str(), name.c_str(), 0) == 0) return true;
+    }
+    return false;
+}
+
+bool Principal::may_use(std::string_view model) const {
+    if (key != nullptr && !key->models.empty()) return matches_any(key->models, model);
+    if (has_jwt_models) return matches_any(jwt_models, model);
+    if (tenant_config != nullptr && !tenant_config->models.empty()) {
+        return matches_any(tenant_config->models, model);
+    }
+    return true;
+}
+
+}  // namespace infergate::auth

@@ -1,0 +1,278 @@
+#include "infergate/stages/quota/local_quota_store.hpp"
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+
+#include "infergate/stages/quota/windows.hpp"
+
+namespace infergate::quota {
+namespace {
+
+using std::chrono::nanoseconds;
+constexpr Nanos kMinute = 60'000'000'000;
+
+struct Windows {
+    RollingWindow requests_per_minute, tokens_per_minute;
+    CalendarWindow requests_per_day, tokens_per_day, spend_day, spend_month;
+    std::int64_t in_flight = 0;
+};
+
+struct Now {
+    Nanos steady;
+    std::chrono::system_clock::time_point system;
+    Period day, month;
+
+    nanoseconds until(std::chrono::system_clock::time_point when) const {
+        return std::max(nanoseconds(0), std::chrono::duration_cast<nanoseconds>(when - system));
+    }
+};
+
+// Checks one set of windows against one set of limits, records refusals and header figures.
+class Checker {
+public:
+    Checker(const Now& now, const Amount& amount, Admission& out) : now_(now), amount_(amount), out_(out) {}
+
+    void check(const Windows& w, const config::Limits& limits, std::string_view scope, bool per_model) {
+        scope_ = scope;
+        per_model_ = per_model;
+        shadow_ = limits.mode == config::LimitMode::shadow;
+        if (const auto limit = limits.requests_per_minute) {
+            rolling(w.requests_per_minute, limit, amount_.requests, LimitKind::requests_per_minute, out_.requests);
+        }
+        if (const auto limit = limits.tokens_per_minute) {
+            rolling(w.tokens_per_minute, limit, amount_.tokens, LimitKind::tokens_per_minute, out_.tokens);
+        }
+        if (const auto limit = limits.requests_per_day) {
+            calendar(w.requests_per_day, limit, amount_.requests, now_.day, LimitKind::requests_per_day, &out_.requests);
+        }
+        if (const auto limit = limits.tokens_per_day) {
+            calendar(w.tokens_per_day, limit, amount_.tokens, now_.day, LimitKind::tokens_per_day, &out_.tokens);
+        }
+        if (const auto budget = limits.budget_micro_usd_per_day) {
+            calendar(w.spend_day, budget * 1000, amount_.nano_usd, now_.day, LimitKind::budget_per_day, nullptr);
+        }
+        if (const auto budget = limits.budget_micro_usd_per_month) {
+            calendar(w.spend_month, budget * 1000, amount_.nano_usd, now_.month, LimitKind::budget_per_month, nullptr);
+        }
+        if (const auto limit = limits.concurrency; limit && w.in_flight + 1 > limit) {
+            refuse(LimitKind::concurrency, std::chrono::seconds(1), false);
+        }
+    }
+
+private:
+    void rolling(const RollingWindow& window, std::int64_t limit, std::int64_t cost, LimitKind kind,
+                 RateInfo& info) {
+        const bool fits = window.fits(cost, limit, kMinute, now_.steady);
+        if (!fits) {
+            refuse(kind, nanoseconds(window.until_fits(cost, limit, kMinute, now_.steady)), cost > limit);
+        }
+        RollingWindow after = window;
+        if (fits) after.charge(cost, limit, kMinute, now_.steady);
+        offer(info, limit, after.remaining(limit, kMinute, now_.steady), nanoseconds(after.until_full(now_.steady)));
+    }
+
+    void calendar(const CalendarWindow& window, std::int64_t limit, std::int64_t cost, const Period& period,
+                  LimitKind kind, RateInfo* info) {
+        const bool fits = window.fits(cost, limit, period.id);
+        if (!fits) refuse(kind, now_.until(period.ends), cost > limit);
+        if (info != nullptr) {
+            const std::int64_t used = window.used_in(period.id) + (fits ? cost : 0);
+            offer(*info, limit, std::max<std::int64_t>(limit - used, 0), now_.until(period.ends));
+        }
+    }
+
+    // The tightest limit of a kind (fewest remaining) is what the headers show.
+    static void offer(RateInfo& info, std::int64_t limit, std::int64_t remaining, nanoseconds reset) {
+        if (info.present && remaining >= info.remaining) return;
+        info = RateInfo{true, limit, remaining, reset};
+    }
+
+    void refuse(LimitKind kind, nanoseconds retry_after, bool never_fits) {
+        Refusal refusal{std::string(scope_), per_model_, kind, retry_after, never_fits};
+        if (shadow_) {
+            out_.shadow.push_back(std::move(refusal));
+        } else if (!out_.refusal) {
+            out_.refusal = std::move(refusal);
+        }
+    }
+
+    const Now& now_;
+    const Amount& amount_;
+    Admission& out_;
+    std::string_view scope_;
+    bool per_model_ = false;
+    bool shadow_ = false;
+};
+
+void charge(Windows& w, const config::Limits& limits, const Amount& amount, const Now& now) {
+    if (const auto limit = limits.requests_per_minute) {
+        w.requests_per_minute.charge(amount.requests, limit, kMinute, now.steady);
+    }
+    if (const auto limit = limits.tokens_per_minute) {
+        w.tokens_per_minute.charge(amount.tokens, limit, kMinute, now.steady);
+    }
+    w.requests_per_day.add(amount.requests, now.day.id);
+    w.tokens_per_day.add(amount.tokens, now.day.id);
+    w.spend_day.add(amount.nano_usd, now.day.id);
+    w.spend_month.add(amount.nano_usd, now.month.id);
+    ++w.in_flight;
+}
+
+}  // namespace
+
+struct LocalQuotaStore::ScopeState {
+    std::mutex mutex;
+    Windows all;
+    std::map<std::string, Windows, std::less<>> per_model;
+
+    Windows& model(std::string_view name) {
+        auto found = per_model.find(name);
+        if (found == per_model.end()) found = per_model.emplace(std::string(name), Windows{}).first;
+        return found->second;
+    }
+};
+
+namespace {
+
+// What settle() needs: the scopes that reserved, and what they reserved.
+struct Ticket {
+    struct Held {
+        std::shared_ptr<LocalQuotaStore::ScopeState> state;
+        std::string scope;
+        std::string model;
+        config::Limits all, per_model;  // copies: a reload may free the snapshot's limits
+        bool has_all = false, has_model = false;
+    };
+    std::vector<Held> held;
+    Amount reserved;
+    std::int64_t day = 0, month = 0;
+};
+
+}  // namespace
+
+LocalQuotaStore::LocalQuotaStore(std::string_view time_zone, SteadyNow steady_now, SystemNow system_now)
+    : calendar_(time_zone),
+      steady_now_(steady_now ? std::move(steady_now) : SteadyNow(&std::chrono::steady_clock::now)),
+      system_now_(system_now ? std::move(system_now) : SystemNow(&std::chrono::system_clock::now)) {}
+
+LocalQuotaStore::~LocalQuotaStore() = default;
+
+std::shared_ptr<LocalQuotaStore::ScopeState> LocalQuotaStore::scope(std::string_view id) {
+    {
+        std::shared_lock lock(scopes_mutex_);
+        if (const auto found = scopes_.find(std::string(id)); found != scopes_.end()) return found->second;
+    }
+    std::unique_lock lock(scopes_mutex_);
+    auto& state = scopes_[std::string(id)];
+    if (!state) state = std::make_shared<ScopeState>();
+    return state;
+}
+
+net::awaitable<Admission> LocalQuotaStore::admit(std::span<const ScopeCheck> scopes, const Amount& reserve) {
+    co_return admit_now(scopes, reserve);
+}
+
+Admission LocalQuotaStore::admit_now(std::span<const ScopeCheck> scopes, const Amount& reserve) {
+    Admission admission;
+    auto ticket = std::make_shared<Ticket>();
+    ticket->reserved = reserve;
+    for (const ScopeCheck& check : scopes) {
+        if (check.all == nullptr && check.per_model == nullptr) continue;
+        Ticket::Held held;
+        held.state = scope(check.scope);
+        held.scope = check.scope;
+        held.model = check.model;
+        if (check.all != nullptr) {
+            held.all = *check.all;
+            held.has_all = true;
+        }
+        if (check.per_model != nullptr) {
+            held.per_model = *check.per_model;
+            held.has_model = true;
+        }
+        ticket->held.push_back(std::move(held));
+    }
+    if (ticket->held.empty()) return admission;
+
+    // Every scope locked at once, in address order: one atomic check-and-reserve.
+    std::vector<ScopeState*> order;
+    for (const auto& held : ticket->held) order.push_back(held.state.get());
+    std::sort(order.begin(), order.end());
+    order.erase(std::unique(order.begin(), order.end()), order.end());
+    std::vector<std::unique_lock<std::mutex>> locks;
+    locks.reserve(order.size());
+    for (ScopeState* state : order) locks.emplace_back(state->mutex);
+
+    const auto system_now = system_now_();
+    const Now now{std::chrono::duration_cast<nanoseconds>(steady_now_().time_since_epoch()).count(),
+                  system_now, calendar_.day(system_now), calendar_.month(system_now)};
+    ticket->day = now.day.id;
+    ticket->month = now.month.id;
+    Checker checker(now, reserve, admission);
+    for (const auto& held : ticket->held) {
+        if (held.has_all) checker.check(held.state->all, held.all, held.scope, false);
+        if (held.has_model) checker.check(held.state->model(held.model), held.per_model, held.scope, true);
+    }
+    if (!admission.admitted()) return admission;
+    for (const auto& held : ticket->held) {
+        if (held.has_all) charge(held.state->all, held.all, reserve, now);
+        if (held.has_model) charge(held.state->model(held.model), held.per_model, reserve, now);
+    }
+    admission.ticket = std::move(ticket);
+    return admission;
+}
+
+namespace {
+
+void settle_windows(Windows& w, const config::Limits& limits, const Amount& reserved, const Amount& used,
+                    Nanos now, std::int64_t day, std::int64_t month) {
+    const std::int64_t tokens = used.tokens - reserved.tokens;
+    const std::int64_t spend = used.nano_usd - reserved.nano_usd;
+    if (const auto limit = limits.tokens_per_minute) w.tokens_per_minute.adjust(tokens, limit, kMinute, now);
+    // A reservation made in a period that has ended is not moved into the new one.
+    if (w.tokens_per_day.period == day) w.tokens_per_day.add(tokens, day);
+    if (w.spend_day.period == day) w.spend_day.add(spend, day);
+    if (w.spend_month.period == month) w.spend_month.add(spend, month);
+    --w.in_flight;
+}
+
+}  // namespace
+
+void LocalQuotaStore::settle(const Admission& admission, const Amount& used) noexcept {
+    const auto* ticket = static_cast<const Ticket*>(admission.ticket.get());
+    if (ticket == nullptr) return;
+    const Nanos now = std::chrono::duration_cast<nanoseconds>(steady_now_().time_since_epoch()).count();
+    for (const auto& held : ticket->held) {
+        std::lock_guard lock(held.state->mutex);
+        if (held.has_all) {
+            settle_windows(held.state->all, held.all, ticket->reserved, used, now, ticket->day, ticket->month);
+        }
+        if (held.has_model) {
+            settle_windows(held.state->model(held.model), held.per_model, ticket->reserved, used, now,
+                           ticket->day, ticket->month);
+        }
+    }
+}
+
+void LocalQuotaStore::retain(const std::vector<std::string>& live_scopes) {
+    std::unique_lock lock(scopes_mutex_);
+    std::erase_if(scopes_, [&](const auto& entry) {
+        return std::find(live_scopes.begin(), live_scopes.end(), entry.first) == live_scopes.end();
+    });
+}
+
+std::string_view label(LimitKind kind) noexcept {
+    switch (kind) {
+        case LimitKind::requests_per_minute: return "requests_per_minute";
+        case LimitKind::requests_per_day: return "requests_per_day";
+        case LimitKind::tokens_per_minute: return "tokens_per_minute";
+        case LimitKind::tokens_per_day: return "tokens_per_day";
+        case LimitKind::concurrency: return "concurrency";
+        case LimitKind::budget_per_day: return "budget_per_day";
+        case LimitKind::budget_per_month: return "budget_per_month";
+    }
+    return "unknown";
+}
+
+}  // namespace infergate::quota

@@ -1,0 +1,144 @@
+#include "infergate/stages/quota/quota_stage.hpp"
+
+#include <array>
+
+#include <spdlog/spdlog.h>
+
+#include "infergate/config/snapshot.hpp"
+#include "infergate/stages/quota/cost_model.hpp"
+#include "infergate/stages/quota/rate_limit_headers.hpp"
+
+namespace infergate::quota {
+namespace {
+
+// Roughly four bytes of JSON per prompt token: an estimate for the reservation only; the
+// upstream's usage replaces it when the request ends.
+constexpr std::int64_t kBytesPerToken = 4;
+
+const config::Limits* limits_or_null(const config::Limits& limits) {
+    return limits.any() ? &limits : nullptr;
+}
+
+const config::Limits* model_limits(const config::ScopeLimits& scope, std::string_view model) {
+    const auto found = scope.per_model.find(model);
+    return found == scope.per_model.end() ? nullptr : limits_or_null(found->second);
+}
+
+std::int64_t limit_of(const config::Limits& limits, LimitKind kind) {
+    switch (kind) {
+        case LimitKind::requests_per_minute: return limits.requests_per_minute;
+        case LimitKind::requests_per_day: return limits.requests_per_day;
+        case LimitKind::tokens_per_minute: return limits.tokens_per_minute;
+        case LimitKind::tokens_per_day: return limits.tokens_per_day;
+        case LimitKind::concurrency: return limits.concurrency;
+        case LimitKind::budget_per_day: return limits.budget_micro_usd_per_day;
+        case LimitKind::budget_per_month: return limits.budget_micro_usd_per_month;
+    }
+    return 0;
+}
+
+struct Scopes {
+    std::array<ScopeCheck, 2> checks{};
+    std::array<std::string, 2> ids;
+    std::array<const config::ScopeLimits*, 2> limits{};
+    std::size_t count = 0;
+
+    void add(std::string id, const config::ScopeLimits& scope, std::string_view model) {
+        const config::Limits* all = limits_or_null(scope.all);
+        const config::Limits* per_model = model_limits(scope, model);
+        if (all == nullptr && per_model == nullptr) return;
+        ids[count] = std::move(id);
+        limits[count] = &scope;
+        checks[count] = ScopeCheck{ids[count], model, all, per_model};
+        ++count;
+    }
+    const config::Limits& refused_limits(const Refusal& refusal) const {
+        for (std::size_t i = 0; i < count; ++i) {
+            if (ids[i] != refusal.scope) continue;
+            return refusal.per_model ? *checks[i].per_model : *checks[i].all;
+        }
+        return checks[0].all != nullptr ? *checks[0].all : *checks[0].per_model;
+    }
+};
+
+std::string_view scope_kind(std::string_view scope) { return scope.substr(0, scope.find(':')); }
+
+void count_rejection(observability::Metrics& metrics, const Refusal& refusal, std::string_view mode) {
+    metrics.quota_rejections
+        .Add({{"scope", std::string(scope_kind(refusal.scope))},
+              {"limit", std::string(label(refusal.kind))},
+              {"mode", std::string(mode)}})
+        .Increment();
+}
+
+}  // namespace
+
+net::awaitable<pipeline::Outcome> QuotaStage::on_request(pipeline::RequestContext& ctx) const {
+    const Snapshot& snapshot = ctx.snapshot;
+    const auto model = snapshot.config.models.find(ctx.request.model);
+    if (model == snapshot.config.models.end()) co_return pipeline::Outcome::next();  // routing: 404
+    const auth::Principal& principal = ctx.principal;
+
+    Scopes scopes;
+    if (principal.key != nullptr) scopes.add("key:" + principal.key_id, principal.key->limits, model->first);
+    if (principal.tenant_config != nullptr) {
+        scopes.add("tenant:" + principal.tenant, principal.tenant_config->limits, model->first);
+    }
+    if (scopes.count == 0) co_return pipeline::Outcome::next();
+
+    ctx.prompt_estimate = static_cast<std::int64_t>(ctx.body.size()) / kBytesPerToken + 1;
+    TokenCounts estimate;
+    estimate.input = ctx.prompt_estimate;
+    estimate.output = ctx.request.max_tokens.value_or(snapshot.config.quota.default_max_tokens);
+    Amount reserve;
+    reserve.tokens = weighted_tokens(estimate, model->second.token_weights);
+    reserve.nano_usd = cost_nano_usd(estimate, model->second.pricing);
+
+    Admission admission = co_await snapshot.quota_store->admit(
+        std::span<const ScopeCheck>(scopes.checks.data(), scopes.count), reserve);
+    append_rate_limit_headers(ctx.response_headers, admission);
+    for (const Refusal& shadow : admission.shadow) {
+        count_rejection(snapshot.metrics, shadow, "shadow");
+        spdlog::info("request {}: would be refused by {} on {} (shadow mode)", ctx.request_id, shadow.scope,
+                     label(shadow.kind));
+    }
+    if (const auto& refusal = admission.refusal) {
+        count_rejection(snapshot.metrics, *refusal, "enforce");
+        const std::int64_t limit = limit_of(scopes.refused_limits(*refusal), refusal->kind);
+        std::string message = refusal_message(*refusal, model->first, limit);
+        ctx.response_headers.append("Retry-After: ")
+            .append(std::to_string(retry_after_seconds(refusal->retry_after)))
+            .append("\r\n");
+        const bool budget = refusal->kind == LimitKind::budget_per_day || refusal->kind == LimitKind::budget_per_month;
+        co_return pipeline::Outcome::reject(budget ? api::budget_exhausted(std::move(message))
+                                                   : api::rate_limited(std::move(message)));
+    }
+    ctx.admission = std::move(admission);
+    ctx.reserved = reserve;
+    // Usage is what settles the reservation: ask for it in streams, and hide it again from a
+    // client that did not ask (a stream_options object of the client's own is left alone).
+    ctx.inject_stream_usage = ctx.request.stream && !ctx.request.include_usage && !ctx.request.has_stream_options;
+    co_return pipeline::Outcome::next();
+}
+
+void QuotaStage::on_finish(pipeline::RequestContext& ctx, const pipeline::Completion& done) const noexcept {
+    if (!ctx.admission.ticket) return;
+    const auto model = ctx.snapshot.config.models.find(ctx.request.model);
+    TokenCounts used;
+    if (done.usage) {
+        used = classify(*done.usage);
+    } else if (done.upstream_head_at) {
+        // No usage (stream cut, client gone): the prompt was processed and every relayed
+        // event carried about one token. Hanging up does not make a request free.
+        used.input = ctx.prompt_estimate;
+        used.output = done.events_relayed;
+    }
+    Amount amount;
+    if (model != ctx.snapshot.config.models.end()) {
+        amount.tokens = weighted_tokens(used, model->second.token_weights);
+        amount.nano_usd = cost_nano_usd(used, model->second.pricing);
+    }
+    ctx.snapshot.quota_store->settle(ctx.admission, amount);
+}
+
+}  // namespace infergate::quota

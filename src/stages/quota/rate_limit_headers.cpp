@@ -1,0 +1,73 @@
+#include "infergate/stages/quota/rate_limit_headers.hpp"
+
+#include <fmt/format.h>
+
+namespace infergate::quota {
+
+std::string format_reset(std::chrono::nanoseconds reset) {
+    using namespace std::chrono;
+    if (reset < seconds(1)) return fmt::format("{}ms", ceil<milliseconds>(reset).count());
+    auto total = ceil<seconds>(reset).count();
+    const auto hours = total / 3600;
+    const auto minutes = total % 3600 / 60;
+    const auto secs = total % 60;
+    if (hours > 0) return fmt::format("{}h{}m{}s", hours, minutes, secs);
+    if (minutes > 0) return fmt::format("{}m{}s", minutes, secs);
+    return fmt::format("{}s", secs);
+}
+
+namespace {
+
+void append_trio(std::string& out, std::string_view what, const RateInfo& info) {
+    if (!info.present) return;
+    fmt::format_to(std::back_inserter(out),
+                   "x-ratelimit-limit-{0}: {1}\r\nx-ratelimit-remaining-{0}: {2}\r\nx-ratelimit-reset-{0}: {3}\r\n",
+                   what, info.limit, info.remaining, format_reset(info.reset));
+}
+
+std::string_view describe(LimitKind kind) {
+    switch (kind) {
+        case LimitKind::requests_per_minute: return "requests per minute";
+        case LimitKind::requests_per_day: return "requests per day";
+        case LimitKind::tokens_per_minute: return "tokens per minute";
+        case LimitKind::tokens_per_day: return "tokens per day";
+        case LimitKind::concurrency: return "concurrent requests";
+        case LimitKind::budget_per_day: return "USD budget per day";
+        case LimitKind::budget_per_month: return "USD budget per month";
+    }
+    return "limit";
+}
+
+bool is_budget(LimitKind kind) {
+    return kind == LimitKind::budget_per_day || kind == LimitKind::budget_per_month;
+}
+
+}  // namespace
+
+void append_rate_limit_headers(std::string& out, const Admission& admission) {
+    append_trio(out, "requests", admission.requests);
+    append_trio(out, "tokens", admission.tokens);
+}
+
+std::int64_t retry_after_seconds(std::chrono::nanoseconds wait) {
+    const auto seconds = std::chrono::ceil<std::chrono::seconds>(wait).count();
+    return seconds < 1 ? 1 : seconds;
+}
+
+std::string refusal_message(const Refusal& refusal, std::string_view model, std::int64_t limit) {
+    // scope is "key:<id>" or "tenant:<name>": shown as `key 'id'`.
+    const auto colon = refusal.scope.find(':');
+    const std::string who = fmt::format("{} '{}'", refusal.scope.substr(0, colon), refusal.scope.substr(colon + 1));
+    const std::string where = refusal.per_model ? fmt::format(" for model '{}'", model) : "";
+    const std::string limit_text =
+        is_budget(refusal.kind) ? fmt::format("{:.6f} USD", static_cast<double>(limit) / 1e6) : std::to_string(limit);
+    if (refusal.never_fits) {
+        return fmt::format("Request too large for {}{}: it exceeds the limit on {} ({}) by itself.", who, where,
+                           describe(refusal.kind), limit_text);
+    }
+    const char* what = is_budget(refusal.kind) ? "Budget exhausted" : "Rate limit reached";
+    return fmt::format("{} for {}{} on {}: limit {}. Please try again in {}.", what, who, where,
+                       describe(refusal.kind), limit_text, format_reset(refusal.retry_after));
+}
+
+}  // namespace infergate::quota

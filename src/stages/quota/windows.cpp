@@ -1,0 +1,43 @@
+#include "infergate/stages/quota/windows.hpp"
+
+#include <algorithm>
+
+namespace infergate::quota {
+namespace {
+
+// cost * period / limit without overflow (cost and period can both be large).
+Nanos increment(std::int64_t cost, std::int64_t limit, Nanos period) noexcept {
+    return static_cast<Nanos>(static_cast<__int128>(cost) * period / limit);
+}
+
+}  // namespace
+
+bool RollingWindow::fits(std::int64_t cost, std::int64_t limit, Nanos period, Nanos now) const noexcept {
+    return std::max(tat, now) + increment(cost, limit, period) - now <= period;
+}
+
+void RollingWindow::charge(std::int64_t cost, std::int64_t limit, Nanos period, Nanos now) noexcept {
+    tat = std::max(tat, now) + increment(cost, limit, period);
+}
+
+void RollingWindow::adjust(std::int64_t delta, std::int64_t limit, Nanos period, Nanos now) noexcept {
+    const Nanos change = delta >= 0 ? increment(delta, limit, period) : -increment(-delta, limit, period);
+    tat = std::max(std::max(tat, now) + change, now);
+}
+
+std::int64_t RollingWindow::remaining(std::int64_t limit, Nanos period, Nanos now) const noexcept {
+    const Nanos backlog = std::max<Nanos>(tat - now, 0);
+    if (backlog >= period) return 0;
+    return static_cast<std::int64_t>(static_cast<__int128>(period - backlog) * limit / period);
+}
+
+Nanos RollingWindow::until_full(Nanos now) const noexcept { return std::max<Nanos>(tat - now, 0); }
+
+Nanos RollingWindow::until_fits(std::int64_t cost, std::int64_t limit, Nanos period,
+                                Nanos now) const noexcept {
+    const Nanos needed = std::max(tat, now) + increment(cost, limit, period) - period;
+    if (increment(cost, limit, period) > period) return period;
+    return std::max<Nanos>(needed - now, 0);
+}
+
+}  // namespace infergate::quota
