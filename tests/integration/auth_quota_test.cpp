@@ -1,0 +1,227 @@
+// Auth and quota through real sockets: 401/404/429, the rate-limit headers, tenants sharing a
+// limit, concurrency against a slow upstream, budgets, shadow mode, stream usage handling.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "infergate/stages/auth/api_key.hpp"
+#include "mock_server.hpp"
+#include "support/http_client.hpp"
+#include "support/test_gateway.hpp"
+
+namespace infergate::testing {
+namespace {
+
+const std::string kAlice = "sk-ig-alice-" + std::string(kClientCanary);
+const std::string kBob = "sk-ig-bob-Bobsecret0123456789";
+const std::string kCarol = "sk-ig-carol-Carolsecret0123456789";
+
+std::string hash(const std::string& key) { return auth::to_hex(auth::sha256_of(key)); }
+
+Headers bearer(const std::string& key) { return {{"Authorization", "Bearer " + key}}; }
+
+const char* kChat = R"({"model":"demo","messages":[{"role":"user","content":"hello"}]})";
+
+class AuthQuotaTest : public ::testing::Test {
+protected:
+    void start(const std::string& access_yaml) {
+        llm_mock::Options options;
+        options.record = true;
+        mock_ = std::make_unique<llm_mock::MockServer>(options);
+        mock_->start();
+        gateway_ = std::make_unique<TestGateway>(
+            demo_config("http://127.0.0.1:" + std::to_string(mock_->port())) + access_yaml);
+    }
+    HttpResult chat(const std::string& key, const char* body = kChat, Headers extra = {}) {
+        Headers headers = bearer(key);
+        headers.insert(headers.end(), extra.begin(), extra.end());
+        return post_json(gateway_->port(), "/v1/chat/completions", body, headers);
+    }
+    static std::string error_code(const HttpResult& result) {
+        return nlohmann::json::parse(result.body)["error"]["code"].get<std::string>();
+    }
+
+    std::unique_ptr<llm_mock::MockServer> mock_;
+    std::unique_ptr<TestGateway> gateway_;
+};
+
+std::string keys_yaml(const std::string& alice_extra = "", const std::string& tenants = "") {
+    return tenants + "auth:\n  keys:\n"
+           "    - { id: alice, sha256: \"" + hash(kAlice) + "\", models: [demo]" + alice_extra + " }\n"
+           "    - { id: bob, sha256: \"" + hash(kBob) + "\", enabled: false }\n"
+           "    - { id: carol, sha256: \"" + hash(kCarol) + "\", expires: \"2020-01-01T00:00:00Z\" }\n";
+}
+
+TEST_F(AuthQuotaTest, KeysAreRequiredAndCheckedWithoutEchoingThem) {
+    start(keys_yaml());
+    const auto missing = post_json(gateway_->port(), "/v1/chat/completions", kChat);
+    EXPECT_EQ(missing.status, 401);
+    EXPECT_EQ(error_code(missing), "invalid_api_key");
+    EXPECT_EQ(missing.header("www-authenticate"), "Bearer");
+
+    const auto wrong = chat("sk-ig-alice-not-the-secret-" + std::string(kClientCanary));
+    EXPECT_EQ(wrong.status, 401);
+    EXPECT_EQ(wrong.body.find(kClientCanary), std::string::npos);
+    EXPECT_EQ(chat(kBob).status, 401);    // disabled
+    EXPECT_EQ(chat(kCarol).status, 401);  // expired
+    EXPECT_EQ(post_json(gateway_->port(), "/v1/chat/completions", kChat, {{"Authorization", "Basic " + kAlice}}).status, 401);
+
+    EXPECT_EQ(chat(kAlice).status, 200);
+    // The headers Azure OpenAI and Anthropic SDKs send work too.
+    EXPECT_EQ(post_json(gateway_->port(), "/v1/chat/completions", kChat, {{"api-key", kAlice}}).status, 200);
+    EXPECT_EQ(post_json(gateway_->port(), "/v1/chat/completions", kChat, {{"x-api-key", kAlice}}).status, 200);
+    // Nothing but the three authenticated requests reached the upstream.
+    EXPECT_EQ(mock_->requests().size(), 3u);
+
+    // Requests are logged after their response is written: the client can be faster.
+    std::string log;
+    EXPECT_TRUE(eventually([&] {
+        log = gateway_->access_log();
+        return log.find(R"("key_id":"alice")") != std::string::npos;
+    }));
+    EXPECT_EQ(log.find(kClientCanary), std::string::npos);
+    const auto metrics = get(gateway_->port(), "/metrics").body;
+    EXPECT_EQ(metrics.find(kClientCanary), std::string::npos);
+}
+
+TEST_F(AuthQuotaTest, AKeySeesAndCallsOnlyItsModels) {
+    start(keys_yaml());
+    const auto other = chat(kAlice, R"({"model":"same-name","messages":[]})");
+    EXPECT_EQ(other.status, 404);
+    EXPECT_EQ(error_code(other), "model_not_found");
+
+    const auto models = request(gateway_->port(), http::verb::get, "/v1/models", "", bearer(kAlice));
+    ASSERT_EQ(models.status, 200);
+    const auto listed = nlohmann::json::parse(models.body)["data"];
+    ASSERT_EQ(listed.size(), 1u);
+    EXPECT_EQ(listed[0]["id"], "demo");
+    EXPECT_EQ(get(gateway_->port(), "/v1/models").status, 401);
+}
+
+TEST_F(AuthQuotaTest, RequestsPerMinuteRefuseWithHeadersAndRetryAfter) {
+    start(keys_yaml(", limits: { requests_per_minute: 2 }"));
+    const auto first = chat(kAlice);
+    ASSERT_EQ(first.status, 200);
+    EXPECT_EQ(first.header("x-ratelimit-limit-requests"), "2");
+    EXPECT_EQ(first.header("x-ratelimit-remaining-requests"), "1");
+    EXPECT_FALSE(first.header("x-ratelimit-reset-requests").empty());
+    ASSERT_EQ(chat(kAlice).status, 200);
+
+    const auto refused = chat(kAlice);
+    EXPECT_EQ(refused.status, 429);
+    EXPECT_EQ(error_code(refused), "rate_limit_exceeded");
+    EXPECT_EQ(refused.header("x-ratelimit-remaining-requests"), "0");
+    EXPECT_GE(std::stoi(refused.header("retry-after")), 1);
+    const std::string message = nlohmann::json::parse(refused.body)["error"]["message"];
+    EXPECT_NE(message.find("key 'alice'"), std::string::npos) << message;
+    EXPECT_NE(message.find("requests per minute"), std::string::npos) << message;
+    EXPECT_EQ(mock_->requests().size(), 2u);  // the refused request never went upstream
+}
+
+TEST_F(AuthQuotaTest, TenantLimitsAreSharedByItsKeys) {
+    const std::string tenants = "tenants:\n  team: { limits: { requests_per_minute: 2 } }\n";
+    start(tenants + "auth:\n  keys:\n"
+          "    - { id: alice, sha256: \"" + hash(kAlice) + "\", tenant: team }\n"
+          "    - { id: bob, sha256: \"" + hash(kBob) + "\", tenant: team }\n");
+    EXPECT_EQ(chat(kAlice).status, 200);
+    EXPECT_EQ(chat(kBob).status, 200);
+    const auto refused = chat(kAlice);
+    EXPECT_EQ(refused.status, 429);
+    const std::string message = nlohmann::json::parse(refused.body)["error"]["message"];
+    EXPECT_NE(message.find("tenant 'team'"), std::string::npos) << message;
+    EXPECT_TRUE(eventually([&] { return gateway_->access_log().find(R"("tenant":"team")") != std::string::npos; }));
+}
+
+TEST_F(AuthQuotaTest, ConcurrencyLimitHoldsWhileASlowRequestIsInFlight) {
+    start(keys_yaml(", limits: { concurrency: 1 }"));
+    std::thread slow([&] { EXPECT_EQ(chat(kAlice, kChat, {{"x-mock-ttft-ms", "600"}}).status, 200); });
+    ASSERT_TRUE(eventually([&] { return mock_->requests().size() == 1; }));
+    const auto refused = chat(kAlice);
+    EXPECT_EQ(refused.status, 429);
+    EXPECT_NE(refused.body.find("concurrent requests"), std::string::npos);
+    slow.join();
+    EXPECT_EQ(chat(kAlice).status, 200);  // the slot came back
+}
+
+std::string priced_config(std::uint16_t mock_port, const std::string& limits) {
+    return "server: { listen: \"127.0.0.1:0\", workers: 2 }\n"
+           "log: { level: warn, access_log: { format: json } }\n"
+           "backends:\n  mock: { url: \"http://127.0.0.1:" + std::to_string(mock_port) + "\", provider: openai }\n"
+           "models:\n  demo:\n    targets: [ { backend: mock, model: mock-model } ]\n"
+           "    pricing: { input_per_1m: 0, output_per_1m: 1000 }\n"
+           "quota: { default_max_tokens: 10, time_zone: Europe/Berlin }\n"
+           "auth:\n  keys:\n    - { id: alice, sha256: \"" + hash(kAlice) + "\", limits: " + limits + " }\n";
+}
+
+TEST_F(AuthQuotaTest, BudgetReservesPessimisticallyAndSettlesToUsage) {
+    // Output at $1000 per 1M tokens = $0.001 a token; 10 tokens reserved per request ($0.01).
+    // The mock answers 8 completion tokens ($0.008): 2 requests fit $0.02, a third does not.
+    mock_ = std::make_unique<llm_mock::MockServer>(llm_mock::Options{});
+    mock_->start();
+    gateway_ = std::make_unique<TestGateway>(priced_config(mock_->port(), "{ budget_usd_per_day: 0.02 }"));
+    const char* body = R"({"model":"demo","messages":[{"role":"user","content":"one two three four five six seven eight"}]})";
+    const auto first = chat(kAlice, body);
+    ASSERT_EQ(first.status, 200);
+    ASSERT_EQ(nlohmann::json::parse(first.body)["usage"]["completion_tokens"], 8);
+    EXPECT_EQ(chat(kAlice, body).status, 200);
+    const auto refused = chat(kAlice, body);
+    EXPECT_EQ(refused.status, 429);
+    EXPECT_EQ(error_code(refused), "insufficient_quota");
+    EXPECT_NE(refused.body.find("USD budget per day"), std::string::npos);
+    // Spend per key is exported: 2 x 8 tokens x $0.001.
+    EXPECT_TRUE(eventually([&] {
+        return get(gateway_->port(), "/metrics").body.find(
+                   R"(infergate_key_spend_usd_total{key="alice",tenant=""} 0.016)") != std::string::npos;
+    }));
+}
+
+TEST_F(AuthQuotaTest, ConcurrentRequestsCannotOverspendABudget) {
+    mock_ = std::make_unique<llm_mock::MockServer>(llm_mock::Options{});
+    mock_->start();
+    // $0.01 reserved per request against $0.05: exactly 5 of 20 simultaneous requests fit.
+    gateway_ = std::make_unique<TestGateway>(priced_config(mock_->port(), "{ budget_usd_per_day: 0.05 }"));
+    std::atomic<int> admitted{0}, refused{0};
+    std::vector<std::thread> clients;
+    for (int i = 0; i < 20; ++i) {
+        clients.emplace_back([&] {
+            const auto result = chat(kAlice, kChat, {{"x-mock-ttft-ms", "300"}});
+            (result.status == 200 ? admitted : refused)++;
+        });
+    }
+    for (auto& client : clients) client.join();
+    EXPECT_EQ(admitted.load(), 5);
+    EXPECT_EQ(refused.load(), 15);
+}
+
+TEST_F(AuthQuotaTest, ShadowModeCountsButNeverRefuses) {
+    start(keys_yaml(", limits: { requests_per_minute: 1, mode: shadow }"));
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(chat(kAlice).status, 200);
+    EXPECT_TRUE(eventually([&] {
+        return get(gateway_->port(), "/metrics").body.find(
+                   R"(infergate_quota_rejections_total{limit="requests_per_minute",mode="shadow",scope="key"} 2)") !=
+               std::string::npos;
+    }));
+}
+
+TEST_F(AuthQuotaTest, StreamUsageIsRequestedUpstreamAndHiddenFromClientsThatDidNotAsk) {
+    start(keys_yaml(", limits: { tokens_per_minute: 100000 }"));
+    const auto plain = chat(kAlice, R"({"model":"demo","stream":true,"messages":[]})", {{"x-mock-chunks", "3"}});
+    ASSERT_EQ(plain.status, 200);
+    for (const std::string& data : sse_data(plain.body)) {
+        EXPECT_EQ(data.find("\"usage\":{"), std::string::npos) << data;
+    }
+    EXPECT_EQ(sse_data(plain.body).back(), "[DONE]");
+    ASSERT_FALSE(mock_->requests().empty());
+    EXPECT_NE(mock_->requests().back().body.find(R"("include_usage":true)"), std::string::npos);
+
+    const auto asked = chat(kAlice, R"({"model":"demo","stream":true,"stream_options":{"include_usage":true},"messages":[]})",
+                            {{"x-mock-chunks", "3"}});
+    bool usage_seen = false;
+    for (const std::string& data : sse_data(asked.body)) usage_seen |= data.find("\"usage\":{") != std::string::npos;
+    EXPECT_TRUE(usage_seen);
+}
+
+}  // namespace
+}  // namespace infergate::testing

@@ -1,0 +1,179 @@
+#include "infergate/stages/quota/local_quota_store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "infergate/stages/quota/calendar.hpp"
+#include "infergate/stages/quota/cost_model.hpp"
+#include "infergate/stages/quota/rate_limit_headers.hpp"
+
+namespace infergate::quota {
+namespace {
+
+using namespace std::chrono;
+
+// A clock the test moves by hand.
+struct FakeClocks {
+    steady_clock::time_point steady{};
+    system_clock::time_point system = sys_days_of(2026, 11, 21);
+    static system_clock::time_point sys_days_of(int y, unsigned m, unsigned d) {
+        return system_clock::time_point(sys_days(year(y) / month(m) / day(d)).time_since_epoch());
+    }
+    LocalQuotaStore store(std::string_view zone = "UTC") {
+        return LocalQuotaStore(zone, [this] { return steady; }, [this] { return system; });
+    }
+};
+
+ScopeCheck key_scope(const config::Limits& limits) { return ScopeCheck{"key:a", "demo", &limits, nullptr}; }
+
+TEST(LocalQuotaStore, ManyThreadsNeverAdmitMoreThanTheLimit) {
+    FakeClocks clocks;  // frozen: no refill during the test, so exactness is checkable
+    LocalQuotaStore store = clocks.store();
+    config::Limits limits;
+    limits.requests_per_minute = 1000;
+    const ScopeCheck check = key_scope(limits);
+    std::atomic<int> admitted{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+        threads.emplace_back([&] {
+            for (int i = 0; i < 500; ++i) {
+                if (store.admit_now({&check, 1}, Amount{}).admitted()) ++admitted;
+            }
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(admitted.load(), 1000);
+}
+
+TEST(LocalQuotaStore, RollingWindowRefillsSmoothly) {
+    FakeClocks clocks;
+    LocalQuotaStore store = clocks.store();
+    config::Limits limits;
+    limits.requests_per_minute = 60;  // one a second once the burst is spent
+    const ScopeCheck check = key_scope(limits);
+    for (int i = 0; i < 60; ++i) ASSERT_TRUE(store.admit_now({&check, 1}, Amount{}).admitted());
+    const Admission refused = store.admit_now({&check, 1}, Amount{});
+    ASSERT_FALSE(refused.admitted());
+    EXPECT_EQ(refused.refusal->kind, LimitKind::requests_per_minute);
+    EXPECT_EQ(duration_cast<milliseconds>(refused.refusal->retry_after), seconds(1));
+    clocks.steady += milliseconds(999);
+    EXPECT_FALSE(store.admit_now({&check, 1}, Amount{}).admitted());
+    clocks.steady += milliseconds(1);
+    EXPECT_TRUE(store.admit_now({&check, 1}, Amount{}).admitted());
+}
+
+TEST(LocalQuotaStore, SettlementReplacesTheReservationWithUsage) {
+    FakeClocks clocks;
+    LocalQuotaStore store = clocks.store();
+    config::Limits limits;
+    limits.tokens_per_day = 1000;
+    const ScopeCheck check = key_scope(limits);
+    Amount reserve;
+    reserve.tokens = 900;
+    Admission first = store.admit_now({&check, 1}, reserve);
+    ASSERT_TRUE(first.admitted());
+    EXPECT_EQ(first.tokens.remaining, 100);
+    EXPECT_FALSE(store.admit_now({&check, 1}, reserve).admitted());  // 900 more does not fit
+    Amount used;
+    used.tokens = 50;  // the request used far less than it reserved
+    store.settle(first, used);
+    const Admission second = store.admit_now({&check, 1}, reserve);
+    EXPECT_TRUE(second.admitted());
+    EXPECT_EQ(second.tokens.remaining, 50);
+}
+
+TEST(LocalQuotaStore, ARequestLargerThanTheLimitNeverFits) {
+    FakeClocks clocks;
+    LocalQuotaStore store = clocks.store();
+    config::Limits limits;
+    limits.tokens_per_minute = 100;
+    const ScopeCheck check = key_scope(limits);
+    Amount reserve;
+    reserve.tokens = 101;
+    const Admission refused = store.admit_now({&check, 1}, reserve);
+    ASSERT_FALSE(refused.admitted());
+    EXPECT_TRUE(refused.refusal->never_fits);
+}
+
+TEST(LocalQuotaStore, DailyCountersResetAtMidnightInTheConfiguredZone) {
+    FakeClocks clocks;
+    // 22:30 UTC on 2026-11-21 is 23:30 in Berlin (UTC+1 in November).
+    clocks.system = FakeClocks::sys_days_of(2026, 11, 21) + hours(22) + minutes(30);
+    LocalQuotaStore store = clocks.store("Europe/Berlin");
+    config::Limits limits;
+    limits.requests_per_day = 1;
+    const ScopeCheck check = key_scope(limits);
+    ASSERT_TRUE(store.admit_now({&check, 1}, Amount{}).admitted());
+    const Admission refused = store.admit_now({&check, 1}, Amount{});
+    ASSERT_FALSE(refused.admitted());
+    EXPECT_EQ(duration_cast<minutes>(refused.refusal->retry_after), minutes(30));  // Berlin midnight
+    clocks.system += minutes(30);
+    EXPECT_TRUE(store.admit_now({&check, 1}, Amount{}).admitted());
+}
+
+TEST(LocalQuotaStore, ShadowLimitsCountButDoNotRefuse) {
+    FakeClocks clocks;
+    LocalQuotaStore store = clocks.store();
+    config::Limits limits;
+    limits.requests_per_minute = 1;
+    limits.mode = config::LimitMode::shadow;
+    const ScopeCheck check = key_scope(limits);
+    EXPECT_TRUE(store.admit_now({&check, 1}, Amount{}).shadow.empty());
+    const Admission second = store.admit_now({&check, 1}, Amount{});
+    EXPECT_TRUE(second.admitted());
+    ASSERT_EQ(second.shadow.size(), 1u);
+    EXPECT_EQ(second.shadow[0].kind, LimitKind::requests_per_minute);
+}
+
+TEST(LocalQuotaStore, ARefusalInOneScopeReservesNothingInTheOther) {
+    FakeClocks clocks;
+    LocalQuotaStore store = clocks.store();
+    config::Limits key_limits, tenant_limits;
+    key_limits.requests_per_minute = 10;
+    tenant_limits.concurrency = 1;
+    const std::array<ScopeCheck, 2> checks{ScopeCheck{"key:a", "demo", &key_limits, nullptr},
+                                           ScopeCheck{"tenant:t", "demo", &tenant_limits, nullptr}};
+    const Admission first = store.admit_now(checks, Amount{});
+    ASSERT_TRUE(first.admitted());
+    const Admission second = store.admit_now(checks, Amount{});
+    ASSERT_FALSE(second.admitted());
+    EXPECT_EQ(second.refusal->scope, "tenant:t");
+    EXPECT_EQ(second.requests.remaining, 8);  // the key was not charged for the refused one
+    store.settle(first, Amount{});
+    EXPECT_TRUE(store.admit_now(checks, Amount{}).admitted());
+}
+
+TEST(CostModel, CachedAndReasoningTokensArePricedAsTheirOwnClass) {
+    sse::Usage usage;
+    usage.prompt_tokens = 1000;
+    usage.cached_tokens = 800;
+    usage.completion_tokens = 500;
+    usage.reasoning_tokens = 300;
+    const TokenCounts counts = classify(usage);
+    EXPECT_EQ(counts.input, 200);
+    EXPECT_EQ(counts.cached_input, 800);
+    EXPECT_EQ(counts.output, 200);
+    EXPECT_EQ(counts.reasoning, 300);
+    config::Pricing pricing;
+    pricing.input = 2'000'000;         // $2 / 1M
+    pricing.cached_input = 500'000;    // $0.50 / 1M
+    pricing.output = 8'000'000;        // $8 / 1M, reasoning priced as output
+    // 200*2 + 800*0.5 + 500*8 = 4800 micro-USD = 4'800'000 nano-USD
+    EXPECT_EQ(cost_nano_usd(counts, pricing), 4'800'000);
+    config::TokenWeights weights;
+    weights.cached_input = 0.25;
+    EXPECT_EQ(weighted_tokens(counts, weights), 200 + 200 + 200 + 300);
+}
+
+TEST(RateLimitHeaders, DurationsLookLikeOpenAIs) {
+    EXPECT_EQ(format_reset(milliseconds(250)), "250ms");
+    EXPECT_EQ(format_reset(seconds(1)), "1s");
+    EXPECT_EQ(format_reset(minutes(6)), "6m0s");
+    EXPECT_EQ(format_reset(hours(1) + minutes(2) + seconds(3)), "1h2m3s");
+    EXPECT_EQ(retry_after_seconds(milliseconds(1)), 1);
+}
+
+}  // namespace
+}  // namespace infergate::quota
