@@ -143,6 +143,9 @@ int run(const std::string& path) {
                  server.workers == 0 ? std::max(1u, std::thread::hardware_concurrency()) : server.workers,
                  models);
 
+    if (!snapshot->config.auth.enabled()) {
+        spdlog::warn("auth is off (no keys configured): every client may call every model");
+    }
     net::io_context control;
     net::signal_set signals(control, SIGINT, SIGTERM);
     signals.async_wait([&](const beast::error_code& ec, int signal) {

@@ -143,7 +143,7 @@ std::optional<std::chrono::system_clock::time_point> read_timestamp(const Contex
         if (!in.fail() && in.peek() == std::char_traits<char>::eof()) return when;
     }
     ctx.error(field.value_at(), field.path,
-              "expected an RFC 3339 time like 2027-01-31T00:00:00Z, " + text->show(text->value));
+              "expected an RFC 3339 time like 2027-01-31T00:00:00Z, got " + text->show(text->value));
     return std::nullopt;
 }
 
