@@ -118,6 +118,7 @@ Connection serve(std::string_view bytes, std::size_t piece, Limits limits) {
         beast::error_code ec;
         parser.eager(false);  // http::async_read_header
         while (!ec && !parser.is_header_done()) ec = read_some(parser, buffer, client, raw_head);
+        if (!ec && raw_head.size() > limits.header) ec = http::error::header_limit;  // as the session
         // The gateway's framing rules (server/request_framing.hpp, another branch) go here, one
         // line of the same form: a check of raw_head and parser.get() that sets `ec`.
         if (ec) {
