@@ -3,6 +3,7 @@
 # through sudo). Fast when nothing is missing: it asks dpkg, not the network.
 #   bash tools/deps.sh            build + run dependencies
 #   bash tools/deps.sh --test     also what the test suite uses (Node.js for the SDK test)
+#   bash tools/deps.sh --fuzz     also clang and its sanitizer/libFuzzer runtime (tools/fuzz.sh)
 set -euo pipefail
 
 packages=(g++ cmake ninja-build ccache pkg-config curl
@@ -12,6 +13,9 @@ packages=(g++ cmake ninja-build ccache pkg-config curl
 if [[ "${1:-}" == "--test" ]]; then
     command -v node >/dev/null 2>&1 || packages+=(nodejs)
     command -v npm >/dev/null 2>&1 || packages+=(npm)
+fi
+if [[ "${1:-}" == "--fuzz" ]]; then
+    packages+=(clang-14 libclang-rt-14-dev)
 fi
 
 missing=()

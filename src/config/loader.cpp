@@ -11,6 +11,7 @@
 #include "file_io.hpp"
 #include "sections.hpp"
 #include "text_check.hpp"
+#include "yaml_documents.hpp"
 #include "yaml_reader.hpp"
 
 namespace infergate::config {
@@ -56,9 +57,12 @@ std::optional<YAML::Node> parse_document(std::string_view yaml, Diagnostics& dia
                         fmt::format("not a UTF-8 text file: unexpected byte 0x{:02X}", bad));
         return std::nullopt;
     }
-    std::vector<YAML::Node> documents;
+    const std::string text{yaml};
+    DocumentCount found;
+    YAML::Node root;
     try {
-        documents = YAML::LoadAll(std::string{yaml});
+        found = count_documents(text);  // never YAML::LoadAll: see yaml_documents.hpp
+        if (!found.stuck && found.documents > 0) root = YAML::Load(text);  // the first document
     } catch (const YAML::DeepRecursion& e) {
         diagnostics.add(location_of_mark(e.mark), "", "invalid YAML: nesting is too deep");
         return std::nullopt;
@@ -66,18 +70,21 @@ std::optional<YAML::Node> parse_document(std::string_view yaml, Diagnostics& dia
         report_parse_error(yaml, e, diagnostics);
         return std::nullopt;
     }
+    if (found.stuck) {
+        diagnostics.add(location_of_mark(*found.stuck), "", "invalid YAML: unexpected character");
+        return std::nullopt;
+    }
     // Nothing at all, only comments, or a lone "---" or "~".
-    if (documents.empty() || (documents.size() == 1 && documents.front().IsNull())) {
+    if (found.documents == 0 || (found.documents == 1 && found.first_is_null)) {
         diagnostics.add({1, 1}, "",
                         "the document is empty: expected a mapping with backends and models");
         return std::nullopt;
     }
-    if (documents.size() > 1) {
-        diagnostics.add(location_of(documents[1]), "",
-                        fmt::format("expected one YAML document, found {}", documents.size()));
+    if (found.documents > 1) {
+        diagnostics.add(location_of_mark(found.second), "",
+                        fmt::format("expected one YAML document, found {}", found.documents));
         return std::nullopt;
     }
-    const YAML::Node& root = documents.front();
     if (!root.IsMap()) {
         diagnostics.add(location_of(root), "",
                         fmt::format("expected a mapping at the top level, got {}", kind_of(root)));

@@ -74,6 +74,9 @@ private:
         deadline_.arm(limits.header_timeout);
         auto [head_ec, head_n] = co_await http::async_read_header(stream, client_.buffer, parser, use_tuple);
         deadline_.disarm();
+        // Beast applies header_limit to the request line and the fields separately when they
+        // arrive in one read (up to twice the limit in all); head_n is the whole head's size.
+        if (!head_ec && head_n > limits.max_header_bytes) head_ec = http::error::header_limit;
         if (head_ec) {
             co_await reject_unreadable(timed_out(head_ec), limits, /*in_body=*/false);
             co_return false;

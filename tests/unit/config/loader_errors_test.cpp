@@ -307,6 +307,16 @@ TEST(ConfigLoader, RejectsSeveralDocumentsInOneFile) {
                 ElementsAre("infergate.yaml:6:1: expected one YAML document, found 2"));
 }
 
+TEST(ConfigLoader, AStrayCommaIsASyntaxErrorNotAnEndlessLoop) {
+    // Found by fuzzing: yaml-cpp 0.7's LoadAll allocates empty documents forever on these.
+    EXPECT_THAT(load(",").errors,
+                ElementsAre("infergate.yaml:1:1: invalid YAML: unexpected character"));
+    EXPECT_THAT(load("!tr ,~\n").errors,
+                ElementsAre("infergate.yaml:1:5: invalid YAML: unexpected character"));
+    EXPECT_THAT(load(with_routes("") + "---\n,").errors,
+                ElementsAre("infergate.yaml:6:1: invalid YAML: unexpected character"));
+}
+
 TEST(ConfigLoader, ReportsYamlSyntaxErrorsAtTheirPosition) {
     // Positions are yaml-cpp's: where it noticed the problem.
     EXPECT_THAT(load("backends: [1, 2\nmodels: {}\n").errors,
