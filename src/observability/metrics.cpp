@@ -48,6 +48,13 @@ std::string_view label(ClientError kind) noexcept {
         case ClientError::body_timeout: return "body_timeout";
         case ClientError::write_timeout: return "write_timeout";
         case ClientError::internal: return "internal";
+        case ClientError::bad_request_line: return "bad_request_line";
+        case ClientError::bad_line_ending: return "bad_line_ending";
+        case ClientError::bad_header_field: return "bad_header_field";
+        case ClientError::bad_transfer_encoding: return "bad_transfer_encoding";
+        case ClientError::bad_content_length: return "bad_content_length";
+        case ClientError::bad_host: return "bad_host";
+        case ClientError::bad_chunk: return "bad_chunk";
         case ClientError::count: break;
     }
     return "other";

@@ -9,6 +9,7 @@
 #include "infergate/server/client_connection.hpp"
 #include "infergate/server/gateway.hpp"
 #include "infergate/server/proxy_call.hpp"
+#include "infergate/server/request_reader.hpp"
 #include "infergate/server/request_record.hpp"
 #include "infergate/server/responses.hpp"
 #include "infergate/server/socket_deadline.hpp"
@@ -20,8 +21,6 @@ namespace {
 
 using observability::ClientError;
 using pipeline::Clock;
-
-using RequestParser = http::request_parser<http::string_body>;
 
 class HttpSession {
 public:
@@ -72,13 +71,10 @@ private:
         // A whole-header deadline, not an idle timer re-armed per read: slowloris cannot stretch it.
         stream.expires_never();
         deadline_.arm(limits.header_timeout);
-        auto [head_ec, head_n] = co_await http::async_read_header(stream, client_.buffer, parser, use_tuple);
+        const ReadOutcome head_read = co_await read_head(client_, parser, limits.max_header_bytes);
         deadline_.disarm();
-        // Beast applies header_limit to the request line and the fields separately when they
-        // arrive in one read (up to twice the limit in all); head_n is the whole head's size.
-        if (!head_ec && head_n > limits.max_header_bytes) head_ec = http::error::header_limit;
-        if (head_ec) {
-            co_await reject_unreadable(timed_out(head_ec), limits, /*in_body=*/false);
+        if (!head_read.ok()) {
+            co_await reject_unreadable(head_read, limits, /*in_body=*/false);
             co_return false;
         }
         received_at_ = Clock::now();
@@ -95,10 +91,10 @@ private:
             }
             stream.expires_never();
             deadline_.arm(limits.body_timeout);
-            auto [body_ec, body_n] = co_await http::async_read(stream, client_.buffer, parser, use_tuple);
+            const ReadOutcome body_read = co_await read_body(client_, parser, limits.max_header_bytes);
             deadline_.disarm();
-            if (body_ec) {
-                co_await reject_unreadable(timed_out(body_ec), limits, /*in_body=*/true);
+            if (!body_read.ok()) {
+                co_await reject_unreadable(body_read, limits, /*in_body=*/true);
                 co_return false;
             }
         }
@@ -113,15 +109,19 @@ private:
                    : ec;
     }
 
-    net::awaitable<void> reject_unreadable(const beast::error_code& ec,
+    net::awaitable<void> reject_unreadable(const ReadOutcome& outcome,
                                            const config::ServerSettings& limits, bool in_body) {
+        const beast::error_code ec = timed_out(outcome.error);
         if (ec == net::error::eof || ec == net::error::connection_reset ||
             ec == net::error::operation_aborted || ec == http::error::end_of_stream) {
             co_return;  // the client left
         }
         client_.keep_alive = false;
         api::Error error;
-        if (ec == beast::error::timeout) {
+        if (outcome.violation) {
+            metrics_.count(client_error(*outcome.violation));
+            error = framing_error(*outcome.violation);
+        } else if (ec == beast::error::timeout) {
             metrics_.count(in_body ? ClientError::body_timeout : ClientError::header_timeout);
             error = api::request_timeout();
         } else if (ec == http::error::body_limit) {

@@ -67,28 +67,43 @@ HttpResult get(std::uint16_t port, const std::string& target) {
 
 std::string raw_exchange(std::uint16_t port, const std::string& bytes,
                          std::chrono::milliseconds timeout) {
+    return raw_send(port, {bytes}, timeout).bytes;
+}
+
+RawReply raw_send(std::uint16_t port, const std::vector<std::string>& writes,
+                  std::chrono::milliseconds timeout) {
     net::io_context io;
     tcp::socket socket(io);
     socket.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
-    net::write(socket, net::buffer(bytes));
-    std::string out;
+    RawReply reply;
     char chunk[4096];
-    bool done = false;
     // Synchronous reads ignore deadlines: read asynchronously and bound the loop instead.
     std::function<void()> read_more = [&] {
         socket.async_read_some(net::buffer(chunk), [&](beast::error_code ec, std::size_t n) {
-            out.append(chunk, n);
+            reply.bytes.append(chunk, n);
             if (ec) {
-                done = true;
+                reply.closed = true;
+                io.stop();
                 return;
             }
             read_more();
         });
     };
     read_more();
+    net::steady_timer pause(io);
+    std::size_t next = 0;
+    // A failed write (the server closed early) ends the writing, not the reading.
+    std::function<void(beast::error_code)> write_next = [&](beast::error_code ec) {
+        if (ec || next == writes.size()) return;
+        net::async_write(socket, net::buffer(writes[next++]), [&](beast::error_code ec, std::size_t) {
+            if (ec || next == writes.size()) return;
+            pause.expires_after(std::chrono::milliseconds(20));
+            pause.async_wait(write_next);
+        });
+    };
+    write_next({});
     io.run_for(timeout);
-    (void)done;
-    return out;
+    return reply;
 }
 
 std::vector<std::string> sse_data(const std::string& body) {

@@ -43,6 +43,15 @@ beast::tcp_stream send_request(net::io_context& io, std::uint16_t port, const st
 std::string raw_exchange(std::uint16_t port, const std::string& bytes,
                          std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
+struct RawReply {
+    std::string bytes;    // everything the server sent
+    bool closed = false;  // the server closed (or reset) the connection within the timeout
+};
+// Sends each of `writes` as a separate write (20 ms apart), reading all the while, so a
+// server that answers and closes before the last byte is read still has its answer seen.
+RawReply raw_send(std::uint16_t port, const std::vector<std::string>& writes,
+                  std::chrono::milliseconds timeout);
+
 // The `data:` payloads of an SSE body, in order.
 std::vector<std::string> sse_data(const std::string& body);
 

@@ -26,9 +26,11 @@ enum class UpstreamError : std::uint8_t {
 std::string_view label(UpstreamError kind) noexcept;
 
 // Why a client connection ended badly before a request could be answered; a bounded label.
+// bad_request_line ... bad_chunk: HTTP framing rules (server/request_framing.hpp).
 enum class ClientError : std::uint8_t {
     bad_request, header_too_large, body_too_large, header_timeout, body_timeout, write_timeout,
-    internal, count
+    internal, bad_request_line, bad_line_ending, bad_header_field, bad_transfer_encoding,
+    bad_content_length, bad_host, bad_chunk, count
 };
 std::string_view label(ClientError kind) noexcept;
 

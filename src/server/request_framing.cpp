@@ -1,0 +1,266 @@
+#include "infergate/server/request_framing.hpp"
+
+#include <iterator>
+
+#include "infergate/observability/metrics.hpp"
+
+namespace infergate::server {
+namespace {
+
+using V = FramingViolation;
+
+// RFC 9110 §5.6.2 tchar.
+bool is_tchar(unsigned char c) {
+    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
+    return std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+}
+
+bool is_token(std::string_view text) {
+    if (text.empty()) return false;
+    for (const char c : text) {
+        if (!is_tchar(static_cast<unsigned char>(c))) return false;
+    }
+    return true;
+}
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// "HTTP/" DIGIT "." DIGIT, exactly (RFC 9112 §2.3).
+bool is_version_syntax(std::string_view text) {
+    return text.size() == 8 && text.starts_with("HTTP/") && is_digit(text[5]) && text[6] == '.' &&
+           is_digit(text[7]);
+}
+
+std::string_view trim_ows(std::string_view text) {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+    return text;
+}
+
+// `line` without its CRLF; control characters were already refused byte by byte.
+std::optional<V> check_request_line(std::string_view line) {
+    const auto method_end = line.find(' ');
+    if (method_end == std::string_view::npos) return V::bad_request_line;
+    const std::string_view method = line.substr(0, method_end);
+    const std::string_view rest = line.substr(method_end + 1);
+    const auto target_end = rest.find(' ');
+    if (target_end == std::string_view::npos) return V::bad_request_line;
+    const std::string_view target = rest.substr(0, target_end);
+    const std::string_view version = rest.substr(target_end + 1);
+    if (!is_token(method) || target.empty() || target.find('\t') != std::string_view::npos ||
+        !is_version_syntax(version)) {
+        return V::bad_request_line;
+    }
+    if (method == "CONNECT") return V::connect_method;
+    // Only paths: an absolute-form target would let the request name its own host.
+    if (target.front() != '/' && !(target == "*" && method == "OPTIONS")) {
+        return V::target_not_origin_form;
+    }
+    if (version != "HTTP/1.1" && version != "HTTP/1.0") return V::http_version;
+    return std::nullopt;
+}
+
+std::optional<V> check_field_line(std::string_view line) {
+    if (line.front() == ' ' || line.front() == '\t') return V::obs_fold;
+    const auto colon = line.find(':');
+    if (colon == std::string_view::npos) return V::bad_field_name;
+    const std::string_view name = line.substr(0, colon);
+    if (!name.empty() && (name.back() == ' ' || name.back() == '\t')) return V::space_before_colon;
+    if (!is_token(name)) return V::bad_field_name;
+    // `_` is a valid tchar, but CGI-style servers and some proxies map it to `-` (or drop the
+    // field): `Transfer_Encoding` must not mean Transfer-Encoding to the next hop.
+    if (name.find('_') != std::string_view::npos) return V::underscore_in_field_name;
+    return std::nullopt;
+}
+
+// Only one `chunked`, as the last coding (RFC 9112 §6.1, §6.3): otherwise the body's end
+// cannot be determined and the request is refused (400). Codings before it (`gzip, chunked`)
+// frame correctly but are not supported (501).
+std::optional<V> check_transfer_encoding(const http::request_header<>& head) {
+    const auto [first, last] = head.equal_range(http::field::transfer_encoding);
+    if (first == last) return std::nullopt;
+    if (std::next(first) != last) return V::bad_transfer_encoding;
+    if (head.version() < 11) return V::transfer_encoding_in_http10;
+    std::string_view rest = first->value();
+    std::size_t codings = 0;
+    for (;;) {
+        const auto comma = rest.find(',');
+        const std::string_view coding = trim_ows(rest.substr(0, comma));
+        if (!is_token(coding)) return V::bad_transfer_encoding;  // empty, or `chunked;x=1`
+        ++codings;
+        const bool chunked = beast::iequals(coding, "chunked");
+        if (comma == std::string_view::npos) {
+            if (!chunked) return V::bad_transfer_encoding;
+            return codings == 1 ? std::nullopt : std::optional<V>(V::unsupported_transfer_coding);
+        }
+        if (chunked) return V::bad_transfer_encoding;  // chunked, but not last
+        rest.remove_prefix(comma + 1);
+    }
+}
+
+// Beast merges equal duplicates and reads `5, 5` as 5; a hop that takes the first or the
+// last field line may not. One field, digits only.
+std::optional<V> check_content_length(const http::request_header<>& head) {
+    const auto [first, last] = head.equal_range(http::field::content_length);
+    if (first == last) return std::nullopt;
+    if (std::next(first) != last) return V::bad_content_length;
+    const std::string_view value = first->value();
+    for (const char c : value) {
+        if (!is_digit(c)) return V::bad_content_length;
+    }
+    return value.empty() ? std::optional<V>(V::bad_content_length) : std::nullopt;
+}
+
+std::optional<V> check_host(const http::request_header<>& head) {
+    const auto [first, last] = head.equal_range(http::field::host);
+    if (first == last && head.version() >= 11) return V::missing_host;
+    if (first != last && std::next(first) != last) return V::duplicate_host;
+    return std::nullopt;
+}
+
+api::Error refusal(unsigned status, std::string message, std::string code) {
+    return {status, std::move(message), "invalid_request_error", std::move(code), {}};
+}
+
+api::Error bad_request(std::string message) {
+    return refusal(400, std::move(message), "bad_request");
+}
+
+struct Answer {
+    api::Error error;
+    observability::ClientError reason;
+};
+
+// One place per violation: what the client is told and how it is counted.
+Answer answer(FramingViolation violation) {
+    using R = observability::ClientError;
+    switch (violation) {
+        case V::bad_request_line:
+            return {bad_request("Malformed HTTP request line."), R::bad_request_line};
+        case V::connect_method:
+            return {refusal(405, "The CONNECT method is not supported.", "method_not_allowed"),
+                    R::bad_request_line};
+        case V::target_not_origin_form:
+            return {bad_request("The request target must be a path starting with `/`."),
+                    R::bad_request_line};
+        case V::http_version:
+            return {refusal(505, "Only HTTP/1.0 and HTTP/1.1 are supported.",
+                            "http_version_not_supported"),
+                    R::bad_request_line};
+        case V::bare_line_ending:
+            return {bad_request("Malformed HTTP request: every line must end with CRLF."),
+                    R::bad_line_ending};
+        case V::control_character:
+            return {bad_request("Malformed HTTP request: control character in the request head."),
+                    R::bad_header_field};
+        case V::obs_fold:
+            return {bad_request("Malformed HTTP request: folded header lines are not accepted."),
+                    R::bad_header_field};
+        case V::bad_field_name:
+            return {
+                bad_request("Malformed HTTP request: a header field name is not a valid token."),
+                R::bad_header_field};
+        case V::space_before_colon:
+            return {
+                bad_request("Malformed HTTP request: whitespace before a header field's colon."),
+                R::bad_header_field};
+        case V::underscore_in_field_name:
+            return {bad_request("Header field names containing `_` are not accepted."),
+                    R::bad_header_field};
+        case V::bad_field_value:
+            return {bad_request("Malformed HTTP request: invalid header field value."),
+                    R::bad_header_field};
+        case V::bad_transfer_encoding:
+            return {bad_request("Transfer-Encoding must be a single `chunked`."),
+                    R::bad_transfer_encoding};
+        case V::unsupported_transfer_coding:
+            return {refusal(501, "Transfer codings other than chunked are not supported.",
+                            "unsupported_transfer_encoding"),
+                    R::bad_transfer_encoding};
+        case V::transfer_encoding_in_http10:
+            return {bad_request("Transfer-Encoding is not allowed in an HTTP/1.0 request."),
+                    R::bad_transfer_encoding};
+        case V::bad_content_length:
+            return {bad_request("Content-Length must be one field with a decimal number."),
+                    R::bad_content_length};
+        case V::missing_host:
+            return {bad_request("An HTTP/1.1 request must have a Host header."), R::bad_host};
+        case V::duplicate_host:
+            return {bad_request("A request must not have two Host headers."), R::bad_host};
+        case V::bad_chunk:
+            return {bad_request("Malformed chunked request body."), R::bad_chunk};
+        case V::chunk_framing_too_large:
+            return {bad_request(
+                        "A chunk line or the trailer section of the request body is too large."),
+                    R::bad_chunk};
+        case V::trailer_fields:
+            return {bad_request("Trailer fields are not accepted in a request."), R::bad_chunk};
+    }
+    return {bad_request("Malformed HTTP request."), R::bad_request};
+}
+
+}  // namespace
+
+HeadScanner::Result HeadScanner::scan(std::string_view buffered) {
+    for (; pos_ < buffered.size(); ++pos_) {
+        const auto c = static_cast<unsigned char>(buffered[pos_]);
+        const bool after_cr = pos_ > line_start_ && buffered[pos_ - 1] == '\r';
+        if (c == '\n') {
+            if (!after_cr) return {V::bare_line_ending};
+            const std::string_view line = buffered.substr(line_start_, pos_ - 1 - line_start_);
+            line_start_ = pos_ + 1;
+            const bool request_line = lines_++ == 0;
+            if (request_line) {
+                if (auto violation = check_request_line(line)) return {violation};
+            } else if (line.empty()) {
+                return {std::nullopt, ++pos_};
+            } else if (auto violation = check_field_line(line)) {
+                return {violation};
+            }
+        } else if (after_cr) {
+            return {V::bare_line_ending};
+        } else if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f) {
+            return {V::control_character};
+        }
+    }
+    return {};
+}
+
+std::optional<FramingViolation> check_header(const http::request_header<>& head) {
+    if (auto violation = check_transfer_encoding(head)) return violation;
+    if (auto violation = check_content_length(head)) return violation;
+    return check_host(head);
+}
+
+std::optional<FramingViolation> check_pending_chunk_bytes(std::string_view pending) {
+    for (auto lf = pending.find('\n'); lf != std::string_view::npos;
+         lf = pending.find('\n', lf + 1)) {
+        if (lf == 0 || pending[lf - 1] != '\r') return V::bad_chunk;
+    }
+    return std::nullopt;
+}
+
+api::Error framing_error(FramingViolation violation) { return answer(violation).error; }
+
+observability::ClientError client_error(FramingViolation violation) {
+    return answer(violation).reason;
+}
+
+std::optional<FramingViolation> parser_violation(const beast::error_code& ec) {
+    if (ec == http::error::bad_line_ending) return V::bare_line_ending;
+    if (ec == http::error::bad_method || ec == http::error::bad_target ||
+        ec == http::error::bad_version) {
+        return V::bad_request_line;
+    }
+    if (ec == http::error::bad_field) return V::bad_field_name;
+    if (ec == http::error::bad_value) return V::bad_field_value;
+    if (ec == http::error::bad_obs_fold) return V::obs_fold;
+    if (ec == http::error::bad_content_length || ec == http::error::multiple_content_length) {
+        return V::bad_content_length;
+    }
+    if (ec == http::error::bad_transfer_encoding) return V::bad_transfer_encoding;
+    if (ec == http::error::bad_chunk || ec == http::error::bad_chunk_extension) return V::bad_chunk;
+    return std::nullopt;
+}
+
+}  // namespace infergate::server
