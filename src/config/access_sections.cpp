@@ -35,15 +35,8 @@ void read_limit_values(const Context& ctx, MapReader& map, Limits& limits) {
     micros_into(ctx, map, "budget_usd_per_day", limits.budget_micro_usd_per_day);
     micros_into(ctx, map, "budget_usd_per_month", limits.budget_micro_usd_per_month);
     if (const auto mode = map.take("mode")) {
-        if (const auto text = read_text(ctx, *mode)) {
-            if (text->value == "enforce") {
-                limits.mode = LimitMode::enforce;
-            } else if (text->value == "shadow") {
-                limits.mode = LimitMode::shadow;
-            } else {
-                ctx.error(mode->value_at(), mode->path,
-                          "unknown mode " + text->show(text->value) + " (expected enforce or shadow)");
-            }
+        if (const auto index = read_choice(ctx, *mode, "mode", {"enforce", "shadow"})) {
+            limits.mode = *index == 0 ? LimitMode::enforce : LimitMode::shadow;
         }
     }
 }
@@ -265,7 +258,6 @@ void read_auth(const Context& ctx, const Field& field, Config& config) {
             config.auth.jwt.push_back(std::move(issuer));
         }
     }
-    if (const auto admin = map.take("admin_key_sha256")) config.auth.admin_key_sha256 = read_sha256(ctx, *admin);
     map.reject_unknown();
 }
 
@@ -284,9 +276,6 @@ void read_quota(const Context& ctx, const Field& field, QuotaSettings& quota) {
     }
     if (const auto tokens = map.take("default_max_tokens")) {
         if (const auto value = read_integer(ctx, *tokens, 1, kMaxCount)) quota.default_max_tokens = *value;
-    }
-    if (const auto tokens = map.take("max_stream_tokens")) {
-        if (const auto value = read_integer(ctx, *tokens, 1, kMaxCount)) quota.max_stream_tokens = *value;
     }
     map.reject_unknown();
 }

@@ -96,6 +96,23 @@ std::optional<bool> read_bool(const Context& ctx, const Field& field) {
     return std::nullopt;
 }
 
+std::optional<std::size_t> read_choice(const Context& ctx, const Field& field, std::string_view what,
+                                       std::initializer_list<std::string_view> options) {
+    const auto text = read_text(ctx, field);
+    if (!text) return std::nullopt;
+    std::string expected;
+    std::size_t index = 0;
+    for (const std::string_view option : options) {
+        if (text->value == option) return index;
+        if (index > 0) expected += index + 1 == options.size() ? " or " : ", ";
+        expected += option;
+        ++index;
+    }
+    ctx.error(field.value_at(), field.path,
+              fmt::format("unknown {} {} (expected {})", what, text->show(text->value), expected));
+    return std::nullopt;
+}
+
 std::optional<std::int64_t> read_micros(const Context& ctx, const Field& field) {
     const std::optional<Text> text = expanded_text(ctx, field, "a number like 0.15");
     if (!text) return std::nullopt;

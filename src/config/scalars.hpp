@@ -43,6 +43,10 @@ std::optional<std::string> read_nonempty_string(const Context& ctx, const Field&
 std::optional<std::int64_t> read_integer(const Context& ctx, const Field& field, std::int64_t min,
                                          std::int64_t max);
 std::optional<bool> read_bool(const Context& ctx, const Field& field);
+// One of a fixed set of words; returns its index, or reports
+// `unknown <what> "x" (expected a, b or c)`.
+std::optional<std::size_t> read_choice(const Context& ctx, const Field& field, std::string_view what,
+                                       std::initializer_list<std::string_view> options);
 // A non-negative decimal ("0.15", "5") as millionths: prices and budgets stay exact integers.
 std::optional<std::int64_t> read_micros(const Context& ctx, const Field& field);
 // A non-negative number (weights).

@@ -59,33 +59,21 @@ void read_server(const Context& ctx, const Field& field, ServerSettings& server)
 }
 
 void read_log(const Context& ctx, const Field& field, LogSettings& log) {
-    static constexpr std::array levels{"trace", "debug",    "info", "warn",
-                                       "error", "critical", "off"};
+    static constexpr std::array<std::string_view, 7> levels{"trace", "debug",    "info", "warn",
+                                                            "error", "critical", "off"};
     MapReader map{ctx, field};
     if (const auto level = map.take("level")) {
-        if (auto text = read_text(ctx, *level)) {
-            if (std::find(levels.begin(), levels.end(), text->value) != levels.end()) {
-                log.level = std::move(text->value);
-            } else {
-                ctx.error(level->value_at(), level->path,
-                          "unknown log level " + text->show(text->value) +
-                              " (expected trace, debug, info, warn, error, critical or off)");
-            }
+        if (const auto index = read_choice(ctx, *level, "log level",
+                                           {levels[0], levels[1], levels[2], levels[3], levels[4],
+                                            levels[5], levels[6]})) {
+            log.level = levels[*index];
         }
     }
     if (const auto access = map.take("access_log")) {
         MapReader access_map{ctx, *access};
         if (const auto format = access_map.take("format")) {
-            if (const auto text = read_text(ctx, *format)) {
-                if (text->value == "json") {
-                    log.access_format = LogFormat::json;
-                } else if (text->value == "text") {
-                    log.access_format = LogFormat::text;
-                } else {
-                    ctx.error(format->value_at(), format->path,
-                              "unknown access log format " + text->show(text->value) +
-                                  " (expected json or text)");
-                }
+            if (const auto index = read_choice(ctx, *format, "access log format", {"json", "text"})) {
+                log.access_format = *index == 0 ? LogFormat::json : LogFormat::text;
             }
         }
         if (const auto path = access_map.take("path")) {

@@ -69,7 +69,6 @@ struct JwtIssuer {
 struct AuthSettings {
     std::vector<ApiKey> keys;
     std::vector<JwtIssuer> jwt;
-    std::optional<Sha256> admin_key_sha256;
     // Auth is on as soon as any principal source is configured; off, every caller is anonymous.
     bool enabled() const noexcept { return !keys.empty() || !jwt.empty(); }
 };
@@ -77,7 +76,6 @@ struct AuthSettings {
 struct QuotaSettings {
     std::string time_zone = "UTC";       // IANA name: where calendar days and months begin
     std::int64_t default_max_tokens = 1024;  // reserved when a request sets no max_tokens
-    std::int64_t max_stream_tokens = 0;  // 0: no per-request cap on streamed output
 };
 
 // Prices per 1M tokens of each class, in micro-USD, and weights for token limits.

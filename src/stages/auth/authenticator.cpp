@@ -1,9 +1,6 @@
 #include "infergate/stages/auth/authenticator.hpp"
 
-#include <openssl/crypto.h>
-
 #include "infergate/config/snapshot.hpp"
-#include "infergate/stages/auth/api_key.hpp"
 
 namespace infergate::auth {
 namespace {
@@ -56,16 +53,6 @@ std::variant<Principal, api::Error> authenticate(const http::request_header<>& h
     principal.key = key;
     principal.tenant_config = snapshot.keys.tenant(key->tenant);
     return principal;
-}
-
-bool is_admin(const http::request_header<>& headers, const Snapshot& snapshot) noexcept {
-    const auto& expected = snapshot.config.auth.admin_key_sha256;
-    const auto credential = presented_credential(headers);
-    if (!expected || !credential || credential->empty() || credential->size() > kMaxCredentialBytes) {
-        return false;
-    }
-    const config::Sha256 digest = sha256_of(*credential);
-    return CRYPTO_memcmp(digest.data(), expected->data(), digest.size()) == 0;
 }
 
 }  // namespace infergate::auth

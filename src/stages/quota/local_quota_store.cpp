@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <unordered_set>
 
 #include "infergate/stages/quota/windows.hpp"
 
@@ -161,7 +162,7 @@ LocalQuotaStore::~LocalQuotaStore() = default;
 std::shared_ptr<LocalQuotaStore::ScopeState> LocalQuotaStore::scope(std::string_view id) {
     {
         std::shared_lock lock(scopes_mutex_);
-        if (const auto found = scopes_.find(std::string(id)); found != scopes_.end()) return found->second;
+        if (const auto found = scopes_.find(id); found != scopes_.end()) return found->second;
     }
     std::unique_lock lock(scopes_mutex_);
     auto& state = scopes_[std::string(id)];
@@ -256,10 +257,9 @@ void LocalQuotaStore::settle(const Admission& admission, const Amount& used) noe
 }
 
 void LocalQuotaStore::retain(const std::vector<std::string>& live_scopes) {
+    const std::unordered_set<std::string_view> live(live_scopes.begin(), live_scopes.end());
     std::unique_lock lock(scopes_mutex_);
-    std::erase_if(scopes_, [&](const auto& entry) {
-        return std::find(live_scopes.begin(), live_scopes.end(), entry.first) == live_scopes.end();
-    });
+    std::erase_if(scopes_, [&](const auto& entry) { return !live.contains(entry.first); });
 }
 
 std::string_view label(LimitKind kind) noexcept {

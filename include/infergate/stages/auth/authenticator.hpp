@@ -25,7 +25,4 @@ std::variant<Principal, api::Error> authenticate(const http::request_header<>& h
                                                  const Snapshot& snapshot,
                                                  std::chrono::system_clock::time_point now);
 
-// Admin endpoints: the separate admin key (never an ordinary API key).
-bool is_admin(const http::request_header<>& headers, const Snapshot& snapshot) noexcept;
-
 }  // namespace infergate::auth

@@ -37,8 +37,13 @@ private:
     Calendar calendar_;
     SteadyNow steady_now_;
     SystemNow system_now_;
+    // Transparent hashing: a lookup by string_view allocates nothing.
+    struct IdHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view id) const noexcept { return std::hash<std::string_view>{}(id); }
+    };
     std::shared_mutex scopes_mutex_;
-    std::unordered_map<std::string, std::shared_ptr<ScopeState>> scopes_;
+    std::unordered_map<std::string, std::shared_ptr<ScopeState>, IdHash, std::equal_to<>> scopes_;
 };
 
 }  // namespace infergate::quota
