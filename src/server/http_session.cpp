@@ -1,5 +1,7 @@
 #include "infergate/server/http_session.hpp"
 
+#include <netinet/tcp.h>
+
 #include <spdlog/spdlog.h>
 
 #include "infergate/api/endpoint.hpp"
@@ -22,6 +24,8 @@ namespace {
 using observability::ClientError;
 using pipeline::Clock;
 
+constexpr int kMaxUnsentBytes = 64 * 1024;  // per client connection, in the kernel
+
 class HttpSession {
 public:
     HttpSession(Worker& worker, tcp::socket socket)
@@ -31,6 +35,12 @@ public:
         const auto remote = client_.stream.socket().remote_endpoint(ec);
         if (!ec) client_.peer = remote.address().to_string() + ":" + std::to_string(remote.port());
         client_.stream.socket().set_option(tcp::no_delay(true), ec);
+        // The kernel grows a socket's send buffer up to net.ipv4.tcp_wmem (4 MiB by default)
+        // whether or not the client reads. Bytes the client's window has not taken stay
+        // below this, so a client that stops reading holds little memory and a write blocks
+        // (then times out) early, while bytes in flight to a fast reader are not limited.
+        client_.stream.socket().set_option(
+            net::detail::socket_option::integer<IPPROTO_TCP, TCP_NOTSENT_LOWAT>(kMaxUnsentBytes), ec);
         metrics_.connections_open.Increment();
     }
     ~HttpSession() { metrics_.connections_open.Decrement(); }
@@ -49,6 +59,7 @@ public:
             const bool keep_alive = co_await handle(parser, config);
             if (!keep_alive) break;
         }
+        if (client_.write_timed_out) metrics_.count(ClientError::write_timeout);
         beast::error_code ignored;
         client_.stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
         client_.stream.close();
@@ -60,17 +71,25 @@ private:
     net::awaitable<bool> read_request(RequestParser& parser, const config::ServerSettings& limits,
                                       bool first) {
         auto& stream = client_.stream;
+        // A whole-header deadline, not an idle timer re-armed per read: slowloris cannot
+        // stretch it. A new connection's runs from its arrival, so a client that waits before
+        // its first byte gains nothing; on a keep-alive connection, from the next request's
+        // first byte.
+        if (first) deadline_.arm(limits.header_timeout);
         if (client_.buffer.size() == 0) {
-            // Between requests the wait is the idle timeout; a new connection must start its
-            // request within the header deadline.
-            stream.expires_after(first ? limits.header_timeout : limits.idle_timeout);
+            // Between requests the wait is the idle timeout (the stream's own timer).
+            if (!first) stream.expires_after(limits.idle_timeout);
             auto [ec, n] = co_await stream.async_read_some(client_.buffer.prepare(4096), use_tuple);
-            if (ec) co_return false;  // idle close, EOF or reset: nobody to answer
+            stream.expires_never();
+            if (ec) {  // idle close, EOF or reset: nobody to answer
+                // Connected and sent nothing until the header deadline: a connection hog.
+                if (first && deadline_.expired()) metrics_.count(ClientError::header_timeout);
+                deadline_.disarm();
+                co_return false;
+            }
             client_.buffer.commit(n);
         }
-        // A whole-header deadline, not an idle timer re-armed per read: slowloris cannot stretch it.
-        stream.expires_never();
-        deadline_.arm(limits.header_timeout);
+        if (!first) deadline_.arm(limits.header_timeout);
         const ReadOutcome head_read = co_await read_head(client_, parser, limits.max_header_bytes);
         deadline_.disarm();
         if (!head_read.ok()) {
@@ -87,9 +106,8 @@ private:
                 http::response<http::empty_body> go_on{http::status::continue_, head.version()};
                 stream.expires_after(limits.write_timeout);
                 auto [ec, n] = co_await http::async_write(stream, go_on, use_tuple);
-                if (ec) co_return false;
+                if (write_done(client_, ec)) co_return false;
             }
-            stream.expires_never();
             deadline_.arm(limits.body_timeout);
             const ReadOutcome body_read = co_await read_body(client_, parser, limits.max_header_bytes);
             deadline_.disarm();

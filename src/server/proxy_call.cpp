@@ -65,6 +65,7 @@ net::awaitable<Completion> ProxyCall::run() {
         pool.release(std::move(acquired.connection), result.reusable);
         if (!result.retry_on_fresh) break;
     }
+    if (reply_pending_) co_await write_reply();
     watch_ = nullptr;
     co_return std::move(done_);
 }
@@ -173,18 +174,23 @@ net::awaitable<Attempt> ProxyCall::relay_body(Stream& stream, upstream::Connecti
     }
     done_.status = status;
     done_.bytes_out = upstream.body().size();
-    const Attempt attempt{.reusable = parser.keep_alive()};
-    // The body is written straight from the parser's string: no copy, no move.
     std::string& head = client_.head_buffer;
     head.clear();
     append_proxied_head(head, {upstream.base(), client_, ctx_.request_id, upstream.body().size(), false,
                                ctx_.response_headers});
-    const std::array<net::const_buffer, 2> response{net::buffer(head), net::buffer(upstream.body())};
-    client_.stream.expires_after(ctx_.snapshot.config.server.write_timeout);
-    auto [ec, written] = co_await net::async_write(client_.stream, response, use_tuple);
-    client_.stream.expires_never();
+    // Written by run() once the upstream connection is back in the pool: a client that reads
+    // slowly holds no upstream connection. The body string is moved, not copied.
+    reply_body_ = std::move(upstream.body());
+    reply_pending_ = true;
+    co_return Attempt{.reusable = parser.keep_alive()};
+}
+
+net::awaitable<void> ProxyCall::write_reply() {
+    const std::array<net::const_buffer, 2> response{net::buffer(client_.head_buffer),
+                                                    net::buffer(reply_body_)};
+    const beast::error_code ec =
+        co_await write_bytes(client_, response, ctx_.snapshot.config.server.write_timeout);
     if (ec) client_gone();
-    co_return attempt;
 }
 
 api::Error ProxyCall::error_for(UpstreamError kind) const {

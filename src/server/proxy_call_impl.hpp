@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "infergate/net.hpp"
@@ -55,6 +56,7 @@ private:
                                          config::Duration timeout, bool last = false);
     net::awaitable<void> end_stream_with_error(UpstreamError kind, bool chunked,
                                                config::Duration timeout);
+    net::awaitable<void> write_reply();  // the non-streamed response relay_body() read
     net::awaitable<void> fail_before_head(UpstreamError kind);
     net::awaitable<void> respond_error(const api::Error& error);
 
@@ -84,6 +86,8 @@ private:
     ClientWatch* watch_ = nullptr;
     Clock::time_point deadline_;
     bool head_pending_ = false;  // a stream's head is built but not yet written
+    std::string reply_body_;     // with client_.head_buffer: the response write_reply() sends
+    bool reply_pending_ = false;
 };
 
 // An upstream stream that ends for one of these reasons ended early, not with an error in it.

@@ -63,8 +63,7 @@ net::awaitable<beast::error_code> write_response(ClientConnection& client, Respo
                                                  config::Duration timeout) {
     client.stream.expires_after(timeout);
     auto [ec, written] = co_await http::async_write(client.stream, response, use_tuple);
-    client.stream.expires_never();
-    co_return ec;
+    co_return write_done(client, ec);
 }
 
 }  // namespace infergate::server

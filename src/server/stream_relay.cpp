@@ -112,8 +112,7 @@ net::awaitable<Attempt> ProxyCall::relay_stream(Stream& stream, upstream::Connec
         if (!written) co_return Attempt{};
     }
     if (chunked && !finished) {
-        client_.stream.expires_after(write_timeout);
-        auto [ec, n] = co_await net::async_write(client_.stream, http::make_chunk_last(), use_tuple);
+        const beast::error_code ec = co_await write_bytes(client_, http::make_chunk_last(), write_timeout);
         if (ec) client_gone();
     }
     co_return Attempt{.reusable = parser.keep_alive() && parser.is_done()};
@@ -140,21 +139,16 @@ net::awaitable<bool> ProxyCall::write_to_client(net::const_buffer bytes, bool ch
     const net::const_buffer head =
         head_pending_ ? net::buffer(client_.head_buffer) : net::const_buffer();
     head_pending_ = false;
-    client_.stream.expires_after(timeout);
     beast::error_code ec;
     if (chunked && last) {
-        std::tie(ec, std::ignore) = co_await net::async_write(
-            client_.stream,
-            beast::buffers_cat(head, http::make_chunk(bytes), http::make_chunk_last()),
-            use_tuple);
+        ec = co_await write_bytes(
+            client_, beast::buffers_cat(head, http::make_chunk(bytes), http::make_chunk_last()), timeout);
     } else if (chunked) {
-        std::tie(ec, std::ignore) = co_await net::async_write(
-            client_.stream, beast::buffers_cat(head, http::make_chunk(bytes)), use_tuple);
+        ec = co_await write_bytes(client_, beast::buffers_cat(head, http::make_chunk(bytes)), timeout);
     } else {
         const std::array<net::const_buffer, 2> raw{head, bytes};
-        std::tie(ec, std::ignore) = co_await net::async_write(client_.stream, raw, use_tuple);
+        ec = co_await write_bytes(client_, raw, timeout);
     }
-    client_.stream.expires_never();
     if (ec) {
         client_gone();
         co_return false;

@@ -1,4 +1,6 @@
 // Limits on what a client may send and how slowly: sizes, deadlines, keep-alive idling.
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "mock_server.hpp"
@@ -61,6 +63,16 @@ TEST_F(ClientLimitsTest, IncompleteHeaderIs408AtTheDeadlineThenClosed) {
     EXPECT_LT(took, std::chrono::seconds(2));  // closed by the gateway, not by our timeout
 }
 
+TEST_F(ClientLimitsTest, SilentConnectionIsClosedAtTheHeaderDeadlineAndCounted) {
+    const auto started = std::chrono::steady_clock::now();
+    const RawReply reply = raw_send(port(), {}, std::chrono::seconds(3));
+    EXPECT_TRUE(reply.closed);
+    EXPECT_EQ(reply.bytes, "");  // nothing was asked: nothing is answered
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
+    EXPECT_NE(get(port(), "/metrics").body.find(R"(infergate_client_errors_total{reason="header_timeout"} 1)"),
+              std::string::npos);
+}
+
 TEST_F(ClientLimitsTest, IncompleteBodyIs408AtTheDeadline) {
     const std::string answer = raw_exchange(
         port(),
@@ -93,6 +105,28 @@ TEST_F(ClientLimitsTest, ExpectContinueGetsA100ThenTheAnswer) {
             std::to_string(body.size()) + "\r\n\r\n" + body,
         std::chrono::seconds(2));
     EXPECT_EQ(answer.rfind("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200", 0), 0u) << answer;
+}
+
+class HeaderDeadlineTest : public MockedGatewayTest {
+protected:
+    void SetUp() override { start("", "  header_timeout: 1s"); }
+};
+
+// The first head's deadline runs from the connection's arrival: waiting before the first
+// byte does not buy a second header_timeout.
+TEST_F(HeaderDeadlineTest, FirstHeadDeadlineRunsFromTheConnection) {
+    net::io_context io;
+    tcp::socket socket(io);
+    const auto connected = std::chrono::steady_clock::now();
+    socket.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port()));
+    std::this_thread::sleep_for(std::chrono::milliseconds(900));
+    net::write(socket, net::buffer(std::string("GET /healthz HTTP/1.1\r\n")));
+    std::string answer(64, '\0');
+    beast::error_code ec;
+    answer.resize(socket.read_some(net::buffer(answer), ec));
+    EXPECT_EQ(answer.rfind("HTTP/1.1 408", 0), 0u) << answer;
+    // 1 s after connecting, not 1 s after the first byte (which would be 1.9 s).
+    EXPECT_LT(std::chrono::steady_clock::now() - connected, std::chrono::milliseconds(1700));
 }
 
 }  // namespace

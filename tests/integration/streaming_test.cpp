@@ -37,6 +37,18 @@ std::string content_of(const std::vector<std::string>& events) {
     return text;
 }
 
+// The access log (written after the response) comes to show a request abandoned by its client.
+::testing::AssertionResult logs_499(TestGateway& gateway) {
+    std::string log;
+    if (eventually([&] {
+            log = gateway.access_log();
+            return log.find("\"status\":499") != std::string::npos;
+        })) {
+        return ::testing::AssertionSuccess();
+    }
+    return ::testing::AssertionFailure() << "no 499 in the access log:\n" << log;
+}
+
 TEST_F(StreamingTest, RelaysEveryEventThenDone) {
     const HttpResult result = post_json(port(), "/v1/chat/completions", kStreamBody,
                                         {{"x-mock-chunks", "5"}});
@@ -124,11 +136,7 @@ TEST_F(StreamingTest, ClientDisconnectMidStreamCancelsTheUpstream) {
     ASSERT_TRUE(eventually([&] { return mock_->aborted_responses() == 1; }, std::chrono::seconds(2)));
     // The mock notices at its next write (20 ms pacing): well under a second after the close.
     EXPECT_LT(std::chrono::steady_clock::now() - closed_at, std::chrono::seconds(1));
-    std::string log;
-    ASSERT_TRUE(eventually([&] {
-        log = gateway_->access_log();
-        return log.find("\"status\":499") != std::string::npos;
-    })) << log;
+    ASSERT_TRUE(logs_499(*gateway_));
     EXPECT_NE(get(port(), "/metrics").body.find("infergate_client_disconnects_total 1"), std::string::npos);
 }
 
@@ -147,6 +155,37 @@ TEST_F(StreamingTest, ClientDisconnectBeforeTheFirstByteCancelsTheUpstream) {
         EXPECT_TRUE(eventually([&] { return mock_->open_connections() == 0; }, std::chrono::seconds(1)))
             << body;
     }
+}
+
+// Catalogue C3 / S9: a client that stops reading while the upstream streams fast. The relay
+// buffers at most one read of events (backpressure), each write to the client has
+// write_timeout, and when it passes the client is dropped and the upstream connection closed.
+class SlowReaderTest : public MockedGatewayTest {
+protected:
+    void SetUp() override {
+        start("    timeouts: { first_byte: 2s, idle: 1s, total: 20s }", "  write_timeout: 500ms");
+    }
+};
+
+TEST_F(SlowReaderTest, ClientThatStopsReadingIsDroppedAndTheUpstreamCancelled) {
+    net::io_context io;
+    tcp::socket client(io);
+    client.open(tcp::v4());
+    client.set_option(net::socket_base::receive_buffer_size(4096));  // a small window, never read
+    client.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port()));
+    const std::string request =
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "x-mock-chunks: 100000\r\nContent-Length: " + std::to_string(kStreamBody.size()) +
+        "\r\n\r\n" + kStreamBody;
+    net::write(client, net::buffer(request));
+    const auto sent_at = std::chrono::steady_clock::now();
+
+    ASSERT_TRUE(eventually([&] { return mock_->requests().size() == 1; }));
+    EXPECT_TRUE(eventually([&] { return mock_->open_connections() == 0; }, std::chrono::seconds(10)));
+    EXPECT_LT(std::chrono::steady_clock::now() - sent_at, std::chrono::seconds(8));
+    EXPECT_TRUE(logs_499(*gateway_));
+    EXPECT_NE(get(port(), "/metrics").body.find(R"(infergate_client_errors_total{reason="write_timeout"} 1)"),
+              std::string::npos);
 }
 
 }  // namespace

@@ -23,6 +23,7 @@ struct ClientConnection {
     std::string peer;                // "ip:port", for the access log
     unsigned version = 11;           // of the current request
     bool keep_alive = true;          // what the current request allows
+    bool write_timed_out = false;    // a write hit its deadline (counted when the session ends)
 };
 
 }  // namespace infergate::server

@@ -35,8 +35,29 @@ struct ProxiedHead {
 };
 void append_proxied_head(std::string& out, const ProxiedHead& head);
 
-// Writes within `timeout`; returns the error (timeout when the client stopped reading).
+// Every write to a client goes through these two: within `timeout`, or the connection is
+// closed and `write_timed_out` set; they return the error (timeout when the client stopped
+// reading, so a client that never reads holds the connection, and any upstream exchange
+// waiting on it, for at most `timeout` per write).
 net::awaitable<beast::error_code> write_response(ClientConnection& client, Response& response,
                                                  config::Duration timeout);
+template <class Buffers>
+net::awaitable<beast::error_code> write_bytes(ClientConnection& client, const Buffers& buffers,
+                                              config::Duration timeout);
+
+// Settles a finished write: no deadline left running, a timeout remembered.
+inline beast::error_code write_done(ClientConnection& client, beast::error_code ec) {
+    client.stream.expires_never();
+    if (ec == beast::error::timeout) client.write_timed_out = true;
+    return ec;
+}
+
+template <class Buffers>
+net::awaitable<beast::error_code> write_bytes(ClientConnection& client, const Buffers& buffers,
+                                              config::Duration timeout) {
+    client.stream.expires_after(timeout);
+    auto [ec, written] = co_await net::async_write(client.stream, buffers, use_tuple);
+    co_return write_done(client, ec);
+}
 
 }  // namespace infergate::server
