@@ -102,6 +102,11 @@ Error upstream_invalid_response(std::string_view backend, std::string_view what)
             "server_error", "upstream_invalid_response", {}};
 }
 
+Error gateway_overloaded() {
+    return {503, "The gateway is at its connection limit; retry shortly.", "server_error",
+            "gateway_overloaded", {}};
+}
+
 Error internal_error() {
     return {500, "The gateway failed to process the request.", "server_error", "internal_error",
             {}};

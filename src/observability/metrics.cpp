@@ -157,6 +157,18 @@ Metrics::Metrics()
                            .Help("Client connections open now")
                            .Register(*registry)
                            .Add({})),
+      connections_evicted(BuildCounter()
+                              .Name("infergate_connections_evicted_total")
+                              .Help("Client connections without a request in progress closed to make room "
+                                    "for a new one at the connection limit")
+                              .Register(*registry)
+                              .Add({})),
+      connections_refused(BuildCounter()
+                              .Name("infergate_connections_refused_total")
+                              .Help("Client connections closed on arrival: every connection was busy and "
+                                    "the reserve was full")
+                              .Register(*registry)
+                              .Add({})),
       client_disconnects(BuildCounter()
                              .Name("infergate_client_disconnects_total")
                              .Help("Requests abandoned by the client before the response ended (logged as 499)")

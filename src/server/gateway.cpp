@@ -16,6 +16,7 @@ void Gateway::start() {
     const auto& settings = current_->config.server;
     unsigned count = settings.workers;
     if (count == 0) count = std::max(1u, std::thread::hardware_concurrency());
+    worker_count_ = count;
     tcp::endpoint endpoint(net::ip::make_address(settings.listen_host), settings.listen_port);
     for (unsigned i = 0; i < count; ++i) {
         auto worker = std::make_unique<Worker>(*this, i, current_);

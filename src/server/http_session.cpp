@@ -42,11 +42,14 @@ public:
         client_.stream.socket().set_option(
             net::detail::socket_option::integer<IPPROTO_TCP, TCP_NOTSENT_LOWAT>(kMaxUnsentBytes), ec);
         metrics_.connections_open.Increment();
+        // Eviction only closes the socket: the pending read fails and run() ends as usual.
+        slot_ = worker_.admit([this] { client_.stream.close(); });
     }
     ~HttpSession() { metrics_.connections_open.Decrement(); }
 
     net::awaitable<void> run() {
-        for (bool first = true;; first = false) {
+        // No slot: refused (every connection busy, the reserve full): closed unread.
+        for (bool first = true; slot_; first = false) {
             const SnapshotPtr config = worker_.config();  // pinned for this request
             const auto& limits = config->config.server;
             RequestParser parser;
@@ -56,8 +59,10 @@ public:
             // `if (co_await ...)` in some coroutines (seen as SIGILL/SIGSEGV).
             const bool complete = co_await read_request(parser, limits, first);
             if (!complete) break;
+            slot_->busy();
             const bool keep_alive = co_await handle(parser, config);
             if (!keep_alive) break;
+            slot_->waiting();
         }
         if (client_.write_timed_out) metrics_.count(ClientError::write_timeout);
         beast::error_code ignored;
@@ -81,7 +86,7 @@ private:
             if (!first) stream.expires_after(limits.idle_timeout);
             auto [ec, n] = co_await stream.async_read_some(client_.buffer.prepare(4096), use_tuple);
             stream.expires_never();
-            if (ec) {  // idle close, EOF or reset: nobody to answer
+            if (ec) {  // idle close, EOF, reset or eviction: nobody to answer
                 // Connected and sent nothing until the header deadline: a connection hog.
                 if (first && deadline_.expired()) metrics_.count(ClientError::header_timeout);
                 deadline_.disarm();
@@ -100,6 +105,11 @@ private:
         const auto& head = parser.get();
         client_.version = head.version();
         client_.keep_alive = head.keep_alive();
+        if (reserve_only()) {
+            client_.keep_alive = false;  // one request per reserve place
+            // Answered 503 by handle() without reading the body.
+            if (api::is_proxied(api::classify(head.target()))) co_return true;
+        }
         if (!parser.is_done()) {
             const auto expect = head.find(http::field::expect);
             if (expect != head.end() && beast::iequals(expect->value(), "100-continue")) {
@@ -173,6 +183,8 @@ private:
         } else if (api::expects_post(endpoint) ? !is_post : !is_get) {
             co_await answer_error(api::method_not_allowed(request.method_string(), request.target()),
                                   request, request_id, *config);
+        } else if (api::is_proxied(endpoint) && reserve_only()) {
+            co_await answer_error(api::gateway_overloaded(), request, request_id, *config);
         } else if (api::is_proxied(endpoint)) {
             co_await proxy(endpoint, parser, request_id, config);
         } else {
@@ -274,11 +286,16 @@ private:
         record_proxied(worker_, ctx, client_.peer, bytes_in, done, Clock::now());
     }
 
+    // A reserve connection (admitted while every other was busy) serves one request, and
+    // only for the gateway's own endpoints.
+    bool reserve_only() const { return slot_->kind() == ConnectionTable::Kind::reserve; }
+
     Worker& worker_;
     observability::Metrics& metrics_;
     ClientConnection client_;
     SocketDeadline deadline_;
     Clock::time_point received_at_;  // when the current request's header was complete
+    std::unique_ptr<ConnectionTable::Slot> slot_;  // declared last: evicting closes client_
 };
 
 }  // namespace

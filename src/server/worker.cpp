@@ -68,6 +68,18 @@ upstream::ConnectionPool& Worker::pool_for(const upstream::BackendPtr& backend) 
     return *pool;
 }
 
+std::unique_ptr<ConnectionTable::Slot> Worker::admit(std::function<void()> evict) {
+    const auto& server = config_->config.server;
+    const std::size_t workers = gateway_.worker_count();
+    auto share = [workers](std::size_t total) { return (total + workers - 1) / workers; };
+    auto admission =
+        connections_.admit(share(server.max_connections), share(server.reserved_connections), std::move(evict));
+    auto& metrics = gateway_.metrics();
+    if (admission.evicted) metrics.connections_evicted.Increment();
+    if (!admission.slot) metrics.connections_refused.Increment();
+    return std::move(admission.slot);
+}
+
 // Lines reach the sink within 100 ms even when traffic is too light to fill the buffer.
 net::awaitable<void> Worker::flush_access_log_periodically() {
     net::steady_timer timer(io_);

@@ -1,4 +1,5 @@
 // Limits on what a client may send and how slowly: sizes, deadlines, keep-alive idling.
+#include <functional>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -127,6 +128,78 @@ TEST_F(HeaderDeadlineTest, FirstHeadDeadlineRunsFromTheConnection) {
     EXPECT_EQ(answer.rfind("HTTP/1.1 408", 0), 0u) << answer;
     // 1 s after connecting, not 1 s after the first byte (which would be 1.9 s).
     EXPECT_LT(std::chrono::steady_clock::now() - connected, std::chrono::milliseconds(1700));
+}
+
+// The connection limit (catalogue S7, S10): one worker, 2 connections, 1 in reserve.
+class ConnectionLimitTest : public MockedGatewayTest {
+protected:
+    void SetUp() override {
+        start("", "  workers: 1\n  max_connections: 2\n  reserved_connections: 1\n"
+                  "  header_timeout: 10s");
+    }
+    const observability::Metrics& metrics() { return gateway_->gateway().metrics(); }
+};
+
+// True if the peer closes `socket` within `timeout` (reads and drops anything it sends).
+bool closed_within(tcp::socket& socket, std::chrono::milliseconds timeout) {
+    auto& io = static_cast<net::io_context&>(socket.get_executor().context());
+    io.restart();
+    bool closed = false;
+    char sink[1024];
+    std::function<void()> read_more = [&] {
+        socket.async_read_some(net::buffer(sink), [&](beast::error_code ec, std::size_t) {
+            if (ec) {
+                closed = ec != net::error::operation_aborted;
+                return;
+            }
+            read_more();
+        });
+    };
+    read_more();
+    io.run_for(timeout);
+    if (!closed) {
+        socket.cancel();
+        io.run();
+    }
+    return closed;
+}
+
+tcp::socket connect_silently(net::io_context& io, std::uint16_t port) {
+    tcp::socket socket(io);
+    socket.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+    return socket;
+}
+
+TEST_F(ConnectionLimitTest, AtTheLimitTheLongestWaitingConnectionMakesRoom) {
+    net::io_context io;
+    tcp::socket first = connect_silently(io, port());   // sends nothing: a slowloris
+    tcp::socket second = connect_silently(io, port());
+    ASSERT_TRUE(eventually([&] { return metrics().connections_open.Value() == 2; }));
+
+    EXPECT_EQ(get(port(), "/healthz").status, 200);  // takes the first one's place
+    EXPECT_TRUE(closed_within(first, std::chrono::seconds(2)));
+    EXPECT_FALSE(closed_within(second, std::chrono::milliseconds(200)));
+    EXPECT_EQ(metrics().connections_evicted.Value(), 1);
+    EXPECT_EQ(metrics().connections_refused.Value(), 0);
+}
+
+TEST_F(ConnectionLimitTest, WhenAllAreBusyTheReserveAnswersOnlyTheGatewaysOwnEndpoints) {
+    net::io_context io;
+    const std::string body = R"({"model":"demo","messages":[]})";
+    beast::tcp_stream one = send_request(io, port(), "/v1/chat/completions", body, {{"x-mock-fault", "hang"}});
+    beast::tcp_stream two = send_request(io, port(), "/v1/chat/completions", body, {{"x-mock-fault", "hang"}});
+    ASSERT_TRUE(eventually([&] { return mock_->requests().size() == 2; }));
+
+    const HttpResult health = get(port(), "/healthz");
+    EXPECT_EQ(health.status, 200);
+    EXPECT_EQ(health.header("connection"), "close");  // one request per reserve place
+    EXPECT_EQ(get(port(), "/metrics").status, 200);
+    const HttpResult proxied = post_json(port(), "/v1/chat/completions", body);
+    EXPECT_EQ(proxied.status, 503);
+    EXPECT_NE(proxied.body.find("gateway_overloaded"), std::string::npos) << proxied.body;
+    EXPECT_EQ(mock_->requests().size(), 2u);
+    EXPECT_EQ(mock_->open_connections(), 2u);  // the busy connections were left alone
+    EXPECT_EQ(metrics().connections_evicted.Value(), 0);
 }
 
 }  // namespace

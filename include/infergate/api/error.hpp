@@ -34,6 +34,8 @@ Error upstream_timeout(std::string_view backend);
 Error upstream_overloaded(std::string_view backend);
 Error upstream_invalid_response(std::string_view backend, std::string_view what);
 Error internal_error();
+// 503 on a reserve connection (every connection busy): only the gateway's own endpoints answer.
+Error gateway_overloaded();
 // 401: the message is fixed by the caller and never quotes the presented credential.
 Error invalid_api_key(std::string message);
 // 429 for a rate or concurrency limit, or (insufficient_quota) for a spend budget.

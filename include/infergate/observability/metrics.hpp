@@ -105,6 +105,8 @@ public:
     prometheus::Family<prometheus::Counter>& client_errors;
     prometheus::Counter& connections_accepted;
     prometheus::Gauge& connections_open;
+    prometheus::Counter& connections_evicted;  // waiting connections closed to make room
+    prometheus::Counter& connections_refused;  // closed at once: limit and reserve full
     prometheus::Counter& client_disconnects;
     prometheus::Counter& session_exceptions;
     prometheus::Gauge& config_generation;

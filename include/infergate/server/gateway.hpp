@@ -23,6 +23,7 @@ public:
     // Binds (throws std::system_error if the address is unavailable) and starts the workers.
     void start();
     std::uint16_t port() const noexcept { return port_; }
+    std::size_t worker_count() const noexcept { return worker_count_; }  // fixed by start()
     // Stops accepting and stops the workers; open connections are closed.
     void stop();
     // Hands a new snapshot to every worker; requests in flight keep the one they pinned.
@@ -40,6 +41,7 @@ private:
     SnapshotPtr current_;
     std::vector<std::unique_ptr<Worker>> workers_;
     std::uint16_t port_ = 0;
+    std::size_t worker_count_ = 1;
     std::atomic<bool> draining_{false};
     bool stopped_ = false;
 };

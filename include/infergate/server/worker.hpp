@@ -12,6 +12,7 @@
 #include "infergate/config/snapshot.hpp"
 #include "infergate/net.hpp"
 #include "infergate/observability/access_log.hpp"
+#include "infergate/server/connection_table.hpp"
 #include "infergate/upstream/connection_pool.hpp"
 
 namespace infergate::server {
@@ -35,6 +36,9 @@ public:
     upstream::ConnectionPool& pool_for(const upstream::BackendPtr& backend);
     Gateway& gateway() noexcept { return gateway_; }
     observability::AccessLogBuffer& access_log() noexcept { return access_log_; }
+    // A new client connection's place under this worker's share of the connection limit
+    // (null: refused); `evict` closes it if a later connection needs the place.
+    std::unique_ptr<ConnectionTable::Slot> admit(std::function<void()> evict);
 
     // Any thread: the worker adopts the snapshot on its own thread.
     void publish(SnapshotPtr snapshot);
@@ -43,6 +47,7 @@ private:
     net::awaitable<void> accept_loop();
     net::awaitable<void> flush_access_log_periodically();
 
+    ConnectionTable connections_;  // before io_: sessions, destroyed with io_, leave it
     net::io_context io_{1};
     Gateway& gateway_;
     unsigned index_;

@@ -21,6 +21,8 @@ constexpr std::string_view full_config = R"(server:
   body_timeout: 30s
   idle_timeout: 60s
   write_timeout: 1m30s
+  max_connections: 5000
+  reserved_connections: 0
 log:
   level: debug
   access_log: { format: text, path: /var/log/infergate/access.log }
@@ -65,6 +67,8 @@ TEST(ConfigLoader, MapsAFullConfigOntoTheStructs) {
     EXPECT_EQ(config.server.body_timeout, 30s);
     EXPECT_EQ(config.server.idle_timeout, 60s);
     EXPECT_EQ(config.server.write_timeout, 90s);
+    EXPECT_EQ(config.server.max_connections, 5000u);
+    EXPECT_EQ(config.server.reserved_connections, 0u);
 
     EXPECT_EQ(config.log.level, "debug");
     EXPECT_EQ(config.log.access_format, LogFormat::text);
@@ -148,6 +152,8 @@ TEST(ConfigLoader, AppliesDefaultsWhenServerAndLogAreLeftOut) {
     EXPECT_EQ(server.max_body_bytes, defaults.max_body_bytes);
     EXPECT_EQ(server.header_timeout, defaults.header_timeout);
     EXPECT_EQ(server.write_timeout, defaults.write_timeout);
+    EXPECT_EQ(server.max_connections, defaults.max_connections);
+    EXPECT_EQ(server.reserved_connections, defaults.reserved_connections);
     EXPECT_EQ(result.config->log.level, "info");
     EXPECT_EQ(result.config->log.access_format, LogFormat::json);
     EXPECT_EQ(result.config->log.access_path, "");

@@ -111,6 +111,15 @@ TEST(ConfigLoader, ReportsAnOverlongIntegerAsTooLarge) {
                             "got \"99999999999999999999\""));
 }
 
+TEST(ConfigLoader, ConnectionLimitsAreCounts) {
+    const LoadResult result =
+        load(with_routes("server: { max_connections: 0, reserved_connections: -1 }\n"));
+    EXPECT_THAT(result.errors,
+                ElementsAre("infergate.yaml:1:28: server.max_connections: must be at least 1, got \"0\"",
+                            "infergate.yaml:1:53: server.reserved_connections: must be at least 0, "
+                            "got \"-1\""));
+}
+
 TEST(ConfigLoader, AcceptsIntegerBytesForSizes) {
     const LoadResult result = load(with_routes("server: { max_body_bytes: 1048576 }\n"));
     ASSERT_TRUE(result.ok()) << ::testing::PrintToString(result.errors);
