@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages infergate needs that are not installed yet (as root, or
 # through sudo). Fast when nothing is missing: it asks dpkg, not the network.
 #   bash tools/deps.sh            build + run dependencies
-#   bash tools/deps.sh --test     also what the test suite uses (Node.js for the SDK test)
+#   bash tools/deps.sh --test     also what the test suite uses (Node.js for the SDK test,
+#                                 slowhttptest and h2load for tests/stress)
 #   bash tools/deps.sh --fuzz     also clang and its sanitizer/libFuzzer runtime (tools/fuzz.sh)
 set -euo pipefail
 
@@ -13,6 +14,7 @@ packages=(g++ cmake ninja-build ccache pkg-config curl
 if [[ "${1:-}" == "--test" ]]; then
     command -v node >/dev/null 2>&1 || packages+=(nodejs)
     command -v npm >/dev/null 2>&1 || packages+=(npm)
+    packages+=(slowhttptest nghttp2-client)
 fi
 if [[ "${1:-}" == "--fuzz" ]]; then
     packages+=(clang-14 libclang-rt-14-dev)

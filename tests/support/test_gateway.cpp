@@ -1,14 +1,13 @@
 #include "support/test_gateway.hpp"
 
-#include <fstream>
 #include <random>
-#include <sstream>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
 #include "infergate/config/loader.hpp"
 #include "infergate/config/snapshot.hpp"
+#include "support/process.hpp"
 
 namespace infergate::testing {
 
@@ -40,12 +39,7 @@ TestGateway::~TestGateway() {
     std::filesystem::remove_all(dir_, ignored);
 }
 
-std::string TestGateway::access_log() {
-    std::ifstream in(dir_ / "access.log");
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
+std::string TestGateway::access_log() { return read_text(dir_ / "access.log"); }
 
 std::string demo_config(const std::string& backend_url, const std::string& extra_backend,
                         const std::string& server) {

@@ -1,0 +1,35 @@
+// Child processes for tests that run real programs (the gateway's binary, load tools), and
+// what /proc says about a process.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace infergate::testing {
+
+// The full path of `name` found on PATH; empty if it is not installed.
+std::string find_program(const std::string& name);
+
+// Starts `argv` (argv[0] a full path) in `cwd`, stdin from /dev/null, stdout and stderr to
+// `output`. The child is killed if the test process dies. Throws std::system_error.
+pid_t spawn(const std::vector<std::string>& argv, const std::filesystem::path& output,
+            const std::filesystem::path& cwd);
+
+// Waits for `pid` up to `timeout`; past it, kills it (SIGKILL) and returns nullopt. Otherwise
+// the exit code (128 + signal number for a signal).
+std::optional<int> wait_for_exit(pid_t pid, std::chrono::milliseconds timeout);
+
+// True while `pid` (a child of this process) has not exited.
+bool running(pid_t pid);
+
+std::size_t open_fds(pid_t pid);       // entries in /proc/PID/fd
+std::size_t rss_kib(pid_t pid);        // VmRSS from /proc/PID/status
+std::string read_text(const std::filesystem::path& path);
+
+}  // namespace infergate::testing
