@@ -258,6 +258,9 @@ void read_auth(const Context& ctx, const Field& field, Config& config) {
             config.auth.jwt.push_back(std::move(issuer));
         }
     }
+    if (const auto failures = map.take("max_failures_per_minute")) {
+        if (const auto value = read_integer(ctx, *failures, 0, 1'000'000)) config.auth.max_failures_per_minute = *value;
+    }
     map.reject_unknown();
 }
 

@@ -77,6 +77,12 @@ SnapshotBuild build_snapshot(config::Config config, std::uint64_t generation,
         build.errors.push_back(snapshot->config.source + ": quota.time_zone: " + error.what());
         return build;
     }
+    const std::int64_t failures = snapshot->config.auth.max_failures_per_minute;
+    if (snapshot->config.auth.enabled() && failures > 0) {
+        const bool same = previous != nullptr && previous->failure_limiter &&
+                          previous->failure_limiter->failures_per_minute() == failures;
+        snapshot->failure_limiter = same ? previous->failure_limiter : std::make_shared<auth::FailureLimiter>(failures);
+    }
     std::vector<std::string> live_scopes;
     for (const config::ApiKey& key : snapshot->config.auth.keys) {
         live_scopes.push_back("key:" + key.id);

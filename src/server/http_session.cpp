@@ -29,7 +29,10 @@ public:
           deadline_(client_.stream.socket()) {
         beast::error_code ec;
         const auto remote = client_.stream.socket().remote_endpoint(ec);
-        if (!ec) client_.peer = remote.address().to_string() + ":" + std::to_string(remote.port());
+        if (!ec) {
+            client_.address = remote.address();
+            client_.peer = remote.address().to_string() + ":" + std::to_string(remote.port());
+        }
         client_.stream.socket().set_option(tcp::no_delay(true), ec);
         metrics_.connections_open.Increment();
     }
@@ -187,11 +190,12 @@ private:
                     response = make_response(200, config.models_body, "application/json", client_, request_id);
                     break;
                 }
-                auto caller = auth::authenticate(*headers, config, std::chrono::system_clock::now());
-                if (auto* error = std::get_if<api::Error>(&caller)) {
-                    response = make_error_response(*error, client_, request_id, "WWW-Authenticate: Bearer\r\n");
+                auto caller = auth::authenticate_client(*headers, client_.address, config,
+                                                        std::chrono::system_clock::now());
+                if (auto* error = std::get_if<api::Error>(&caller.result)) {
+                    response = make_error_response(*error, client_, request_id, caller.response_headers);
                 } else {
-                    response = make_response(200, config.models_body_for(std::get<auth::Principal>(caller)),
+                    response = make_response(200, config.models_body_for(std::get<auth::Principal>(caller.result)),
                                              "application/json", client_, request_id);
                 }
                 break;
@@ -219,6 +223,7 @@ private:
         ctx.endpoint = endpoint;
         ctx.request_id = request_id;
         ctx.received_at = received_at_;
+        ctx.client_address = client_.address;
         const std::uint64_t bytes_in = request.body().size();
         ctx.body = std::move(request.body());
 

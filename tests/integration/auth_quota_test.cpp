@@ -86,6 +86,39 @@ TEST_F(AuthQuotaTest, KeysAreRequiredAndCheckedWithoutEchoingThem) {
     EXPECT_EQ(metrics.find(kClientCanary), std::string::npos);
 }
 
+TEST_F(AuthQuotaTest, AnAddressThatKeepsGuessingIsRefusedEvenWithTheRightKey) {
+    // Catalogue A2: 200 wrong keys from one address get 401 up to the allowance, then 429.
+    start(keys_yaml() + "  max_failures_per_minute: 10\n");
+    const std::string guess = "sk-ig-alice-guess-" + std::string(kClientCanary);
+    int unauthorized = 0, refused = 0;
+    for (int i = 0; i < 200; ++i) {
+        const auto answer = chat(guess);
+        if (answer.status == 401) ++unauthorized;
+        if (answer.status == 429) {
+            ++refused;
+            EXPECT_EQ(error_code(answer), "rate_limit_exceeded");
+            EXPECT_GE(std::stoi(answer.header("retry-after")), 1);
+        }
+    }
+    EXPECT_EQ(unauthorized, 10);
+    EXPECT_EQ(refused, 190);
+    // While blocked, even the right key is refused (else the guesser would learn it guessed
+    // right), and so is the model list.
+    EXPECT_EQ(chat(kAlice).status, 429);
+    EXPECT_EQ(request(gateway_->port(), http::verb::get, "/v1/models", "", bearer(kAlice)).status, 429);
+    EXPECT_TRUE(mock_->requests().empty());
+    EXPECT_EQ(get(gateway_->port(), "/healthz").status, 200);  // still serving
+
+    // The log tells the guesser's attempts apart by a short fingerprint, never the key.
+    const std::string fingerprint = auth::to_hex(auth::sha256_of(guess)).substr(0, 8);
+    std::string log;
+    EXPECT_TRUE(eventually([&] {
+        log = gateway_->access_log();
+        return log.find(R"("key_fp":")" + fingerprint + '"') != std::string::npos;
+    }));
+    EXPECT_EQ(log.find(kClientCanary), std::string::npos);
+}
+
 TEST_F(AuthQuotaTest, AKeySeesAndCallsOnlyItsModels) {
     start(keys_yaml());
     const auto other = chat(kAlice, R"({"model":"same-name","messages":[]})");

@@ -69,6 +69,9 @@ struct JwtIssuer {
 struct AuthSettings {
     std::vector<ApiKey> keys;
     std::vector<JwtIssuer> jwt;
+    // Failed authentications per minute from one client address before it is refused (429)
+    // until its window drains; 0 turns the limiter off.
+    std::int64_t max_failures_per_minute = 30;
     // Auth is on as soon as any principal source is configured; off, every caller is anonymous.
     bool enabled() const noexcept { return !keys.empty() || !jwt.empty(); }
 };

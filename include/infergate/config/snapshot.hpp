@@ -11,6 +11,7 @@
 #include "infergate/config/config.hpp"
 #include "infergate/observability/metrics.hpp"
 #include "infergate/pipeline/pipeline.hpp"
+#include "infergate/stages/auth/failure_limiter.hpp"
 #include "infergate/stages/auth/key_registry.hpp"
 #include "infergate/stages/auth/principal.hpp"
 #include "infergate/stages/quota/quota_store.hpp"
@@ -26,6 +27,8 @@ struct Snapshot {
     const std::uint64_t generation;
     observability::Metrics& metrics;
     auth::KeyRegistry keys;
+    // Like the quota store, kept across reloads (unless its setting changes); null: auth off.
+    std::shared_ptr<auth::FailureLimiter> failure_limiter;
     // Counters outlive snapshots: a reload hands the same store to the next one.
     std::shared_ptr<quota::QuotaStore> quota_store;
     std::map<std::string, std::unique_ptr<observability::KeyMetrics>, std::less<>> key_metrics;

@@ -8,12 +8,14 @@ namespace infergate::auth {
 
 net::awaitable<pipeline::Outcome> AuthStage::on_request(pipeline::RequestContext& ctx) const {
     if (!ctx.snapshot.config.auth.enabled()) co_return pipeline::Outcome::next();
-    auto result = authenticate(ctx.headers, ctx.snapshot, std::chrono::system_clock::now());
-    if (auto* error = std::get_if<api::Error>(&result)) {
-        ctx.response_headers.append("WWW-Authenticate: Bearer\r\n");
+    AuthVerdict verdict =
+        authenticate_client(ctx.headers, ctx.client_address, ctx.snapshot, std::chrono::system_clock::now());
+    if (auto* error = std::get_if<api::Error>(&verdict.result)) {
+        ctx.response_headers.append(verdict.response_headers);
+        ctx.credential_fingerprint = std::move(verdict.fingerprint);
         co_return pipeline::Outcome::reject(std::move(*error));
     }
-    ctx.principal = std::move(std::get<Principal>(result));
+    ctx.principal = std::move(std::get<Principal>(verdict.result));
     if (!ctx.principal.may_use(ctx.request.model)) {
         co_return pipeline::Outcome::reject(api::model_not_found(ctx.request.model));
     }

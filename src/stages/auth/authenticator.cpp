@@ -1,6 +1,10 @@
 #include "infergate/stages/auth/authenticator.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include "infergate/config/snapshot.hpp"
+#include "infergate/stages/auth/api_key.hpp"
+#include "infergate/stages/auth/failure_limiter.hpp"
 
 namespace infergate::auth {
 namespace {
@@ -53,6 +57,35 @@ std::variant<Principal, api::Error> authenticate(const http::request_header<>& h
     principal.key = key;
     principal.tenant_config = snapshot.keys.tenant(key->tenant);
     return principal;
+}
+
+AuthVerdict authenticate_client(const http::request_header<>& headers, const net::ip::address& address,
+                                const Snapshot& snapshot, std::chrono::system_clock::time_point now) {
+    FailureLimiter* limiter = snapshot.failure_limiter.get();
+    if (limiter != nullptr) {
+        if (const auto wait = limiter->blocked_for(address); wait > std::chrono::nanoseconds::zero()) {
+            const auto seconds = std::chrono::ceil<std::chrono::seconds>(wait).count();
+            return {api::rate_limited(fmt::format(
+                        "Too many failed authentication attempts from your address. Try again in {}s.", seconds)),
+                    fmt::format("Retry-After: {}\r\n", seconds), {}};
+        }
+    }
+    AuthVerdict verdict{authenticate(headers, snapshot, now), {}, {}};
+    if (!std::holds_alternative<api::Error>(verdict.result)) return verdict;
+    verdict.response_headers = "WWW-Authenticate: Bearer\r\n";
+    const auto credential = presented_credential(headers);
+    if (credential && !credential->empty()) {
+        // The presented bytes are never logged; a short digest lets ops tell one guesser's keys
+        // apart from a client with a stale key, and is useless for recovering the key.
+        verdict.fingerprint = to_hex(sha256_of(*credential)).substr(0, 8);
+    }
+    if (limiter != nullptr && limiter->record_failure(address)) {
+        spdlog::warn("auth: {} refused for a while after {} failed authentications in a minute "
+                     "(last credential fingerprint {})",
+                     address.to_string(), limiter->failures_per_minute(),
+                     verdict.fingerprint.empty() ? "none" : verdict.fingerprint);
+    }
+    return verdict;
 }
 
 }  // namespace infergate::auth

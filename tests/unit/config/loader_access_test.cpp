@@ -27,6 +27,7 @@ auth:
       tenant: team
       expires: "2027-01-31T00:00:00Z"
       limits: { tokens_per_minute: 1000, mode: shadow, models: { m: { concurrency: 2 } } }
+  max_failures_per_minute: 5
 quota: { time_zone: Europe/Berlin, default_max_tokens: 256 }
 )");
     ASSERT_TRUE(result.config) << (result.errors.empty() ? "" : result.errors[0]);
@@ -42,7 +43,20 @@ quota: { time_zone: Europe/Berlin, default_max_tokens: 256 }
     EXPECT_EQ(key.limits.per_model.at("m").mode, LimitMode::shadow);  // inherited
     EXPECT_TRUE(key.expires.has_value());
     EXPECT_TRUE(config.auth.enabled());
+    EXPECT_EQ(config.auth.max_failures_per_minute, 5);
     EXPECT_EQ(config.quota.time_zone, "Europe/Berlin");
+}
+
+TEST(ConfigAccess, FailureLimiterIsOnByDefaultAndCanBeTurnedOff) {
+    const std::string keys = "auth:\n  keys: [ { id: a, sha256: \"" + kHash + "\" } ]\n";
+    const LoadResult on = load(kBase + keys);
+    ASSERT_TRUE(on.config);
+    EXPECT_EQ(on.config->auth.max_failures_per_minute, 30);
+    const LoadResult off = load(kBase + keys + "  max_failures_per_minute: 0\n");
+    ASSERT_TRUE(off.config);
+    EXPECT_EQ(off.config->auth.max_failures_per_minute, 0);
+    const LoadResult bad = load(kBase + keys + "  max_failures_per_minute: -3\n");
+    EXPECT_THAT(bad.errors, ElementsAre("infergate.yaml:7:28: auth.max_failures_per_minute: must be at least 0, got \"-3\""));
 }
 
 TEST(ConfigAccess, ReportsEveryMistakeWithoutQuotingSecrets) {

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <variant>
 
@@ -24,5 +25,16 @@ std::optional<std::string_view> presented_credential(const http::request_header<
 std::variant<Principal, api::Error> authenticate(const http::request_header<>& headers,
                                                  const Snapshot& snapshot,
                                                  std::chrono::system_clock::time_point now);
+
+// authenticate() for a client at `address`, through the snapshot's failure limiter: an address
+// that failed too often recently is refused with 429 before its credential is looked at, and
+// each 401 counts against its address.
+struct AuthVerdict {
+    std::variant<Principal, api::Error> result;
+    std::string response_headers;  // "WWW-Authenticate: Bearer" on 401, "Retry-After" on 429
+    std::string fingerprint;       // of a refused credential (8 hex digits of its SHA-256), for logs
+};
+AuthVerdict authenticate_client(const http::request_header<>& headers, const net::ip::address& address,
+                                const Snapshot& snapshot, std::chrono::system_clock::time_point now);
 
 }  // namespace infergate::auth
