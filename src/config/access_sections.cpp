@@ -264,6 +264,20 @@ void read_auth(const Context& ctx, const Field& field, Config& config) {
     map.reject_unknown();
 }
 
+void read_admin(const Context& ctx, const Field& field, Config& config) {
+    MapReader map{ctx, field};
+    if (const auto sha = map.require("key_sha256")) {
+        const auto digest = read_sha256(ctx, *sha);
+        for (const ApiKey& key : config.auth.keys) {
+            if (digest && key.sha256 == *digest) {
+                ctx.error(sha->value_at(), sha->path, "the admin key must not also be an API key (\"" + key.id + "\")");
+            }
+        }
+        config.admin.key_sha256 = digest;
+    }
+    map.reject_unknown();
+}
+
 void read_quota(const Context& ctx, const Field& field, QuotaSettings& quota) {
     MapReader map{ctx, field};
     if (const auto zone = map.take("time_zone")) {

@@ -265,6 +265,7 @@ void read_document(const Context& ctx, const YAML::Node& root, Config& config) {
     // Tenants, then auth: keys name tenants and models, and unknown names are reported.
     if (const auto tenants = map.take("tenants")) read_tenants(ctx, *tenants, config);
     if (const auto auth = map.take("auth")) read_auth(ctx, *auth, config);
+    if (const auto admin = map.take("admin")) read_admin(ctx, *admin, config);
     if (const auto quota = map.take("quota")) read_quota(ctx, *quota, config.quota);
     map.reject_unknown();
 }

@@ -78,7 +78,7 @@ SnapshotBuild build_snapshot(config::Config config, std::uint64_t generation,
         return build;
     }
     const std::int64_t failures = snapshot->config.auth.max_failures_per_minute;
-    if (snapshot->config.auth.enabled() && failures > 0) {
+    if ((snapshot->config.auth.enabled() || snapshot->config.admin.key_sha256) && failures > 0) {
         const bool same = previous != nullptr && previous->failure_limiter &&
                           previous->failure_limiter->failures_per_minute() == failures;
         snapshot->failure_limiter = same ? previous->failure_limiter : std::make_shared<auth::FailureLimiter>(failures);

@@ -76,6 +76,12 @@ struct AuthSettings {
     bool enabled() const noexcept { return !keys.empty() || !jwt.empty(); }
 };
 
+// The admin endpoints (/admin/...): answered only to the admin key, a key of its own that is
+// not an API key. Without one they do not exist (404).
+struct AdminSettings {
+    std::optional<Sha256> key_sha256;
+};
+
 struct QuotaSettings {
     std::string time_zone = "UTC";       // IANA name: where calendar days and months begin
     std::int64_t default_max_tokens = 1024;  // reserved when a request sets no max_tokens

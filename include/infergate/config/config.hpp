@@ -91,6 +91,7 @@ struct Config {
     std::map<std::string, Backend, std::less<>> backends;
     std::map<std::string, Model, std::less<>> models;  // ordered: /v1/models lists by name
     AuthSettings auth;
+    AdminSettings admin;
     std::map<std::string, Tenant, std::less<>> tenants;
     QuotaSettings quota;
 };

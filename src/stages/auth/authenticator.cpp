@@ -1,5 +1,6 @@
 #include "infergate/stages/auth/authenticator.hpp"
 
+#include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
 #include "infergate/config/snapshot.hpp"
@@ -59,8 +60,12 @@ std::variant<Principal, api::Error> authenticate(const http::request_header<>& h
     return principal;
 }
 
-AuthVerdict authenticate_client(const http::request_header<>& headers, const net::ip::address& address,
-                                const Snapshot& snapshot, std::chrono::system_clock::time_point now) {
+namespace {
+
+// Runs `check` (credential → Principal or 401) behind the snapshot's failure limiter.
+template <class Check>
+AuthVerdict guarded(const http::request_header<>& headers, const net::ip::address& address,
+                    const Snapshot& snapshot, Check check) {
     FailureLimiter* limiter = snapshot.failure_limiter.get();
     if (limiter != nullptr) {
         if (const auto wait = limiter->blocked_for(address); wait > std::chrono::nanoseconds::zero()) {
@@ -70,7 +75,7 @@ AuthVerdict authenticate_client(const http::request_header<>& headers, const net
                     fmt::format("Retry-After: {}\r\n", seconds), {}};
         }
     }
-    AuthVerdict verdict{authenticate(headers, snapshot, now), {}, {}};
+    AuthVerdict verdict{check(), {}, {}};
     if (!std::holds_alternative<api::Error>(verdict.result)) return verdict;
     verdict.response_headers = "WWW-Authenticate: Bearer\r\n";
     const auto credential = presented_credential(headers);
@@ -86,6 +91,32 @@ AuthVerdict authenticate_client(const http::request_header<>& headers, const net
                      verdict.fingerprint.empty() ? "none" : verdict.fingerprint);
     }
     return verdict;
+}
+
+}  // namespace
+
+AuthVerdict authenticate_client(const http::request_header<>& headers, const net::ip::address& address,
+                                const Snapshot& snapshot, std::chrono::system_clock::time_point now) {
+    return guarded(headers, address, snapshot, [&] { return authenticate(headers, snapshot, now); });
+}
+
+AuthVerdict authenticate_admin(const http::request_header<>& headers, const net::ip::address& address,
+                               const Snapshot& snapshot) {
+    return guarded(headers, address, snapshot, [&]() -> std::variant<Principal, api::Error> {
+        const auto credential = presented_credential(headers);
+        const auto& expected = snapshot.config.admin.key_sha256;
+        if (!credential || credential->empty() || credential->size() > kMaxCredentialBytes || !expected) {
+            return api::invalid_api_key("This endpoint needs the admin key as 'Authorization: Bearer <key>'.");
+        }
+        const config::Sha256 digest = sha256_of(*credential);
+        if (CRYPTO_memcmp(digest.data(), expected->data(), digest.size()) != 0) {
+            return api::invalid_api_key("Incorrect admin key provided.");
+        }
+        Principal admin;
+        admin.anonymous = false;
+        admin.key_id = "admin";
+        return admin;
+    });
 }
 
 }  // namespace infergate::auth

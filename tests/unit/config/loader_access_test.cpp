@@ -80,5 +80,17 @@ quota: { time_zone: Mars/Olympus }
     for (const std::string& error : result.errors) EXPECT_EQ(error.find("plaintext"), std::string::npos);
 }
 
+TEST(ConfigAccess, AdminKeyIsAHashOfItsOwn) {
+    const std::string keys = "auth:\n  keys: [ { id: a, sha256: \"" + kHash + "\" } ]\n";
+    const LoadResult ok = load(kBase + keys + "admin: { key_sha256: \"" + std::string(64, 'b') + "\" }\n");
+    ASSERT_TRUE(ok.config) << (ok.errors.empty() ? "" : ok.errors[0]);
+    EXPECT_EQ((*ok.config->admin.key_sha256)[0], 0xbb);
+    const LoadResult reused = load(kBase + keys + "admin: { key_sha256: \"" + kHash + "\" }\n");
+    EXPECT_THAT(reused.errors, ElementsAre("infergate.yaml:7:22: admin.key_sha256: the admin key must not also be an API key (\"a\")"));
+    const LoadResult missing = load(kBase + "admin: {}\n");
+    ASSERT_EQ(missing.errors.size(), 1u);
+    EXPECT_NE(missing.errors[0].find("admin.key_sha256"), std::string::npos) << missing.errors[0];
+}
+
 }  // namespace
 }  // namespace infergate::config

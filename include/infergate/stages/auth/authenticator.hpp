@@ -36,5 +36,9 @@ struct AuthVerdict {
 };
 AuthVerdict authenticate_client(const http::request_header<>& headers, const net::ip::address& address,
                                 const Snapshot& snapshot, std::chrono::system_clock::time_point now);
+// The admin key (config `admin.key_sha256`), through the same failure limiter. The principal
+// it yields has key_id "admin" and no limits.
+AuthVerdict authenticate_admin(const http::request_header<>& headers, const net::ip::address& address,
+                               const Snapshot& snapshot);
 
 }  // namespace infergate::auth
