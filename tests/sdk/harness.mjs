@@ -2,13 +2,14 @@
 // child processes, their output collected, a fresh config per run.
 //
 // The binaries come from INFERGATE_BIN and LLM_MOCK_BIN (ctest sets both).
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 
 const READY_TIMEOUT_MS = 10_000;
 
@@ -63,6 +64,18 @@ export class Child {
     }
 }
 
+// Polls `probe` until it returns a truthy value (returned) or `timeoutMs` passes (undefined).
+// For what the gateway does after the response is written: access log lines, metrics.
+export async function eventually(probe, timeoutMs = 5_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        const value = await probe();
+        if (value) return value;
+        if (Date.now() > deadline) return undefined;
+        await sleep(20);
+    }
+}
+
 async function freePort() {
     const server = net.createServer();
     server.listen(0, '127.0.0.1');
@@ -92,6 +105,16 @@ function requiredEnv(name) {
     const value = process.env[name];
     if (!value) throw new Error(`set ${name} to the path of the built binary`);
     return value;
+}
+
+// The SHA-256 that goes into auth.keys, from `infergate hash-key` as an operator would get it.
+export async function hashKey(key) {
+    const run = promisify(execFile)(requiredEnv('INFERGATE_BIN'), ['hash-key']);
+    run.child.stdin.end(key);
+    const { stdout } = await run;
+    const hash = stdout.trim();
+    if (!/^[0-9a-f]{64}$/.test(hash)) throw new Error(`infergate hash-key printed ${JSON.stringify(stdout)}`);
+    return hash;
 }
 
 async function startMock() {
@@ -154,4 +177,12 @@ export async function startStack(options = {}) {
         throw error;
     }
     return stack;
+}
+
+// The access log line of one request (by its x-request-id), once the gateway has written it.
+export function accessLogLine(gateway, requestId) {
+    return eventually(() => gateway.stdout.split('\n')
+        .filter((line) => line.includes(requestId))
+        .map((line) => JSON.parse(line))
+        .find((record) => record.request_id === requestId));
 }
