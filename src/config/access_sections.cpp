@@ -140,12 +140,14 @@ std::optional<std::chrono::system_clock::time_point> read_timestamp(const Contex
     return std::nullopt;
 }
 
-bool is_valid_id(std::string_view id) {
+// Ids and names appear in logs and metric labels: short, and nothing to escape. Key ids have
+// no '-' (it separates the id from the secret in a key); tenant names may ("team-a").
+bool is_valid_id(std::string_view id, bool dash_allowed = false) {
     if (id.empty() || id.size() > 64) return false;
     for (const char c : id) {
         const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                        c == '_' || c == '.';
-        if (!ok) return false;  // no '-': it separates the id from the secret in a key
+                        c == '_' || c == '.' || (dash_allowed && c == '-');
+        if (!ok) return false;
     }
     return true;
 }
@@ -224,9 +226,9 @@ void read_tenants(const Context& ctx, const Field& field, Config& config) {
     for (MapReader::Entry& entry : tenants.take_all()) {
         Tenant& tenant = config.tenants[entry.key];
         tenant.name = entry.key;
-        if (!is_valid_id(entry.key)) {
+        if (!is_valid_id(entry.key, /*dash_allowed=*/true)) {
             ctx.error(entry.field.key_at, entry.field.path,
-                      "tenant names are 1-64 letters, digits, \"_\" or \".\"");
+                      "tenant names are 1-64 letters, digits, \"_\", \".\" or \"-\"");
         }
         MapReader map{ctx, entry.field};
         if (const auto models = map.take("models")) tenant.models = read_model_list(ctx, *models, config);

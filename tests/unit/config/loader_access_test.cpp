@@ -19,6 +19,7 @@ const std::string kHash = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 
 TEST(ConfigAccess, ReadsKeysTenantsLimitsAndPrices) {
     const LoadResult result = load(kBase + R"(tenants:
+  team-a: { models: [m] }
   team: { models: ["m*"], limits: { requests_per_minute: 10, budget_usd_per_month: 12.5 } }
 auth:
   keys:
@@ -34,6 +35,7 @@ quota: { time_zone: Europe/Berlin, default_max_tokens: 256 }
     const Config& config = *result.config;
     EXPECT_EQ(config.models.at("m").pricing.input, 150'000);  // micro-USD per 1M tokens
     EXPECT_EQ(config.tenants.at("team").limits.all.budget_micro_usd_per_month, 12'500'000);
+    EXPECT_EQ(config.tenants.count("team-a"), 1u);  // tenant names may have dashes, key ids not
     ASSERT_EQ(config.auth.keys.size(), 1u);
     const ApiKey& key = config.auth.keys[0];
     EXPECT_EQ(key.id, "app.1");
