@@ -5,7 +5,7 @@
 #include <date/date.h>
 #include <date/tz.h>
 
-#include "file_io.hpp"
+#include "jwt_section.hpp"
 #include "scalars.hpp"
 
 namespace infergate::config {
@@ -84,18 +84,6 @@ std::vector<std::string> read_model_list(const Context& ctx, const Field& field,
         }
     }
     return names;
-}
-
-std::vector<std::string> read_string_list(const Context& ctx, const Field& field) {
-    std::vector<std::string> values;
-    if (field.node.IsScalar()) {  // a single value may be written without brackets
-        if (auto text = read_nonempty_string(ctx, field)) values.push_back(std::move(*text));
-        return values;
-    }
-    for (const Field& item : read_sequence(ctx, field)) {
-        if (auto text = read_nonempty_string(ctx, item)) values.push_back(std::move(*text));
-    }
-    return values;
 }
 
 int hex_value(char c) {
@@ -189,36 +177,6 @@ void read_key(const Context& ctx, const Field& field, const Config& config, ApiK
     map.reject_unknown();
 }
 
-void read_jwt_issuer(const Context& ctx, const Field& field, JwtIssuer& issuer) {
-    MapReader map{ctx, field};
-    if (const auto name = map.require("issuer")) {
-        if (auto text = read_nonempty_string(ctx, *name)) issuer.issuer = std::move(*text);
-    }
-    if (const auto audiences = map.require("audiences")) issuer.audiences = read_string_list(ctx, *audiences);
-    auto read_key_file = [&](std::string_view key, std::string& out) {
-        if (const auto file = map.take(key)) {
-            if (auto path = read_nonempty_string(ctx, *file)) {
-                if (std::string error = check_readable(*path); !error.empty()) {
-                    ctx.error(file->value_at(), file->path, std::move(error));
-                }
-                out = std::move(*path);
-            }
-        }
-    };
-    read_key_file("jwks_file", issuer.jwks_file);
-    read_key_file("pem_file", issuer.pem_file);
-    if (issuer.jwks_file.empty() == issuer.pem_file.empty()) {
-        ctx.error(field.key_at, field.path, "needs exactly one of jwks_file or pem_file");
-    }
-    if (const auto claim = map.take("tenant_claim")) {
-        if (auto text = read_nonempty_string(ctx, *claim)) issuer.tenant_claim = std::move(*text);
-    }
-    if (const auto claim = map.take("models_claim")) {
-        if (auto text = read_nonempty_string(ctx, *claim)) issuer.models_claim = std::move(*text);
-    }
-    map.reject_unknown();
-}
-
 }  // namespace
 
 void read_tenants(const Context& ctx, const Field& field, Config& config) {
@@ -253,13 +211,7 @@ void read_auth(const Context& ctx, const Field& field, Config& config) {
             config.auth.keys.push_back(std::move(key));
         }
     }
-    if (const auto jwt = map.take("jwt")) {
-        for (const Field& item : read_sequence(ctx, *jwt)) {
-            JwtIssuer issuer;
-            read_jwt_issuer(ctx, item, issuer);
-            config.auth.jwt.push_back(std::move(issuer));
-        }
-    }
+    if (const auto jwt = map.take("jwt")) read_jwt_issuers(ctx, *jwt, config.auth.jwt);
     if (const auto failures = map.take("max_failures_per_minute")) {
         if (const auto value = read_integer(ctx, *failures, 0, 1'000'000)) config.auth.max_failures_per_minute = *value;
     }

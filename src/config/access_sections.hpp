@@ -1,4 +1,4 @@
-// The schema of the access-control sections: auth (keys, JWT issuers, admin key), tenants,
+// The schema of the access-control sections: auth (keys, JWT issuers), tenants,
 // quota settings, and the per-model prices and token weights.
 #pragma once
 

@@ -58,12 +58,14 @@ struct Tenant {
 };
 
 struct JwtIssuer {
-    std::string issuer;
-    std::vector<std::string> audiences;
+    std::string name;                    // public, safe to log: "jwt:<name>" in logs and metrics
+    std::string issuer;                  // the tokens' exact `iss`
+    std::vector<std::string> audiences;  // a token's `aud` must name one
     std::string jwks_file;               // one of jwks_file / pem_file
     std::string pem_file;
     std::string tenant_claim = "tenant";
     std::string models_claim = "models";
+    std::chrono::seconds leeway{30};     // clock skew allowed for exp / nbf / iat
 };
 
 struct AuthSettings {

@@ -23,10 +23,9 @@ net::awaitable<pipeline::Outcome> AuthStage::on_request(pipeline::RequestContext
 }
 
 void AuthStage::on_finish(pipeline::RequestContext& ctx, const pipeline::Completion& done) const noexcept {
-    if (ctx.principal.key == nullptr) return;
-    const auto metrics = ctx.snapshot.key_metrics.find(ctx.principal.key_id);
-    if (metrics == ctx.snapshot.key_metrics.end()) return;
-    observability::KeyMetrics& key = *metrics->second;
+    auto* const found = ctx.snapshot.metrics_for(ctx.principal.key_id, ctx.principal.tenant);
+    if (found == nullptr) return;  // anonymous
+    observability::KeyMetrics& key = *found;
     key.requests.Increment();
     if (!done.usage) return;
     const quota::TokenCounts counts = quota::classify(*done.usage);

@@ -6,11 +6,12 @@
 #include "infergate/config/snapshot.hpp"
 #include "infergate/stages/auth/api_key.hpp"
 #include "infergate/stages/auth/failure_limiter.hpp"
+#include "stages/auth/jwt_principal.hpp"
 
 namespace infergate::auth {
 namespace {
 
-// Longer credentials are refused before any work (hashing is cheap, but bounded is better).
+// Longer API keys are refused before any work (hashing is cheap, but bounded is better).
 constexpr std::size_t kMaxCredentialBytes = 4096;
 
 std::string_view trim(std::string_view text) noexcept {
@@ -44,10 +45,15 @@ std::variant<Principal, api::Error> authenticate(const http::request_header<>& h
         return api::invalid_api_key(
             "You didn't provide an API key. Send it as 'Authorization: Bearer <key>'.");
     }
-    if (credential->empty() || credential->size() > kMaxCredentialBytes) {
+    const bool key_sized = !credential->empty() && credential->size() <= kMaxCredentialBytes;
+    // Keys first: a key whose id has dots can look like a JWT, and a hash lookup is cheap.
+    const config::ApiKey* key = key_sized ? snapshot.keys.find(*credential) : nullptr;
+    if (key == nullptr && snapshot.jwt && JwtVerifier::looks_like_jwt(*credential)) {
+        return jwt_principal(*credential, snapshot, now);  // bounded by its own, larger limit
+    }
+    if (!key_sized) {
         return api::invalid_api_key("Incorrect API key provided. Send it as 'Authorization: Bearer <key>'.");
     }
-    const config::ApiKey* key = snapshot.keys.find(*credential);
     if (key == nullptr) return api::invalid_api_key("Incorrect API key provided.");
     if (!key->enabled) return api::invalid_api_key("This API key is disabled.");
     if (key->expires && now >= *key->expires) return api::invalid_api_key("This API key has expired.");

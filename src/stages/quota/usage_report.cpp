@@ -88,8 +88,8 @@ net::awaitable<std::string> render_usage_report(const Snapshot& snapshot) {
     Json keys = Json::array();
     for (const config::ApiKey& key : snapshot.config.auth.keys) {
         Json totals = nullptr;
-        if (const auto metrics = snapshot.key_metrics.find(key.id); metrics != snapshot.key_metrics.end()) {
-            const observability::KeyMetrics& counters = *metrics->second;
+        if (const observability::KeyMetrics* metrics = snapshot.metrics_for(key.id, key.tenant)) {
+            const observability::KeyMetrics& counters = *metrics;
             totals = {{"requests", counters.requests.Value()},
                       {"input_tokens", counters.input_tokens.Value()},
                       {"cached_input_tokens", counters.cached_input_tokens.Value()},

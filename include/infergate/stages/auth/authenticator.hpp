@@ -1,5 +1,6 @@
-// Turns the credential a request presents into a Principal, or a 401. Used by the auth stage
-// (model API requests) and by GET /v1/models, which lists only what the caller may use.
+// Turns the credential a request presents (an API key, or a JWT bearer token when auth.jwt
+// lists issuers) into a Principal, or a 401. Used by the auth stage (model API requests) and by
+// GET /v1/models, which lists only what the caller may use.
 #pragma once
 
 #include <chrono>
