@@ -8,7 +8,9 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
 bash tools/deps.sh --test
-if [[ ! -d tests/sdk/node_modules/openai ]] && [[ -f tests/sdk/package-lock.json ]]; then
+# The SDK tests' npm packages: installed when node_modules is missing or older than the lock file
+# (npm ci writes node_modules/.package-lock.json; a pull that changes the lock makes it older).
+if [[ tests/sdk/package-lock.json -nt tests/sdk/node_modules/.package-lock.json ]]; then
     npm ci --prefix tests/sdk --no-audit --no-fund --loglevel=error
 fi
 

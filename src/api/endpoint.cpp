@@ -10,6 +10,8 @@ Endpoint classify(std::string_view target) noexcept {
     if (path == "/v1/completions") return Endpoint::completions;
     if (path == "/v1/embeddings") return Endpoint::embeddings;
     if (path == "/v1/models") return Endpoint::models;
+    if (path == "/v1/usage") return Endpoint::usage;
+    if (path == "/admin/usage") return Endpoint::admin_usage;
     if (path == "/healthz") return Endpoint::healthz;
     if (path == "/readyz") return Endpoint::readyz;
     if (path == "/metrics") return Endpoint::metrics;
@@ -39,6 +41,8 @@ std::string_view name(Endpoint endpoint) noexcept {
         case Endpoint::completions: return "completions";
         case Endpoint::embeddings: return "embeddings";
         case Endpoint::models: return "models";
+        case Endpoint::usage: return "usage";
+        case Endpoint::admin_usage: return "admin_usage";
         case Endpoint::healthz: return "healthz";
         case Endpoint::readyz: return "readyz";
         case Endpoint::metrics: return "metrics";

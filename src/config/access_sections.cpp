@@ -5,7 +5,7 @@
 #include <date/date.h>
 #include <date/tz.h>
 
-#include "file_io.hpp"
+#include "jwt_section.hpp"
 #include "scalars.hpp"
 
 namespace infergate::config {
@@ -86,18 +86,6 @@ std::vector<std::string> read_model_list(const Context& ctx, const Field& field,
     return names;
 }
 
-std::vector<std::string> read_string_list(const Context& ctx, const Field& field) {
-    std::vector<std::string> values;
-    if (field.node.IsScalar()) {  // a single value may be written without brackets
-        if (auto text = read_nonempty_string(ctx, field)) values.push_back(std::move(*text));
-        return values;
-    }
-    for (const Field& item : read_sequence(ctx, field)) {
-        if (auto text = read_nonempty_string(ctx, item)) values.push_back(std::move(*text));
-    }
-    return values;
-}
-
 int hex_value(char c) {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -140,12 +128,14 @@ std::optional<std::chrono::system_clock::time_point> read_timestamp(const Contex
     return std::nullopt;
 }
 
-bool is_valid_id(std::string_view id) {
+// Ids and names appear in logs and metric labels: short, and nothing to escape. Key ids have
+// no '-' (it separates the id from the secret in a key); tenant names may ("team-a").
+bool is_valid_id(std::string_view id, bool dash_allowed = false) {
     if (id.empty() || id.size() > 64) return false;
     for (const char c : id) {
         const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                        c == '_' || c == '.';
-        if (!ok) return false;  // no '-': it separates the id from the secret in a key
+                        c == '_' || c == '.' || (dash_allowed && c == '-');
+        if (!ok) return false;
     }
     return true;
 }
@@ -187,36 +177,6 @@ void read_key(const Context& ctx, const Field& field, const Config& config, ApiK
     map.reject_unknown();
 }
 
-void read_jwt_issuer(const Context& ctx, const Field& field, JwtIssuer& issuer) {
-    MapReader map{ctx, field};
-    if (const auto name = map.require("issuer")) {
-        if (auto text = read_nonempty_string(ctx, *name)) issuer.issuer = std::move(*text);
-    }
-    if (const auto audiences = map.require("audiences")) issuer.audiences = read_string_list(ctx, *audiences);
-    auto read_key_file = [&](std::string_view key, std::string& out) {
-        if (const auto file = map.take(key)) {
-            if (auto path = read_nonempty_string(ctx, *file)) {
-                if (std::string error = check_readable(*path); !error.empty()) {
-                    ctx.error(file->value_at(), file->path, std::move(error));
-                }
-                out = std::move(*path);
-            }
-        }
-    };
-    read_key_file("jwks_file", issuer.jwks_file);
-    read_key_file("pem_file", issuer.pem_file);
-    if (issuer.jwks_file.empty() == issuer.pem_file.empty()) {
-        ctx.error(field.key_at, field.path, "needs exactly one of jwks_file or pem_file");
-    }
-    if (const auto claim = map.take("tenant_claim")) {
-        if (auto text = read_nonempty_string(ctx, *claim)) issuer.tenant_claim = std::move(*text);
-    }
-    if (const auto claim = map.take("models_claim")) {
-        if (auto text = read_nonempty_string(ctx, *claim)) issuer.models_claim = std::move(*text);
-    }
-    map.reject_unknown();
-}
-
 }  // namespace
 
 void read_tenants(const Context& ctx, const Field& field, Config& config) {
@@ -224,9 +184,9 @@ void read_tenants(const Context& ctx, const Field& field, Config& config) {
     for (MapReader::Entry& entry : tenants.take_all()) {
         Tenant& tenant = config.tenants[entry.key];
         tenant.name = entry.key;
-        if (!is_valid_id(entry.key)) {
+        if (!is_valid_id(entry.key, /*dash_allowed=*/true)) {
             ctx.error(entry.field.key_at, entry.field.path,
-                      "tenant names are 1-64 letters, digits, \"_\" or \".\"");
+                      "tenant names are 1-64 letters, digits, \"_\", \".\" or \"-\"");
         }
         MapReader map{ctx, entry.field};
         if (const auto models = map.take("models")) tenant.models = read_model_list(ctx, *models, config);
@@ -251,12 +211,23 @@ void read_auth(const Context& ctx, const Field& field, Config& config) {
             config.auth.keys.push_back(std::move(key));
         }
     }
-    if (const auto jwt = map.take("jwt")) {
-        for (const Field& item : read_sequence(ctx, *jwt)) {
-            JwtIssuer issuer;
-            read_jwt_issuer(ctx, item, issuer);
-            config.auth.jwt.push_back(std::move(issuer));
+    if (const auto jwt = map.take("jwt")) read_jwt_issuers(ctx, *jwt, config.auth.jwt);
+    if (const auto failures = map.take("max_failures_per_minute")) {
+        if (const auto value = read_integer(ctx, *failures, 0, 1'000'000)) config.auth.max_failures_per_minute = *value;
+    }
+    map.reject_unknown();
+}
+
+void read_admin(const Context& ctx, const Field& field, Config& config) {
+    MapReader map{ctx, field};
+    if (const auto sha = map.require("key_sha256")) {
+        const auto digest = read_sha256(ctx, *sha);
+        for (const ApiKey& key : config.auth.keys) {
+            if (digest && key.sha256 == *digest) {
+                ctx.error(sha->value_at(), sha->path, "the admin key must not also be an API key (\"" + key.id + "\")");
+            }
         }
+        config.admin.key_sha256 = digest;
     }
     map.reject_unknown();
 }

@@ -1,4 +1,4 @@
-// The schema of the access-control sections: auth (keys, JWT issuers, admin key), tenants,
+// The schema of the access-control sections: auth (keys, JWT issuers), tenants,
 // quota settings, and the per-model prices and token weights.
 #pragma once
 
@@ -10,6 +10,7 @@ namespace infergate::config {
 // Read after models and tenants: keys name both, and unknown names are reported here.
 void read_auth(const Context& ctx, const Field& field, Config& config);
 void read_tenants(const Context& ctx, const Field& field, Config& config);
+void read_admin(const Context& ctx, const Field& field, Config& config);
 void read_quota(const Context& ctx, const Field& field, QuotaSettings& quota);
 void read_pricing(const Context& ctx, const Field& field, Pricing& pricing);
 void read_token_weights(const Context& ctx, const Field& field, TokenWeights& weights);

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "env_expand.hpp"
+#include "file_io.hpp"
 #include "units.hpp"
 
 namespace infergate::config {
@@ -55,6 +56,15 @@ std::optional<std::string> read_nonempty_string(const Context& ctx, const Field&
         return std::nullopt;
     }
     return text;
+}
+
+std::optional<std::string> read_file_path(const Context& ctx, const Field& field) {
+    std::optional<std::string> path = read_nonempty_string(ctx, field);
+    if (!path) return std::nullopt;
+    if (std::string error = check_readable(*path); !error.empty()) {
+        ctx.error(field.value_at(), field.path, std::move(error));
+    }
+    return path;
 }
 
 std::optional<std::int64_t> read_integer(const Context& ctx, const Field& field, std::int64_t min,
@@ -173,7 +183,7 @@ std::optional<std::size_t> read_size(const Context& ctx, const Field& field) {
     return static_cast<std::size_t>(bytes);
 }
 
-std::optional<Duration> read_duration(const Context& ctx, const Field& field) {
+std::optional<Duration> read_duration(const Context& ctx, const Field& field, bool allow_zero) {
     const std::optional<Text> text = expanded_text(ctx, field, "a duration like 30s");
     if (!text) return std::nullopt;
     Duration duration{};
@@ -191,7 +201,7 @@ std::optional<Duration> read_duration(const Context& ctx, const Field& field) {
         case UnitParse::ok:
             break;
     }
-    if (duration.count() == 0) {
+    if (duration.count() == 0 && !allow_zero) {
         ctx.error(field.value_at(), field.path, "must be greater than 0");
         return std::nullopt;
     }

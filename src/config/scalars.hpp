@@ -39,6 +39,9 @@ std::optional<Text> read_text(const Context& ctx, const Field& field);
 std::optional<std::string> read_string(const Context& ctx, const Field& field);
 // A string that must not be empty after expansion.
 std::optional<std::string> read_nonempty_string(const Context& ctx, const Field& field);
+// The path of a file read later (a CA bundle, a JWKS), checked now: a reload must fail, not a
+// request. An unreadable file is reported and its path still returned.
+std::optional<std::string> read_file_path(const Context& ctx, const Field& field);
 
 std::optional<std::int64_t> read_integer(const Context& ctx, const Field& field, std::int64_t min,
                                          std::int64_t max);
@@ -51,8 +54,9 @@ std::optional<std::size_t> read_choice(const Context& ctx, const Field& field, s
 std::optional<std::int64_t> read_micros(const Context& ctx, const Field& field);
 // A non-negative number (weights).
 std::optional<double> read_number(const Context& ctx, const Field& field, double max);
-// Sizes and durations must be greater than zero: every one in the config is a limit.
+// Sizes and durations must be greater than zero: nearly every one in the config is a limit.
+// A tolerance (a clock-skew leeway) passes allow_zero.
 std::optional<std::size_t> read_size(const Context& ctx, const Field& field);
-std::optional<Duration> read_duration(const Context& ctx, const Field& field);
+std::optional<Duration> read_duration(const Context& ctx, const Field& field, bool allow_zero = false);
 
 }  // namespace infergate::config

@@ -8,7 +8,7 @@
 #include "access_sections.hpp"
 #include "diagnostics.hpp"
 #include "endpoints.hpp"
-#include "file_io.hpp"
+#include "names.hpp"
 #include "scalars.hpp"
 
 namespace infergate::config {
@@ -153,13 +153,7 @@ void read_backend_limits(const Context& ctx, MapReader& map, Backend& backend) {
 void read_tls(const Context& ctx, const Field& field, TlsSettings& tls) {
     MapReader map{ctx, field};
     if (const auto ca = map.take("ca_file")) {
-        if (auto path = read_nonempty_string(ctx, *ca)) {
-            // Found now rather than at the first request: a reload must fail, not a request.
-            if (std::string error = check_readable(*path); !error.empty()) {
-                ctx.error(ca->value_at(), ca->path, std::move(error));
-            }
-            tls.ca_file = std::move(*path);
-        }
+        if (auto path = read_file_path(ctx, *ca)) tls.ca_file = std::move(*path);
     }
     if (const auto skip = map.take("insecure_skip_verify")) {
         if (const auto value = read_bool(ctx, *skip)) tls.insecure_skip_verify = *value;
@@ -167,19 +161,9 @@ void read_tls(const Context& ctx, const Field& field, TlsSettings& tls) {
     map.reject_unknown();
 }
 
-bool is_valid_backend_name(std::string_view name) {
-    if (name.empty()) return false;
-    for (const char c : name) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                        (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
-        if (!ok) return false;
-    }
-    return true;
-}
-
 void read_backend(const Context& ctx, const Field& field, Backend& backend) {
     // Names end up in logs and metric labels: keep them plain.
-    if (!is_valid_backend_name(backend.name)) {
+    if (!is_label_name(backend.name)) {
         ctx.error(field.key_at, field.path,
                   "backend names may only contain letters, digits, \".\", \"_\" and \"-\"");
     }
@@ -273,6 +257,7 @@ void read_document(const Context& ctx, const YAML::Node& root, Config& config) {
     // Tenants, then auth: keys name tenants and models, and unknown names are reported.
     if (const auto tenants = map.take("tenants")) read_tenants(ctx, *tenants, config);
     if (const auto auth = map.take("auth")) read_auth(ctx, *auth, config);
+    if (const auto admin = map.take("admin")) read_admin(ctx, *admin, config);
     if (const auto quota = map.take("quota")) read_quota(ctx, *quota, config.quota);
     map.reject_unknown();
 }

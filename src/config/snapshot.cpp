@@ -21,6 +21,49 @@ std::string render_models(const config::Config& config, const auth::Principal* c
     return list.dump();
 }
 
+auth::JwtIssuerSettings settings_of(const config::JwtIssuer& issuer) {
+    return {.issuer = issuer.issuer,
+            .audiences = issuer.audiences,
+            .jwks_file = issuer.jwks_file,
+            .pem_file = issuer.pem_file,
+            .tenant_claim = issuer.tenant_claim,
+            .models_claim = issuer.models_claim,
+            .leeway = issuer.leeway};
+}
+
+// Reads every issuer's JWKS or PEM now: a file that holds no usable key fails the load (or
+// the reload), never a request.
+void load_jwt_issuers(Snapshot& snapshot, std::vector<std::string>& errors) {
+    const auto& issuers = snapshot.config.auth.jwt;
+    if (issuers.empty()) return;
+    std::vector<auth::JwtIssuerSettings> settings;
+    for (const config::JwtIssuer& issuer : issuers) settings.push_back(settings_of(issuer));
+    auto verifier = auth::JwtVerifier::create(settings);
+    if (auto* problems = std::get_if<std::vector<std::string>>(&verifier)) {
+        for (const std::string& problem : *problems) {
+            errors.push_back(snapshot.config.source + ": auth.jwt: " + problem);
+        }
+        return;
+    }
+    snapshot.jwt.emplace(std::get<auth::JwtVerifier>(std::move(verifier)));
+}
+
+void add_caller_metrics(Snapshot& snapshot, const std::string& key, const std::string& tenant) {
+    snapshot.caller_metrics[key].emplace(
+        tenant, std::make_unique<observability::KeyMetrics>(snapshot.metrics, key, tenant));
+}
+
+// A key's series carry its one tenant; an issuer's, any declared tenant or none (a token
+// naming an undeclared tenant is refused, so no other label value can appear).
+void add_all_caller_metrics(Snapshot& snapshot) {
+    for (const config::ApiKey& key : snapshot.config.auth.keys) add_caller_metrics(snapshot, key.id, key.tenant);
+    for (const config::JwtIssuer& issuer : snapshot.config.auth.jwt) {
+        const std::string key = "jwt:" + issuer.name;
+        add_caller_metrics(snapshot, key, "");
+        for (const auto& [tenant, settings] : snapshot.config.tenants) add_caller_metrics(snapshot, key, tenant);
+    }
+}
+
 }  // namespace
 
 Snapshot::Snapshot(config::Config config, std::uint64_t generation, observability::Metrics& metrics)
@@ -33,6 +76,13 @@ Snapshot::Snapshot(config::Config config, std::uint64_t generation, observabilit
 
 std::string Snapshot::models_body_for(const auth::Principal& principal) const {
     return render_models(config, &principal);
+}
+
+observability::KeyMetrics* Snapshot::metrics_for(std::string_view key, std::string_view tenant) const {
+    const auto by_key = caller_metrics.find(key);
+    if (by_key == caller_metrics.end()) return nullptr;
+    const auto by_tenant = by_key->second.find(tenant);
+    return by_tenant == by_key->second.end() ? nullptr : by_tenant->second.get();
 }
 
 bool Snapshot::any_backend_reachable() const noexcept {
@@ -77,13 +127,20 @@ SnapshotBuild build_snapshot(config::Config config, std::uint64_t generation,
         build.errors.push_back(snapshot->config.source + ": quota.time_zone: " + error.what());
         return build;
     }
-    std::vector<std::string> live_scopes;
-    for (const config::ApiKey& key : snapshot->config.auth.keys) {
-        live_scopes.push_back("key:" + key.id);
-        snapshot->key_metrics.emplace(key.id, std::make_unique<observability::KeyMetrics>(metrics, key.id, key.tenant));
+    const std::int64_t failures = snapshot->config.auth.max_failures_per_minute;
+    if ((snapshot->config.auth.enabled() || snapshot->config.admin.key_sha256) && failures > 0) {
+        const bool same = previous != nullptr && previous->failure_limiter &&
+                          previous->failure_limiter->failures_per_minute() == failures;
+        snapshot->failure_limiter = same ? previous->failure_limiter : std::make_shared<auth::FailureLimiter>(failures);
     }
+    load_jwt_issuers(*snapshot, build.errors);
+    if (!build.errors.empty()) return build;
+    // Token callers have no scope of their own: their tenant's limits apply.
+    std::vector<std::string> live_scopes;
+    for (const config::ApiKey& key : snapshot->config.auth.keys) live_scopes.push_back("key:" + key.id);
     for (const auto& [name, tenant] : snapshot->config.tenants) live_scopes.push_back("tenant:" + name);
     snapshot->quota_store->retain(live_scopes);
+    add_all_caller_metrics(*snapshot);
     metrics.config_generation.Set(static_cast<double>(generation));
     build.snapshot = std::move(snapshot);
     return build;

@@ -64,6 +64,7 @@ void format_json(fmt::memory_buffer& line, std::string_view ts, const AccessReco
     json_string(line, "code", r.code);
     json_string(line, "key_id", r.key_id);
     json_string(line, "tenant", r.tenant);
+    json_string(line, "key_fp", r.key_fingerprint);
     fmt::format_to(std::back_inserter(line),
                    ",\"stream\":{},\"duration_ms\":{:.3f},\"upstream_first_byte_ms\":{:.3f},"
                    "\"ttft_ms\":{:.3f},\"prompt_tokens\":{},\"completion_tokens\":{},"
@@ -90,6 +91,8 @@ void format_text(fmt::memory_buffer& line, std::string_view ts, const AccessReco
     text_value(line, r.key_id);
     line.append(std::string_view(" tenant="));
     text_value(line, r.tenant);
+    line.append(std::string_view(" key_fp="));
+    text_value(line, r.key_fingerprint);
     fmt::format_to(out,
                    " stream={} duration_ms={:.3f} ttfb_ms={:.3f} ttft_ms={:.3f} prompt_tokens={} "
                    "completion_tokens={} bytes_in={} bytes_out={}\n",

@@ -10,13 +10,13 @@
 #include "infergate/observability/request_id.hpp"
 #include "infergate/server/client_connection.hpp"
 #include "infergate/server/gateway.hpp"
+#include "infergate/server/local_endpoints.hpp"
 #include "infergate/server/proxy_call.hpp"
 #include "infergate/server/request_reader.hpp"
 #include "infergate/server/request_record.hpp"
 #include "infergate/server/responses.hpp"
 #include "infergate/server/socket_deadline.hpp"
 #include "infergate/server/worker.hpp"
-#include "infergate/stages/auth/authenticator.hpp"
 
 namespace infergate::server {
 namespace {
@@ -33,7 +33,10 @@ public:
           deadline_(client_.stream.socket()) {
         beast::error_code ec;
         const auto remote = client_.stream.socket().remote_endpoint(ec);
-        if (!ec) client_.peer = remote.address().to_string() + ":" + std::to_string(remote.port());
+        if (!ec) {
+            client_.address = remote.address();
+            client_.peer = remote.address().to_string() + ":" + std::to_string(remote.port());
+        }
         client_.stream.socket().set_option(tcp::no_delay(true), ec);
         // The kernel grows a socket's send buffer up to net.ipv4.tcp_wmem (4 MiB by default)
         // whether or not the client reads. Bytes the client's window has not taken stay
@@ -195,38 +198,13 @@ private:
 
     net::awaitable<void> answer_local(api::Endpoint endpoint, std::string_view request_id,
                                       const Snapshot& config, const http::request_header<>* headers) {
-        Response response;
-        switch (endpoint) {
-            case api::Endpoint::healthz:
-                response = make_response(200, R"({"status":"ok"})", "application/json", client_, request_id);
-                break;
-            case api::Endpoint::readyz: {
-                const bool ready = !worker_.gateway().draining() && config.any_backend_reachable();
-                response = ready ? make_response(200, R"({"status":"ready"})", "application/json",
-                                                 client_, request_id)
-                                 : make_response(503, R"({"status":"not_ready"})", "application/json",
-                                                 client_, request_id);
-                break;
-            }
-            case api::Endpoint::metrics:
-                response = make_response(200, metrics_.serialize(), "text/plain; version=0.0.4",
-                                         client_, request_id);
-                break;
-            default: {  // models: only those the caller may use
-                if (!config.config.auth.enabled()) {
-                    response = make_response(200, config.models_body, "application/json", client_, request_id);
-                    break;
-                }
-                auto caller = auth::authenticate(*headers, config, std::chrono::system_clock::now());
-                if (auto* error = std::get_if<api::Error>(&caller)) {
-                    response = make_error_response(*error, client_, request_id, "WWW-Authenticate: Bearer\r\n");
-                } else {
-                    response = make_response(200, config.models_body_for(std::get<auth::Principal>(caller)),
-                                             "application/json", client_, request_id);
-                }
-                break;
-            }
-        }
+        const LocalRequest request{endpoint, *headers, client_.address, config, metrics_,
+                                   worker_.gateway().draining()};
+        LocalAnswer answer = co_await answer_locally(request);
+        Response response =
+            answer.error ? make_error_response(*answer.error, client_, request_id, answer.extra_headers)
+                         : make_response(answer.status, std::move(answer.body), answer.content_type, client_,
+                                         request_id);
         co_await write_response(client_, response, config.config.server.write_timeout);
     }
 
@@ -249,6 +227,7 @@ private:
         ctx.endpoint = endpoint;
         ctx.request_id = request_id;
         ctx.received_at = received_at_;
+        ctx.client_address = client_.address;
         const std::uint64_t bytes_in = request.body().size();
         ctx.body = std::move(request.body());
 

@@ -34,6 +34,7 @@ void record_proxied(Worker& worker, const pipeline::RequestContext& ctx, std::st
     record.model = ctx.request.model;
     record.key_id = ctx.principal.key_id;
     record.tenant = ctx.principal.tenant;
+    record.key_fingerprint = ctx.credential_fingerprint;
     record.status = status;
     record.code = done.code;
     record.stream = ctx.request.stream;

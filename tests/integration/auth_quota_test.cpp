@@ -86,6 +86,39 @@ TEST_F(AuthQuotaTest, KeysAreRequiredAndCheckedWithoutEchoingThem) {
     EXPECT_EQ(metrics.find(kClientCanary), std::string::npos);
 }
 
+TEST_F(AuthQuotaTest, AnAddressThatKeepsGuessingIsRefusedEvenWithTheRightKey) {
+    // Catalogue A2: 200 wrong keys from one address get 401 up to the allowance, then 429.
+    start(keys_yaml() + "  max_failures_per_minute: 10\n");
+    const std::string guess = "sk-ig-alice-guess-" + std::string(kClientCanary);
+    int unauthorized = 0, refused = 0;
+    for (int i = 0; i < 200; ++i) {
+        const auto answer = chat(guess);
+        if (answer.status == 401) ++unauthorized;
+        if (answer.status == 429) {
+            ++refused;
+            EXPECT_EQ(error_code(answer), "rate_limit_exceeded");
+            EXPECT_GE(std::stoi(answer.header("retry-after")), 1);
+        }
+    }
+    EXPECT_EQ(unauthorized, 10);
+    EXPECT_EQ(refused, 190);
+    // While blocked, even the right key is refused (else the guesser would learn it guessed
+    // right), and so is the model list.
+    EXPECT_EQ(chat(kAlice).status, 429);
+    EXPECT_EQ(request(gateway_->port(), http::verb::get, "/v1/models", "", bearer(kAlice)).status, 429);
+    EXPECT_TRUE(mock_->requests().empty());
+    EXPECT_EQ(get(gateway_->port(), "/healthz").status, 200);  // still serving
+
+    // The log tells the guesser's attempts apart by a short fingerprint, never the key.
+    const std::string fingerprint = auth::to_hex(auth::sha256_of(guess)).substr(0, 8);
+    std::string log;
+    EXPECT_TRUE(eventually([&] {
+        log = gateway_->access_log();
+        return log.find(R"("key_fp":")" + fingerprint + '"') != std::string::npos;
+    }));
+    EXPECT_EQ(log.find(kClientCanary), std::string::npos);
+}
+
 TEST_F(AuthQuotaTest, AKeySeesAndCallsOnlyItsModels) {
     start(keys_yaml());
     const auto other = chat(kAlice, R"({"model":"same-name","messages":[]})");
@@ -142,7 +175,8 @@ TEST_F(AuthQuotaTest, ConcurrencyLimitHoldsWhileASlowRequestIsInFlight) {
     EXPECT_EQ(refused.status, 429);
     EXPECT_NE(refused.body.find("concurrent requests"), std::string::npos);
     slow.join();
-    EXPECT_EQ(chat(kAlice).status, 200);  // the slot came back
+    // The slot comes back when the request is settled, just after its response was written.
+    EXPECT_TRUE(eventually([&] { return chat(kAlice).status == 200; }));
 }
 
 std::string priced_config(std::uint16_t mock_port, const std::string& limits) {
@@ -221,6 +255,73 @@ TEST_F(AuthQuotaTest, StreamUsageIsRequestedUpstreamAndHiddenFromClientsThatDidN
     bool usage_seen = false;
     for (const std::string& data : sse_data(asked.body)) usage_seen |= data.find("\"usage\":{") != std::string::npos;
     EXPECT_TRUE(usage_seen);
+}
+
+TEST_F(AuthQuotaTest, UsageEndpointShowsTheCallersOwnLimitsWithoutSpendingThem) {
+    const std::string tenants = "tenants:\n  team: { limits: { requests_per_minute: 5 } }\n";
+    start(tenants + "auth:\n  keys:\n"
+          "    - { id: alice, sha256: \"" + hash(kAlice) + "\", tenant: team, limits: { requests_per_minute: 3,"
+          " models: { demo: { tokens_per_day: 100000 } } } }\n"
+          "    - { id: bob, sha256: \"" + hash(kBob) + "\", tenant: team }\n");
+    ASSERT_EQ(chat(kAlice).status, 200);
+    ASSERT_EQ(chat(kBob).status, 200);
+    auto usage_of = [&](const std::string& key) {
+        const auto answer = request(gateway_->port(), http::verb::get, "/v1/usage", "", bearer(key));
+        EXPECT_EQ(answer.status, 200) << answer.body;
+        return nlohmann::json::parse(answer.body);
+    };
+    auto find = [](const nlohmann::json& usage, const std::string& scope, const std::string& limit) {
+        for (const auto& entry : usage["limits"]) {
+            if (entry["scope"] == scope && entry["limit"] == limit) return entry;
+        }
+        return nlohmann::json();
+    };
+    const auto alice = usage_of(kAlice);
+    EXPECT_EQ(alice["key_id"], "alice");
+    EXPECT_EQ(alice["tenant"], "team");
+    const auto own = find(alice, "key", "requests_per_minute");
+    EXPECT_EQ(own["max"], 3);
+    EXPECT_EQ(own["used"], 1);
+    EXPECT_EQ(own["remaining"], 2);
+    const auto shared = find(alice, "tenant", "requests_per_minute");
+    EXPECT_EQ(shared["used"], 2);  // alice's and bob's requests
+    EXPECT_EQ(shared["remaining"], 3);
+    const auto per_model = find(alice, "key", "tokens_per_day");
+    EXPECT_EQ(per_model["model"], "demo");
+    EXPECT_GT(per_model["used"].get<int>(), 0);
+    // Reading the report is not a request against the limits.
+    EXPECT_EQ(find(usage_of(kAlice), "key", "requests_per_minute")["used"], 1);
+    // Bob sees his own (no key limits) and the tenant's; nobody else's.
+    const auto bob = usage_of(kBob);
+    EXPECT_TRUE(find(bob, "key", "requests_per_minute").is_null());
+    EXPECT_EQ(find(bob, "tenant", "requests_per_minute")["used"], 2);
+    EXPECT_EQ(get(gateway_->port(), "/v1/usage").status, 401);
+    // No admin key configured: the admin API does not exist.
+    EXPECT_EQ(request(gateway_->port(), http::verb::get, "/admin/usage", "", bearer(kAlice)).status, 404);
+}
+
+TEST_F(AuthQuotaTest, AdminUsageAnswersOnlyTheAdminKey) {
+    const std::string admin = "sk-ig-admin-" + std::string(kClientCanary) + "-admin";
+    start(keys_yaml(", limits: { requests_per_minute: 10 }") + "admin: { key_sha256: \"" + hash(admin) + "\" }\n");
+    ASSERT_EQ(chat(kAlice).status, 200);
+    EXPECT_EQ(get(gateway_->port(), "/admin/usage").status, 401);
+    // An API key is not the admin key.
+    EXPECT_EQ(request(gateway_->port(), http::verb::get, "/admin/usage", "", bearer(kAlice)).status, 401);
+    nlohmann::json report;
+    EXPECT_TRUE(eventually([&] {  // per-key totals are recorded after the response is written
+        const auto answer = request(gateway_->port(), http::verb::get, "/admin/usage", "", bearer(admin));
+        if (answer.status != 200) return false;
+        report = nlohmann::json::parse(answer.body);
+        return report["keys"][0]["totals"]["requests"] == 1;
+    })) << report.dump();
+    ASSERT_EQ(report["keys"].size(), 3u);
+    EXPECT_EQ(report["keys"][0]["id"], "alice");
+    EXPECT_EQ(report["keys"][0]["limits"][0]["used"], 1);
+    EXPECT_EQ(report["keys"][1]["enabled"], false);
+    EXPECT_EQ(report["keys"][2]["expired"], true);
+    EXPECT_EQ(report.dump().find(hash(kAlice)), std::string::npos);  // no key material at all
+    // The admin key is not an API key either.
+    EXPECT_EQ(chat(admin).status, 401);
 }
 
 }  // namespace

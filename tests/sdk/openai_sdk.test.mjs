@@ -5,155 +5,30 @@
 // (after `npm ci --prefix tests/sdk`). ctest runs it as OpenAISdk.WorksThroughTheGateway.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 import OpenAI from 'openai';
+
+import { startStack } from './harness.mjs';
 
 const CLIENT_API_KEY = 'sk-canary-CLIENT-0b5e44d8';
 const MESSAGES = [{ role: 'user', content: 'Say something deterministic, please.' }];
 const PROMPT = 'Say something deterministic, please.';
-const READY_TIMEOUT_MS = 10_000;
 
 // ---------------------------------------------------------------------------------------------
-// Child processes: spawn, collect stdout/stderr, wait for a line, stop.
+// Fixture: one mock + one gateway (auth off) for the whole file.
 
-class Child {
-    constructor(name, bin, args) {
-        this.name = name;
-        this.stdout = '';
-        this.stderr = '';
-        this.process = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-        this.process.stdout.setEncoding('utf8').on('data', (text) => { this.stdout += text; });
-        this.process.stderr.setEncoding('utf8').on('data', (text) => { this.stderr += text; });
-        this.exited = new Promise((resolve) => {
-            this.process.on('error', (error) => { this.stderr += `spawn failed: ${error.message}\n`; resolve(-1); });
-            this.process.on('close', (code, signal) => resolve(signal ?? code));
-        });
-        this.exitStatus = undefined;
-        this.exited.then((status) => { this.exitStatus = status; });
-    }
-
-    get running() { return this.exitStatus === undefined; }
-    get output() { return this.stdout + this.stderr; }
-
-    describe() {
-        return `${this.name} (exit: ${this.exitStatus ?? 'running'})\n` +
-               `--- stdout ---\n${this.stdout}--- stderr ---\n${this.stderr}`;
-    }
-
-    // Resolves with the first match of `pattern` in stdout; rejects on exit or timeout.
-    async waitForStdout(pattern, timeoutMs) {
-        const deadline = Date.now() + timeoutMs;
-        for (;;) {
-            const match = this.stdout.match(pattern);
-            if (match) return match;
-            if (!this.running) throw new Error(`${this.name} exited before printing ${pattern}\n${this.describe()}`);
-            if (Date.now() > deadline) throw new Error(`${this.name} did not print ${pattern}\n${this.describe()}`);
-            await sleep(20);
-        }
-    }
-
-    // SIGTERM, then SIGKILL if it is still there after 5 s. Resolves once the pipes are drained.
-    async stop() {
-        if (this.running) {
-            this.process.kill('SIGTERM');
-            const killer = setTimeout(() => this.process.kill('SIGKILL'), 5_000);
-            await this.exited;
-            clearTimeout(killer);
-        }
-        return this.exitStatus;
-    }
-}
-
-async function freePort() {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const { port } = server.address();
-    server.close();
-    await once(server, 'close');
-    return port;
-}
-
-async function waitUntilReady(child, baseUrl) {
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    while (child.running && Date.now() < deadline) {
-        try {
-            const response = await fetch(`${baseUrl}/readyz`, { signal: AbortSignal.timeout(1_000) });
-            await response.arrayBuffer();
-            if (response.status === 200) return true;
-        } catch {
-            // not listening yet
-        }
-        await sleep(50);
-    }
-    return false;
-}
-
-function requiredEnv(name) {
-    const value = process.env[name];
-    if (!value) throw new Error(`set ${name} to the path of the built binary`);
-    return value;
-}
-
-async function startMock() {
-    const mock = new Child('llm-mock', requiredEnv('LLM_MOCK_BIN'), ['--listen', '127.0.0.1:0']);
-    const [, port] = await mock.waitForStdout(/llm-mock listening on http:\/\/127\.0\.0\.1:(\d+)/, READY_TIMEOUT_MS);
-    return { mock, mockPort: Number(port) };
-}
-
-// Starts the gateway on a free port; retries with another port if it exits (port taken meanwhile).
-async function startGateway(configDir, mockPort) {
-    const bin = requiredEnv('INFERGATE_BIN');
-    const failures = [];
-    for (let attempt = 1; attempt <= 3; ++attempt) {
-        const port = await freePort();
-        const configPath = path.join(configDir, 'infergate.yaml');
-        await writeFile(configPath, [
-            `server: { listen: "127.0.0.1:${port}", workers: 1 }`,
-            'log: { level: warn, access_log: { format: json, path: stdout } }',
-            'backends:',
-            `  mock: { url: "http://127.0.0.1:${mockPort}", provider: openai }`,
-            'models:',
-            '  demo: { targets: [ { backend: mock, model: mock-model } ] }',
-            '',
-        ].join('\n'));
-        const gateway = new Child('infergate', bin, ['--config', configPath]);
-        const baseUrl = `http://127.0.0.1:${port}`;
-        if (await waitUntilReady(gateway, baseUrl)) return { gateway, baseUrl };
-        await gateway.stop();
-        failures.push(`attempt ${attempt}, port ${port}: ${gateway.describe()}`);
-    }
-    throw new Error(`infergate never answered GET /readyz with 200\n${failures.join('\n')}`);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Fixture: one mock + one gateway for the whole file.
-
-let mock;
+let stack;
 let gateway;
-let configDir;
 let client;
 
 before(async () => {
-    configDir = await mkdtemp(path.join(os.tmpdir(), 'infergate-sdk-'));
-    let mockPort;
-    ({ mock, mockPort } = await startMock());
-    let baseUrl;
-    ({ gateway, baseUrl } = await startGateway(configDir, mockPort));
-    client = new OpenAI({ baseURL: `${baseUrl}/v1`, apiKey: CLIENT_API_KEY, maxRetries: 0, timeout: 10_000 });
+    stack = await startStack();
+    gateway = stack.gateway;
+    client = new OpenAI({ baseURL: `${stack.baseUrl}/v1`, apiKey: CLIENT_API_KEY, maxRetries: 0, timeout: 10_000 });
 });
 
 after(async () => {
-    await gateway?.stop();
-    await mock?.stop();
-    if (configDir) await rm(configDir, { recursive: true, force: true });
+    await stack?.stop();
 });
 
 // The non-streamed chat answer every streamed variant must reproduce.

@@ -11,6 +11,8 @@ enum class Endpoint : std::uint8_t {
     completions,       // POST /v1/completions        (proxied)
     embeddings,        // POST /v1/embeddings         (proxied)
     models,            // GET  /v1/models             (answered locally)
+    usage,             // GET  /v1/usage              (the caller's limits and what is used)
+    admin_usage,       // GET  /admin/usage           (every key and tenant; admin key)
     healthz,           // GET  /healthz
     readyz,            // GET  /readyz
     metrics,           // GET  /metrics

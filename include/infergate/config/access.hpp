@@ -58,19 +58,30 @@ struct Tenant {
 };
 
 struct JwtIssuer {
-    std::string issuer;
-    std::vector<std::string> audiences;
+    std::string name;                    // public, safe to log: "jwt:<name>" in logs and metrics
+    std::string issuer;                  // the tokens' exact `iss`
+    std::vector<std::string> audiences;  // a token's `aud` must name one
     std::string jwks_file;               // one of jwks_file / pem_file
     std::string pem_file;
     std::string tenant_claim = "tenant";
     std::string models_claim = "models";
+    std::chrono::seconds leeway{30};     // clock skew allowed for exp / nbf / iat
 };
 
 struct AuthSettings {
     std::vector<ApiKey> keys;
     std::vector<JwtIssuer> jwt;
+    // Failed authentications per minute from one client address before it is refused (429)
+    // until its window drains; 0 turns the limiter off.
+    std::int64_t max_failures_per_minute = 30;
     // Auth is on as soon as any principal source is configured; off, every caller is anonymous.
     bool enabled() const noexcept { return !keys.empty() || !jwt.empty(); }
+};
+
+// The admin endpoints (/admin/...): answered only to the admin key, a key of its own that is
+// not an API key. Without one they do not exist (404).
+struct AdminSettings {
+    std::optional<Sha256> key_sha256;
 };
 
 struct QuotaSettings {

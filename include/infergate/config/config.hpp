@@ -32,7 +32,8 @@ struct ServerSettings {
     // Client connections for the whole gateway, split evenly between the workers. At the
     // limit a new connection replaces the one that has waited longest without a request in
     // progress; `reserved_connections` more are admitted when every connection is busy, for
-    // the gateway's own endpoints only (/healthz, /readyz, /metrics, /v1/models).
+    // the gateway's own endpoints only (/healthz, /readyz, /metrics, /v1/models, /v1/usage,
+    // /admin/usage).
     std::size_t max_connections = 10000;
     std::size_t reserved_connections = 16;
 };
@@ -97,6 +98,7 @@ struct Config {
     std::map<std::string, Backend, std::less<>> backends;
     std::map<std::string, Model, std::less<>> models;  // ordered: /v1/models lists by name
     AuthSettings auth;
+    AdminSettings admin;
     std::map<std::string, Tenant, std::less<>> tenants;
     QuotaSettings quota;
 };

@@ -5,12 +5,16 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "infergate/config/config.hpp"
 #include "infergate/observability/metrics.hpp"
 #include "infergate/pipeline/pipeline.hpp"
+#include "infergate/stages/auth/failure_limiter.hpp"
+#include "infergate/stages/auth/jwt_verifier.hpp"
 #include "infergate/stages/auth/key_registry.hpp"
 #include "infergate/stages/auth/principal.hpp"
 #include "infergate/stages/quota/quota_store.hpp"
@@ -26,9 +30,18 @@ struct Snapshot {
     const std::uint64_t generation;
     observability::Metrics& metrics;
     auth::KeyRegistry keys;
+    // Like the quota store, kept across reloads (unless its setting changes); null: auth off.
+    std::shared_ptr<auth::FailureLimiter> failure_limiter;
+    // With auth.jwt issuers: their keys, read from the files when the snapshot is built.
+    std::optional<auth::JwtVerifier> jwt;
     // Counters outlive snapshots: a reload hands the same store to the next one.
     std::shared_ptr<quota::QuotaStore> quota_store;
-    std::map<std::string, std::unique_ptr<observability::KeyMetrics>, std::less<>> key_metrics;
+    // Per-caller series by their labels: key ("app1", or "jwt:<issuer name>" for every token
+    // of that issuer), then tenant. Both come from the config, so the set stays bounded.
+    template <typename T>
+    using ByName = std::map<std::string, T, std::less<>>;
+    ByName<ByName<std::unique_ptr<observability::KeyMetrics>>> caller_metrics;
+    observability::KeyMetrics* metrics_for(std::string_view key, std::string_view tenant) const;
     std::map<std::string, upstream::BackendPtr, std::less<>> backends;
     routing::RouteTable routes;
     pipeline::Pipeline pipeline;

@@ -25,6 +25,7 @@ struct AccessRecord {
     std::string_view upstream_model; // empty if none
     std::string_view key_id;         // the API key's configured id (never the key), if any
     std::string_view tenant;
+    std::string_view key_fingerprint; // of a refused credential: 8 hex digits of its SHA-256
     unsigned status = 0;
     std::string_view code;           // error code, empty on success
     bool stream = false;

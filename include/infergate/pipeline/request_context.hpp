@@ -38,6 +38,7 @@ struct RequestContext {
 
     const Snapshot& snapshot;           // pinned for the whole request
     const http::request_header<>& headers;  // the client's, read-only
+    net::ip::address client_address;    // the TCP peer (forwarding headers are not trusted)
     std::string_view request_id;
     api::Endpoint endpoint = api::Endpoint::unknown;
     Clock::time_point received_at = Clock::now();
@@ -49,6 +50,7 @@ struct RequestContext {
 
     // auth
     auth::Principal principal;
+    std::string credential_fingerprint; // of a refused credential, for the access log
     // quota
     quota::Admission admission;         // holds the reservation until on_finish settles it
     quota::Amount reserved;

@@ -21,6 +21,7 @@ struct ClientConnection {
     std::string head_buffer;         // reused for each upstream request head and response head
     std::shared_ptr<ClientWatchState> watch_state = std::make_shared<ClientWatchState>();
     std::string peer;                // "ip:port", for the access log
+    net::ip::address address;        // the peer's, for per-address limits
     unsigned version = 11;           // of the current request
     bool keep_alive = true;          // what the current request allows
     bool write_timed_out = false;    // a write hit its deadline (counted when the session ends)

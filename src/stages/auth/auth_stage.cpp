@@ -8,12 +8,14 @@ namespace infergate::auth {
 
 net::awaitable<pipeline::Outcome> AuthStage::on_request(pipeline::RequestContext& ctx) const {
     if (!ctx.snapshot.config.auth.enabled()) co_return pipeline::Outcome::next();
-    auto result = authenticate(ctx.headers, ctx.snapshot, std::chrono::system_clock::now());
-    if (auto* error = std::get_if<api::Error>(&result)) {
-        ctx.response_headers.append("WWW-Authenticate: Bearer\r\n");
+    AuthVerdict verdict =
+        authenticate_client(ctx.headers, ctx.client_address, ctx.snapshot, std::chrono::system_clock::now());
+    if (auto* error = std::get_if<api::Error>(&verdict.result)) {
+        ctx.response_headers.append(verdict.response_headers);
+        ctx.credential_fingerprint = std::move(verdict.fingerprint);
         co_return pipeline::Outcome::reject(std::move(*error));
     }
-    ctx.principal = std::move(std::get<Principal>(result));
+    ctx.principal = std::move(std::get<Principal>(verdict.result));
     if (!ctx.principal.may_use(ctx.request.model)) {
         co_return pipeline::Outcome::reject(api::model_not_found(ctx.request.model));
     }
@@ -21,10 +23,9 @@ net::awaitable<pipeline::Outcome> AuthStage::on_request(pipeline::RequestContext
 }
 
 void AuthStage::on_finish(pipeline::RequestContext& ctx, const pipeline::Completion& done) const noexcept {
-    if (ctx.principal.key == nullptr) return;
-    const auto metrics = ctx.snapshot.key_metrics.find(ctx.principal.key_id);
-    if (metrics == ctx.snapshot.key_metrics.end()) return;
-    observability::KeyMetrics& key = *metrics->second;
+    auto* const found = ctx.snapshot.metrics_for(ctx.principal.key_id, ctx.principal.tenant);
+    if (found == nullptr) return;  // anonymous
+    observability::KeyMetrics& key = *found;
     key.requests.Increment();
     if (!done.usage) return;
     const quota::TokenCounts counts = quota::classify(*done.usage);

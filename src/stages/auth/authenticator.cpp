@@ -1,11 +1,17 @@
 #include "infergate/stages/auth/authenticator.hpp"
 
+#include <openssl/crypto.h>
+#include <spdlog/spdlog.h>
+
 #include "infergate/config/snapshot.hpp"
+#include "infergate/stages/auth/api_key.hpp"
+#include "infergate/stages/auth/failure_limiter.hpp"
+#include "stages/auth/jwt_principal.hpp"
 
 namespace infergate::auth {
 namespace {
 
-// Longer credentials are refused before any work (hashing is cheap, but bounded is better).
+// Longer API keys are refused before any work (hashing is cheap, but bounded is better).
 constexpr std::size_t kMaxCredentialBytes = 4096;
 
 std::string_view trim(std::string_view text) noexcept {
@@ -39,10 +45,15 @@ std::variant<Principal, api::Error> authenticate(const http::request_header<>& h
         return api::invalid_api_key(
             "You didn't provide an API key. Send it as 'Authorization: Bearer <key>'.");
     }
-    if (credential->empty() || credential->size() > kMaxCredentialBytes) {
+    const bool key_sized = !credential->empty() && credential->size() <= kMaxCredentialBytes;
+    // Keys first: a key whose id has dots can look like a JWT, and a hash lookup is cheap.
+    const config::ApiKey* key = key_sized ? snapshot.keys.find(*credential) : nullptr;
+    if (key == nullptr && snapshot.jwt && JwtVerifier::looks_like_jwt(*credential)) {
+        return jwt_principal(*credential, snapshot, now);  // bounded by its own, larger limit
+    }
+    if (!key_sized) {
         return api::invalid_api_key("Incorrect API key provided. Send it as 'Authorization: Bearer <key>'.");
     }
-    const config::ApiKey* key = snapshot.keys.find(*credential);
     if (key == nullptr) return api::invalid_api_key("Incorrect API key provided.");
     if (!key->enabled) return api::invalid_api_key("This API key is disabled.");
     if (key->expires && now >= *key->expires) return api::invalid_api_key("This API key has expired.");
@@ -53,6 +64,65 @@ std::variant<Principal, api::Error> authenticate(const http::request_header<>& h
     principal.key = key;
     principal.tenant_config = snapshot.keys.tenant(key->tenant);
     return principal;
+}
+
+namespace {
+
+// Runs `check` (credential → Principal or 401) behind the snapshot's failure limiter.
+template <class Check>
+AuthVerdict guarded(const http::request_header<>& headers, const net::ip::address& address,
+                    const Snapshot& snapshot, Check check) {
+    FailureLimiter* limiter = snapshot.failure_limiter.get();
+    if (limiter != nullptr) {
+        if (const auto wait = limiter->blocked_for(address); wait > std::chrono::nanoseconds::zero()) {
+            const auto seconds = std::chrono::ceil<std::chrono::seconds>(wait).count();
+            return {api::rate_limited(fmt::format(
+                        "Too many failed authentication attempts from your address. Try again in {}s.", seconds)),
+                    fmt::format("Retry-After: {}\r\n", seconds), {}};
+        }
+    }
+    AuthVerdict verdict{check(), {}, {}};
+    if (!std::holds_alternative<api::Error>(verdict.result)) return verdict;
+    verdict.response_headers = "WWW-Authenticate: Bearer\r\n";
+    const auto credential = presented_credential(headers);
+    if (credential && !credential->empty()) {
+        // The presented bytes are never logged; a short digest lets ops tell one guesser's keys
+        // apart from a client with a stale key, and is useless for recovering the key.
+        verdict.fingerprint = to_hex(sha256_of(*credential)).substr(0, 8);
+    }
+    if (limiter != nullptr && limiter->record_failure(address)) {
+        spdlog::warn("auth: {} refused for a while after {} failed authentications in a minute "
+                     "(last credential fingerprint {})",
+                     address.to_string(), limiter->failures_per_minute(),
+                     verdict.fingerprint.empty() ? "none" : verdict.fingerprint);
+    }
+    return verdict;
+}
+
+}  // namespace
+
+AuthVerdict authenticate_client(const http::request_header<>& headers, const net::ip::address& address,
+                                const Snapshot& snapshot, std::chrono::system_clock::time_point now) {
+    return guarded(headers, address, snapshot, [&] { return authenticate(headers, snapshot, now); });
+}
+
+AuthVerdict authenticate_admin(const http::request_header<>& headers, const net::ip::address& address,
+                               const Snapshot& snapshot) {
+    return guarded(headers, address, snapshot, [&]() -> std::variant<Principal, api::Error> {
+        const auto credential = presented_credential(headers);
+        const auto& expected = snapshot.config.admin.key_sha256;
+        if (!credential || credential->empty() || credential->size() > kMaxCredentialBytes || !expected) {
+            return api::invalid_api_key("This endpoint needs the admin key as 'Authorization: Bearer <key>'.");
+        }
+        const config::Sha256 digest = sha256_of(*credential);
+        if (CRYPTO_memcmp(digest.data(), expected->data(), digest.size()) != 0) {
+            return api::invalid_api_key("Incorrect admin key provided.");
+        }
+        Principal admin;
+        admin.anonymous = false;
+        admin.key_id = "admin";
+        return admin;
+    });
 }
 
 }  // namespace infergate::auth

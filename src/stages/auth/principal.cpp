@@ -14,7 +14,7 @@ bool matches_any(const std::vector<std::string>& patterns, std::string_view mode
 
 bool Principal::may_use(std::string_view model) const {
     if (key != nullptr && !key->models.empty()) return matches_any(key->models, model);
-    if (has_jwt_models) return matches_any(jwt_models, model);
+    if (has_jwt_models && !matches_any(jwt_models, model)) return false;
     if (tenant_config != nullptr && !tenant_config->models.empty()) {
         return matches_any(tenant_config->models, model);
     }

@@ -29,6 +29,13 @@ struct Now {
     }
 };
 
+Now read_clocks(const Calendar& calendar, const LocalQuotaStore::SteadyNow& steady_now,
+               const LocalQuotaStore::SystemNow& system_now) {
+    const auto system = system_now();
+    return Now{std::chrono::duration_cast<nanoseconds>(steady_now().time_since_epoch()).count(), system,
+               calendar.day(system), calendar.month(system)};
+}
+
 // Checks one set of windows against one set of limits, records refusals and header figures.
 class Checker {
 public:
@@ -205,9 +212,7 @@ Admission LocalQuotaStore::admit_now(std::span<const ScopeCheck> scopes, const A
     locks.reserve(order.size());
     for (ScopeState* state : order) locks.emplace_back(state->mutex);
 
-    const auto system_now = system_now_();
-    const Now now{std::chrono::duration_cast<nanoseconds>(steady_now_().time_since_epoch()).count(),
-                  system_now, calendar_.day(system_now), calendar_.month(system_now)};
+    const Now now = read_clocks(calendar_, steady_now_, system_now_);
     ticket->day = now.day.id;
     ticket->month = now.month.id;
     Checker checker(now, reserve, admission);
@@ -254,6 +259,63 @@ void LocalQuotaStore::settle(const Admission& admission, const Amount& used) noe
                            ticket->day, ticket->month);
         }
     }
+}
+
+namespace {
+
+// Appends one entry per limit `limits` sets, read from `w` (null: nothing used yet).
+void report(const Windows* w, const config::Limits& limits, std::string_view model, const Now& now,
+            std::vector<LimitUsage>& out) {
+    static const Windows kUnused;
+    const Windows& windows = w != nullptr ? *w : kUnused;
+    auto add = [&](LimitKind kind, std::int64_t limit, std::int64_t used, nanoseconds reset) {
+        if (limit == 0) return;
+        out.push_back(LimitUsage{kind, std::string(model), limits.mode, limit, std::max<std::int64_t>(used, 0), reset});
+    };
+    auto rolling = [&](LimitKind kind, const RollingWindow& window, std::int64_t limit) {
+        if (limit == 0) return;
+        add(kind, limit, limit - window.remaining(limit, kMinute, now.steady), nanoseconds(window.until_full(now.steady)));
+    };
+    rolling(LimitKind::requests_per_minute, windows.requests_per_minute, limits.requests_per_minute);
+    rolling(LimitKind::tokens_per_minute, windows.tokens_per_minute, limits.tokens_per_minute);
+    add(LimitKind::requests_per_day, limits.requests_per_day, windows.requests_per_day.used_in(now.day.id),
+        now.until(now.day.ends));
+    add(LimitKind::tokens_per_day, limits.tokens_per_day, windows.tokens_per_day.used_in(now.day.id),
+        now.until(now.day.ends));
+    add(LimitKind::budget_per_day, limits.budget_micro_usd_per_day * 1000, windows.spend_day.used_in(now.day.id),
+        now.until(now.day.ends));
+    add(LimitKind::budget_per_month, limits.budget_micro_usd_per_month * 1000,
+        windows.spend_month.used_in(now.month.id), now.until(now.month.ends));
+    add(LimitKind::concurrency, limits.concurrency, windows.in_flight, nanoseconds::zero());
+}
+
+}  // namespace
+
+net::awaitable<std::vector<LimitUsage>> LocalQuotaStore::usage(std::string_view scope,
+                                                               const config::ScopeLimits& limits) {
+    co_return usage_now(scope, limits);
+}
+
+std::vector<LimitUsage> LocalQuotaStore::usage_now(std::string_view id, const config::ScopeLimits& limits) {
+    std::shared_ptr<ScopeState> state;
+    {
+        std::shared_lock lock(scopes_mutex_);
+        if (const auto found = scopes_.find(id); found != scopes_.end()) state = found->second;
+    }
+    const Now now = read_clocks(calendar_, steady_now_, system_now_);
+    std::vector<LimitUsage> out;
+    std::unique_lock<std::mutex> lock;
+    if (state) lock = std::unique_lock(state->mutex);
+    report(state ? &state->all : nullptr, limits.all, {}, now, out);
+    for (const auto& [model, model_limits] : limits.per_model) {
+        const Windows* windows = nullptr;
+        if (state) {
+            const auto found = state->per_model.find(model);
+            if (found != state->per_model.end()) windows = &found->second;
+        }
+        report(windows, model_limits, model, now, out);
+    }
+    return out;
 }
 
 void LocalQuotaStore::retain(const std::vector<std::string>& live_scopes) {

@@ -12,7 +12,8 @@ public:
     // Auth off (no keys, no JWT issuers): everyone is anonymous. On: a valid key or token,
     // else 401; a model outside the caller's list answers 404, exactly like an unknown one.
     net::awaitable<pipeline::Outcome> on_request(pipeline::RequestContext& ctx) const override;
-    // Per-key accounting (requests, tokens by class, spend) for the key's metrics.
+    // Per-caller accounting (requests, tokens by class, spend): a key's series, or those of a
+    // token's issuer and tenant.
     void on_finish(pipeline::RequestContext& ctx, const pipeline::Completion& done) const noexcept override;
 };
 

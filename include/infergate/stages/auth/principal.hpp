@@ -1,4 +1,5 @@
-// Who is calling: an API key (with its tenant), a JWT subject, or nobody (auth is off).
+// Who is calling: an API key (with its tenant), a JWT bearer token from a trusted issuer (with
+// the tenant and models its claims name), or nobody (auth is off).
 #pragma once
 
 #include <string>
@@ -11,14 +12,17 @@ namespace infergate::auth {
 
 struct Principal {
     bool anonymous = true;
-    std::string key_id;                       // config id of the key; empty for JWT and anonymous
-    std::string tenant;                       // empty: none
+    // The key's config id, or "jwt:<issuer name>" for a token (never its subject: this is a
+    // log field and a metric label, and must stay bounded); empty: anonymous.
+    std::string key_id;
+    std::string tenant;                       // a tenant declared in the config; empty: none
     const config::ApiKey* key = nullptr;      // both point into the pinned snapshot
     const config::Tenant* tenant_config = nullptr;
     bool has_jwt_models = false;              // the token listed the models it may use
     std::vector<std::string> jwt_models;
 
-    // The model list that applies (key's, else token's, else tenant's; none: every model).
+    // The key's model list if it has one; otherwise the token's (if any) and the tenant's (if
+    // any) must both allow the model: a claim narrows what the operator allowed, never widens.
     bool may_use(std::string_view model) const;
 };
 

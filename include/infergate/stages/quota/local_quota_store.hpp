@@ -24,10 +24,13 @@ public:
 
     net::awaitable<Admission> admit(std::span<const ScopeCheck> scopes, const Amount& reserve) override;
     void settle(const Admission& admission, const Amount& used) noexcept override;
+    net::awaitable<std::vector<LimitUsage>> usage(std::string_view scope,
+                                                  const config::ScopeLimits& limits) override;
     void retain(const std::vector<std::string>& live_scopes) override;
 
     // The synchronous core of admit(), for tests and benchmarks.
     Admission admit_now(std::span<const ScopeCheck> scopes, const Amount& reserve);
+    std::vector<LimitUsage> usage_now(std::string_view scope, const config::ScopeLimits& limits);
 
     struct ScopeState;
 

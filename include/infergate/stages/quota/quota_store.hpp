@@ -63,6 +63,17 @@ struct Admission {
     bool admitted() const noexcept { return !refusal.has_value(); }
 };
 
+// What a scope has used of one of its limits, for usage reports (GET /v1/usage, /admin/usage).
+struct LimitUsage {
+    LimitKind kind{};
+    std::string model;                           // empty: the scope's limit across models
+    config::LimitMode mode{};
+    // Requests, weighted tokens, nano-USD (budgets), or requests in flight (concurrency).
+    std::int64_t limit = 0;
+    std::int64_t used = 0;
+    std::chrono::nanoseconds reset{};            // until the window is whole again
+};
+
 class QuotaStore {
 public:
     virtual ~QuotaStore() = default;
@@ -72,6 +83,9 @@ public:
                                             const Amount& reserve) = 0;
     // Replaces an admitted reservation with what was used, and frees its concurrency slot.
     virtual void settle(const Admission& admission, const Amount& used) noexcept = 0;
+    // Every configured limit of `scope` with what is used of it now. Reserves nothing.
+    virtual net::awaitable<std::vector<LimitUsage>> usage(std::string_view scope,
+                                                          const config::ScopeLimits& limits) = 0;
     // Forgets counters of scopes that no longer exist (after a reload).
     virtual void retain(const std::vector<std::string>& live_scopes) = 0;
 };

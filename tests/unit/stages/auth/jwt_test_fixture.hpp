@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <variant>
 
-#include "jwt_test_support.hpp"
+#include "support/jwt_test_support.hpp"
 
 namespace infergate::auth {
 

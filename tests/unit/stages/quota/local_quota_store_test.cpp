@@ -175,5 +175,39 @@ TEST(RateLimitHeaders, DurationsLookLikeOpenAIs) {
     EXPECT_EQ(retry_after_seconds(milliseconds(1)), 1);
 }
 
+TEST(LocalQuotaStore, UsageReportsEachConfiguredLimitWithoutReserving) {
+    FakeClocks clocks;
+    LocalQuotaStore store = clocks.store();
+    config::ScopeLimits limits;
+    limits.all.requests_per_minute = 10;
+    limits.all.budget_micro_usd_per_day = 2'000'000;  // $2
+    limits.per_model["demo"].concurrency = 3;
+    const ScopeCheck check{"key:a", "demo", &limits.all, &limits.per_model["demo"]};
+    // Before any traffic the scope is unknown to the store: everything unused.
+    for (const LimitUsage& entry : store.usage_now("key:a", limits)) EXPECT_EQ(entry.used, 0);
+
+    Amount reserve;
+    reserve.nano_usd = 500'000'000;  // $0.50
+    const Admission held = store.admit_now({&check, 1}, reserve);
+    ASSERT_TRUE(held.admitted());
+    const auto usage = store.usage_now("key:a", limits);
+    ASSERT_EQ(usage.size(), 3u);
+    EXPECT_EQ(usage[0].kind, LimitKind::requests_per_minute);
+    EXPECT_EQ(usage[0].used, 1);
+    EXPECT_EQ(usage[1].kind, LimitKind::budget_per_day);
+    EXPECT_EQ(usage[1].limit, 2'000'000'000);
+    EXPECT_EQ(usage[1].used, 500'000'000);
+    EXPECT_EQ(usage[1].reset, hours(24));  // the fake clock sits at midnight UTC
+    EXPECT_EQ(usage[2].kind, LimitKind::concurrency);
+    EXPECT_EQ(usage[2].model, "demo");
+    EXPECT_EQ(usage[2].used, 1);
+    EXPECT_EQ(store.usage_now("key:a", limits)[0].used, 1);  // reading spent nothing
+
+    store.settle(held, Amount{1, 0, 100'000'000});
+    const auto settled = store.usage_now("key:a", limits);
+    EXPECT_EQ(settled[1].used, 100'000'000);
+    EXPECT_EQ(settled[2].used, 0);  // the slot is free again
+}
+
 }  // namespace
 }  // namespace infergate::quota

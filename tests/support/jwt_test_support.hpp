@@ -1,5 +1,6 @@
 // Test-side JWT issuer: real key pairs made with OpenSSL, tokens signed with them, and the JWKS
-// and PEM files a verifier loads. Nothing canned: a wrong check makes these tests fail.
+// and PEM files a verifier loads. Nothing canned: a wrong check makes these tests fail. Shared
+// by the verifier's unit tests and the gateway's integration tests.
 #pragma once
 
 #include <unistd.h>
@@ -155,11 +156,13 @@ inline const TestKeys& test_keys() {
     return keys;
 }
 
-// A fixed "now", so every time claim is exact.
+// A fixed "now", so every time claim is exact (tests through a running gateway pass the
+// real clock's instead).
 inline const Clock::time_point now = Clock::time_point{std::chrono::seconds{1'700'000'000}};
 
-inline std::int64_t at(std::chrono::seconds offset) {
-    return std::chrono::duration_cast<std::chrono::seconds>((now + offset).time_since_epoch())
+// A NumericDate claim value `offset` from `from`.
+inline std::int64_t at(std::chrono::seconds offset, Clock::time_point from = now) {
+    return std::chrono::duration_cast<std::chrono::seconds>((from + offset).time_since_epoch())
         .count();
 }
 
