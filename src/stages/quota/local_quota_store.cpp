@@ -5,6 +5,8 @@
 #include <mutex>
 #include <unordered_set>
 
+#include <boost/container/small_vector.hpp>
+
 #include "infergate/stages/quota/windows.hpp"
 
 namespace infergate::quota {
@@ -143,16 +145,17 @@ struct LocalQuotaStore::ScopeState {
 
 namespace {
 
-// What settle() needs: the scopes that reserved, and what they reserved.
+// What settle() needs: the scopes that reserved, and what they reserved. Small and flat: a
+// request has a key and a tenant scope at most, so nothing here allocates beyond the ticket.
 struct Ticket {
     struct Held {
         std::shared_ptr<LocalQuotaStore::ScopeState> state;
-        std::string scope;
-        std::string model;
+        // Set under the state's lock; std::map nodes never move, and `state` keeps them alive.
+        Windows* all_windows = nullptr;
+        Windows* model_windows = nullptr;
         config::Limits all, per_model;  // copies: a reload may free the snapshot's limits
-        bool has_all = false, has_model = false;
     };
-    std::vector<Held> held;
+    boost::container::small_vector<Held, 2> held;
     Amount reserved;
     std::int64_t day = 0, month = 0;
 };
@@ -185,45 +188,45 @@ Admission LocalQuotaStore::admit_now(std::span<const ScopeCheck> scopes, const A
     Admission admission;
     auto ticket = std::make_shared<Ticket>();
     ticket->reserved = reserve;
+    boost::container::small_vector<const ScopeCheck*, 2> checks;  // parallel to ticket->held
     for (const ScopeCheck& check : scopes) {
         if (check.all == nullptr && check.per_model == nullptr) continue;
-        Ticket::Held held;
+        Ticket::Held& held = ticket->held.emplace_back();
         held.state = scope(check.scope);
-        held.scope = check.scope;
-        held.model = check.model;
-        if (check.all != nullptr) {
-            held.all = *check.all;
-            held.has_all = true;
-        }
-        if (check.per_model != nullptr) {
-            held.per_model = *check.per_model;
-            held.has_model = true;
-        }
-        ticket->held.push_back(std::move(held));
+        if (check.all != nullptr) held.all = *check.all;
+        if (check.per_model != nullptr) held.per_model = *check.per_model;
+        checks.push_back(&check);
     }
     if (ticket->held.empty()) return admission;
 
     // Every scope locked at once, in address order: one atomic check-and-reserve.
-    std::vector<ScopeState*> order;
+    boost::container::small_vector<ScopeState*, 2> order;
     for (const auto& held : ticket->held) order.push_back(held.state.get());
     std::sort(order.begin(), order.end());
     order.erase(std::unique(order.begin(), order.end()), order.end());
-    std::vector<std::unique_lock<std::mutex>> locks;
-    locks.reserve(order.size());
+    boost::container::small_vector<std::unique_lock<std::mutex>, 2> locks;
     for (ScopeState* state : order) locks.emplace_back(state->mutex);
 
     const Now now = read_clocks(calendar_, steady_now_, system_now_);
     ticket->day = now.day.id;
     ticket->month = now.month.id;
     Checker checker(now, reserve, admission);
-    for (const auto& held : ticket->held) {
-        if (held.has_all) checker.check(held.state->all, held.all, held.scope, false);
-        if (held.has_model) checker.check(held.state->model(held.model), held.per_model, held.scope, true);
+    for (std::size_t i = 0; i < ticket->held.size(); ++i) {
+        Ticket::Held& held = ticket->held[i];
+        const ScopeCheck& check = *checks[i];
+        if (check.all != nullptr) {
+            held.all_windows = &held.state->all;
+            checker.check(*held.all_windows, held.all, check.scope, false);
+        }
+        if (check.per_model != nullptr) {
+            held.model_windows = &held.state->model(check.model);
+            checker.check(*held.model_windows, held.per_model, check.scope, true);
+        }
     }
     if (!admission.admitted()) return admission;
     for (const auto& held : ticket->held) {
-        if (held.has_all) charge(held.state->all, held.all, reserve, now);
-        if (held.has_model) charge(held.state->model(held.model), held.per_model, reserve, now);
+        if (held.all_windows != nullptr) charge(*held.all_windows, held.all, reserve, now);
+        if (held.model_windows != nullptr) charge(*held.model_windows, held.per_model, reserve, now);
     }
     admission.ticket = std::move(ticket);
     return admission;
@@ -251,12 +254,11 @@ void LocalQuotaStore::settle(const Admission& admission, const Amount& used) noe
     const Nanos now = std::chrono::duration_cast<nanoseconds>(steady_now_().time_since_epoch()).count();
     for (const auto& held : ticket->held) {
         std::lock_guard lock(held.state->mutex);
-        if (held.has_all) {
-            settle_windows(held.state->all, held.all, ticket->reserved, used, now, ticket->day, ticket->month);
-        }
-        if (held.has_model) {
-            settle_windows(held.state->model(held.model), held.per_model, ticket->reserved, used, now,
-                           ticket->day, ticket->month);
+        for (const auto& [windows, limits] : {std::pair{held.all_windows, &held.all},
+                                              std::pair{held.model_windows, &held.per_model}}) {
+            if (windows != nullptr) {
+                settle_windows(*windows, *limits, ticket->reserved, used, now, ticket->day, ticket->month);
+            }
         }
     }
 }

@@ -96,6 +96,7 @@ net::awaitable<pipeline::Outcome> QuotaStage::on_request(pipeline::RequestContex
 
     Admission admission = co_await snapshot.quota_store->admit(
         std::span<const ScopeCheck>(scopes.checks.data(), scopes.count), reserve);
+    ctx.response_headers.reserve(256);  // six header lines: one allocation, not several
     append_rate_limit_headers(ctx.response_headers, admission);
     for (const Refusal& shadow : admission.shadow) {
         count_rejection(snapshot.metrics, shadow, "shadow");

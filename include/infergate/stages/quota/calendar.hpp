@@ -25,6 +25,9 @@ public:
     Period month(std::chrono::system_clock::time_point now) const;
 
 private:
+    Period compute_day(std::chrono::system_clock::time_point now) const;
+    Period compute_month(std::chrono::system_clock::time_point now) const;
+
     const date::time_zone* zone_;
 };
 
