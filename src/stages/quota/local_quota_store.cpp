@@ -17,14 +17,19 @@ constexpr Nanos kMinute = 60'000'000'000;
 
 struct Windows {
     RollingWindow requests_per_minute, tokens_per_minute;
-    CalendarWindow requests_per_day, tokens_per_day, spend_day, spend_month;
+    CalendarWindow requests_per_day, tokens_per_day, tokens_per_week, tokens_per_month;
+    CalendarWindow spend_day, spend_week, spend_month;
     std::int64_t in_flight = 0;
+};
+
+struct Periods {
+    std::int64_t day = 0, week = 0, month = 0;
 };
 
 struct Now {
     Nanos steady;
     std::chrono::system_clock::time_point system;
-    Period day, month;
+    Period day, week, month;
 
     nanoseconds until(std::chrono::system_clock::time_point when) const {
         return std::max(nanoseconds(0), std::chrono::duration_cast<nanoseconds>(when - system));
@@ -35,7 +40,7 @@ Now read_clocks(const Calendar& calendar, const LocalQuotaStore::SteadyNow& stea
                const LocalQuotaStore::SystemNow& system_now) {
     const auto system = system_now();
     return Now{std::chrono::duration_cast<nanoseconds>(steady_now().time_since_epoch()).count(), system,
-               calendar.day(system), calendar.month(system)};
+               calendar.day(system), calendar.week(system), calendar.month(system)};
 }
 
 // Checks one set of windows against one set of limits, records refusals and header figures.
@@ -59,8 +64,17 @@ public:
         if (const auto limit = limits.tokens_per_day) {
             calendar(w.tokens_per_day, limit, amount_.tokens, now_.day, LimitKind::tokens_per_day, &out_.tokens);
         }
+        if (const auto limit = limits.tokens_per_week) {
+            calendar(w.tokens_per_week, limit, amount_.tokens, now_.week, LimitKind::tokens_per_week, &out_.tokens);
+        }
+        if (const auto limit = limits.tokens_per_month) {
+            calendar(w.tokens_per_month, limit, amount_.tokens, now_.month, LimitKind::tokens_per_month, &out_.tokens);
+        }
         if (const auto budget = limits.budget_micro_usd_per_day) {
             calendar(w.spend_day, budget * 1000, amount_.nano_usd, now_.day, LimitKind::budget_per_day, nullptr);
+        }
+        if (const auto budget = limits.budget_micro_usd_per_week) {
+            calendar(w.spend_week, budget * 1000, amount_.nano_usd, now_.week, LimitKind::budget_per_week, nullptr);
         }
         if (const auto budget = limits.budget_micro_usd_per_month) {
             calendar(w.spend_month, budget * 1000, amount_.nano_usd, now_.month, LimitKind::budget_per_month, nullptr);
@@ -124,7 +138,10 @@ void charge(Windows& w, const config::Limits& limits, const Amount& amount, cons
     }
     w.requests_per_day.add(amount.requests, now.day.id);
     w.tokens_per_day.add(amount.tokens, now.day.id);
+    w.tokens_per_week.add(amount.tokens, now.week.id);
+    w.tokens_per_month.add(amount.tokens, now.month.id);
     w.spend_day.add(amount.nano_usd, now.day.id);
+    w.spend_week.add(amount.nano_usd, now.week.id);
     w.spend_month.add(amount.nano_usd, now.month.id);
     ++w.in_flight;
 }
@@ -157,7 +174,7 @@ struct Ticket {
     };
     boost::container::small_vector<Held, 2> held;
     Amount reserved;
-    std::int64_t day = 0, month = 0;
+    Periods periods;
 };
 
 }  // namespace
@@ -208,8 +225,7 @@ Admission LocalQuotaStore::admit_now(std::span<const ScopeCheck> scopes, const A
     for (ScopeState* state : order) locks.emplace_back(state->mutex);
 
     const Now now = read_clocks(calendar_, steady_now_, system_now_);
-    ticket->day = now.day.id;
-    ticket->month = now.month.id;
+    ticket->periods = {now.day.id, now.week.id, now.month.id};
     Checker checker(now, reserve, admission);
     for (std::size_t i = 0; i < ticket->held.size(); ++i) {
         Ticket::Held& held = ticket->held[i];
@@ -234,15 +250,22 @@ Admission LocalQuotaStore::admit_now(std::span<const ScopeCheck> scopes, const A
 
 namespace {
 
+// A reservation made in a period that has ended is not moved into the new one.
+void settle_in(CalendarWindow& window, std::int64_t delta, std::int64_t period) {
+    if (window.period == period) window.add(delta, period);
+}
+
 void settle_windows(Windows& w, const config::Limits& limits, const Amount& reserved, const Amount& used,
-                    Nanos now, std::int64_t day, std::int64_t month) {
+                    Nanos now, const Periods& periods) {
     const std::int64_t tokens = used.tokens - reserved.tokens;
     const std::int64_t spend = used.nano_usd - reserved.nano_usd;
     if (const auto limit = limits.tokens_per_minute) w.tokens_per_minute.adjust(tokens, limit, kMinute, now);
-    // A reservation made in a period that has ended is not moved into the new one.
-    if (w.tokens_per_day.period == day) w.tokens_per_day.add(tokens, day);
-    if (w.spend_day.period == day) w.spend_day.add(spend, day);
-    if (w.spend_month.period == month) w.spend_month.add(spend, month);
+    settle_in(w.tokens_per_day, tokens, periods.day);
+    settle_in(w.tokens_per_week, tokens, periods.week);
+    settle_in(w.tokens_per_month, tokens, periods.month);
+    settle_in(w.spend_day, spend, periods.day);
+    settle_in(w.spend_week, spend, periods.week);
+    settle_in(w.spend_month, spend, periods.month);
     --w.in_flight;
 }
 
@@ -257,7 +280,7 @@ void LocalQuotaStore::settle(const Admission& admission, const Amount& used) noe
         for (const auto& [windows, limits] : {std::pair{held.all_windows, &held.all},
                                               std::pair{held.model_windows, &held.per_model}}) {
             if (windows != nullptr) {
-                settle_windows(*windows, *limits, ticket->reserved, used, now, ticket->day, ticket->month);
+                settle_windows(*windows, *limits, ticket->reserved, used, now, ticket->periods);
             }
         }
     }
@@ -284,8 +307,14 @@ void report(const Windows* w, const config::Limits& limits, std::string_view mod
         now.until(now.day.ends));
     add(LimitKind::tokens_per_day, limits.tokens_per_day, windows.tokens_per_day.used_in(now.day.id),
         now.until(now.day.ends));
+    add(LimitKind::tokens_per_week, limits.tokens_per_week, windows.tokens_per_week.used_in(now.week.id),
+        now.until(now.week.ends));
+    add(LimitKind::tokens_per_month, limits.tokens_per_month, windows.tokens_per_month.used_in(now.month.id),
+        now.until(now.month.ends));
     add(LimitKind::budget_per_day, limits.budget_micro_usd_per_day * 1000, windows.spend_day.used_in(now.day.id),
         now.until(now.day.ends));
+    add(LimitKind::budget_per_week, limits.budget_micro_usd_per_week * 1000, windows.spend_week.used_in(now.week.id),
+        now.until(now.week.ends));
     add(LimitKind::budget_per_month, limits.budget_micro_usd_per_month * 1000,
         windows.spend_month.used_in(now.month.id), now.until(now.month.ends));
     add(LimitKind::concurrency, limits.concurrency, windows.in_flight, nanoseconds::zero());
@@ -335,6 +364,9 @@ std::string_view label(LimitKind kind) noexcept {
         case LimitKind::concurrency: return "concurrency";
         case LimitKind::budget_per_day: return "budget_per_day";
         case LimitKind::budget_per_month: return "budget_per_month";
+        case LimitKind::tokens_per_week: return "tokens_per_week";
+        case LimitKind::tokens_per_month: return "tokens_per_month";
+        case LimitKind::budget_per_week: return "budget_per_week";
     }
     return "unknown";
 }

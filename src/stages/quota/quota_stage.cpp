@@ -33,6 +33,9 @@ std::int64_t limit_of(const config::Limits& limits, LimitKind kind) {
         case LimitKind::concurrency: return limits.concurrency;
         case LimitKind::budget_per_day: return limits.budget_micro_usd_per_day;
         case LimitKind::budget_per_month: return limits.budget_micro_usd_per_month;
+        case LimitKind::tokens_per_week: return limits.tokens_per_week;
+        case LimitKind::tokens_per_month: return limits.tokens_per_month;
+        case LimitKind::budget_per_week: return limits.budget_micro_usd_per_week;
     }
     return 0;
 }
@@ -110,7 +113,7 @@ net::awaitable<pipeline::Outcome> QuotaStage::on_request(pipeline::RequestContex
         ctx.response_headers.append("Retry-After: ")
             .append(std::to_string(retry_after_seconds(refusal->retry_after)))
             .append("\r\n");
-        const bool budget = refusal->kind == LimitKind::budget_per_day || refusal->kind == LimitKind::budget_per_month;
+        const bool budget = is_budget(refusal->kind);
         co_return pipeline::Outcome::reject(budget ? api::budget_exhausted(std::move(message))
                                                    : api::rate_limited(std::move(message)));
     }

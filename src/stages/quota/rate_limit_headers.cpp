@@ -39,15 +39,19 @@ std::string_view describe(LimitKind kind) {
         case LimitKind::concurrency: return "concurrent requests";
         case LimitKind::budget_per_day: return "USD budget per day";
         case LimitKind::budget_per_month: return "USD budget per month";
+        case LimitKind::tokens_per_week: return "tokens per week";
+        case LimitKind::tokens_per_month: return "tokens per month";
+        case LimitKind::budget_per_week: return "USD budget per week";
     }
     return "limit";
 }
 
-bool is_budget(LimitKind kind) {
-    return kind == LimitKind::budget_per_day || kind == LimitKind::budget_per_month;
-}
-
 }  // namespace
+
+bool is_budget(LimitKind kind) noexcept {
+    return kind == LimitKind::budget_per_day || kind == LimitKind::budget_per_week ||
+           kind == LimitKind::budget_per_month;
+}
 
 void append_rate_limit_headers(std::string& out, const Admission& admission) {
     append_trio(out, "requests", admission.requests);

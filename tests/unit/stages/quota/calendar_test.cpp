@@ -37,6 +37,25 @@ TEST(Calendar, DaysAndMonthsFollowTheZoneAcrossBoundariesAndRepeatedCalls) {
     EXPECT_EQ(utc_calendar.month(late).ends, utc(2026, 12, 1));
 }
 
+TEST(Calendar, WeeksRunFromMondayToMondayInTheZone) {
+    const Calendar utc_calendar("UTC");
+    const Calendar tokyo("Asia/Tokyo");  // UTC+9
+    // Sunday 29 Nov 2026, 20:00 UTC: still Sunday in UTC, already Monday 30 Nov in Tokyo.
+    const auto sunday_evening = utc(2026, 11, 29, 20);
+    const Period utc_week = utc_calendar.week(sunday_evening);
+    EXPECT_EQ(utc_week.ends, utc(2026, 11, 30));  // Monday 00:00 UTC
+    const Period tokyo_week = tokyo.week(sunday_evening);
+    EXPECT_EQ(tokyo_week.id, utc_week.id + 1);
+    EXPECT_EQ(tokyo_week.ends, utc(2026, 12, 6, 15));  // Monday 7 Dec 00:00 in Tokyo
+    // Every instant of a week shares its id; the Monday after starts the next one.
+    EXPECT_EQ(utc_calendar.week(utc(2026, 11, 23)).id, utc_week.id);
+    EXPECT_EQ(utc_calendar.week(utc(2026, 11, 22, 23, 59)).id, utc_week.id - 1);
+    EXPECT_EQ(utc_calendar.week(utc(2026, 11, 30)).id, utc_week.id + 1);
+    // The week of 1 Jan 1970 (a Thursday) is week 0; the days before it are week -1.
+    EXPECT_EQ(utc_calendar.week(utc(1970, 1, 1)).id, 0);
+    EXPECT_EQ(utc_calendar.week(utc(1969, 12, 28)).id, -1);
+}
+
 TEST(Calendar, ADaylightSavingDayIsTwentyThreeHoursLong) {
     const Calendar berlin("Europe/Berlin");
     // 29 March 2026: clocks go from 02:00 to 03:00; the day starts 23:00 UTC the day before.
