@@ -34,6 +34,7 @@ void read_limit_values(const Context& ctx, MapReader& map, Limits& limits) {
     count_into(ctx, map, "tokens_per_week", limits.tokens_per_week);
     count_into(ctx, map, "tokens_per_month", limits.tokens_per_month);
     count_into(ctx, map, "concurrency", limits.concurrency);
+    count_into(ctx, map, "max_stream_tokens", limits.max_stream_tokens);
     micros_into(ctx, map, "budget_usd_per_day", limits.budget_micro_usd_per_day);
     micros_into(ctx, map, "budget_usd_per_week", limits.budget_micro_usd_per_week);
     micros_into(ctx, map, "budget_usd_per_month", limits.budget_micro_usd_per_month);

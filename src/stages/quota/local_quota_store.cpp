@@ -367,6 +367,7 @@ std::string_view label(LimitKind kind) noexcept {
         case LimitKind::tokens_per_week: return "tokens_per_week";
         case LimitKind::tokens_per_month: return "tokens_per_month";
         case LimitKind::budget_per_week: return "budget_per_week";
+        case LimitKind::max_stream_tokens: return "max_stream_tokens";
     }
     return "unknown";
 }

@@ -42,6 +42,7 @@ std::string_view describe(LimitKind kind) {
         case LimitKind::tokens_per_week: return "tokens per week";
         case LimitKind::tokens_per_month: return "tokens per month";
         case LimitKind::budget_per_week: return "USD budget per week";
+        case LimitKind::max_stream_tokens: return "tokens in one stream";
     }
     return "limit";
 }

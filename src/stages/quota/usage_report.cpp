@@ -22,6 +22,7 @@ std::string_view unit_of(LimitKind kind) {
         case LimitKind::tokens_per_week:
         case LimitKind::tokens_per_month: return "tokens";
         case LimitKind::concurrency: return "requests_in_flight";
+        case LimitKind::max_stream_tokens: return "tokens";
         case LimitKind::budget_per_day:
         case LimitKind::budget_per_week:
         case LimitKind::budget_per_month: return "usd";
