@@ -31,8 +31,12 @@ void read_limit_values(const Context& ctx, MapReader& map, Limits& limits) {
     count_into(ctx, map, "requests_per_day", limits.requests_per_day);
     count_into(ctx, map, "tokens_per_minute", limits.tokens_per_minute);
     count_into(ctx, map, "tokens_per_day", limits.tokens_per_day);
+    count_into(ctx, map, "tokens_per_week", limits.tokens_per_week);
+    count_into(ctx, map, "tokens_per_month", limits.tokens_per_month);
     count_into(ctx, map, "concurrency", limits.concurrency);
+    count_into(ctx, map, "max_stream_tokens", limits.max_stream_tokens);
     micros_into(ctx, map, "budget_usd_per_day", limits.budget_micro_usd_per_day);
+    micros_into(ctx, map, "budget_usd_per_week", limits.budget_micro_usd_per_week);
     micros_into(ctx, map, "budget_usd_per_month", limits.budget_micro_usd_per_month);
     if (const auto mode = map.take("mode")) {
         if (const auto index = read_choice(ctx, *mode, "mode", {"enforce", "shadow"})) {

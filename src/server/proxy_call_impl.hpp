@@ -54,6 +54,8 @@ private:
     bool on_event(std::string_view event, bool& saw_done);
     net::awaitable<bool> write_to_client(net::const_buffer bytes, bool chunked,
                                          config::Duration timeout, bool last = false);
+    // Ends a stream with an SSE error event (or, before the head went out, a plain error).
+    net::awaitable<void> end_stream_with(const api::Error& error, bool chunked, config::Duration timeout);
     net::awaitable<void> end_stream_with_error(UpstreamError kind, bool chunked,
                                                config::Duration timeout);
     net::awaitable<void> write_reply();  // the non-streamed response relay_body() read
@@ -86,6 +88,7 @@ private:
     ClientWatch* watch_ = nullptr;
     Clock::time_point deadline_;
     bool head_pending_ = false;  // a stream's head is built but not yet written
+    bool stream_capped_ = false; // the caller's max_stream_tokens was reached: cut the stream
     std::string reply_body_;     // with client_.head_buffer: the response write_reply() sends
     bool reply_pending_ = false;
 };

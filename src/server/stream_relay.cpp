@@ -6,6 +6,7 @@
 
 #include "infergate/config/snapshot.hpp"
 #include "infergate/server/responses.hpp"
+#include "infergate/stages/quota/quota_stage.hpp"
 #include "infergate/streaming/sse.hpp"
 #include "server/proxy_call_impl.hpp"
 
@@ -67,7 +68,7 @@ net::awaitable<Attempt> ProxyCall::relay_stream(Stream& stream, upstream::Connec
 
         // Forward every complete event; keep a partial one at the front of the buffer.
         std::size_t consumed = 0;
-        for (;;) {
+        while (!stream_capped_) {
             const std::size_t length =
                 sse::find_event_end(std::string_view(relay.data() + consumed, pending - consumed));
             if (length == sse::npos) break;
@@ -90,11 +91,16 @@ net::awaitable<Attempt> ProxyCall::relay_stream(Stream& stream, upstream::Connec
             std::memmove(relay.data(), relay.data() + consumed, pending - consumed);
             pending -= consumed;
         }
+        if (stream_capped_) break;
         if (ec) {
             failure = classify(ec, UpstreamError::idle_timeout);
             break;
         }
         if (parser.is_done()) break;
+    }
+    if (stream_capped_) {  // what was relayed stays; the upstream is dropped mid-answer
+        co_await end_stream_with(quota::stream_cap_error(ctx_), chunked, write_timeout);
+        co_return Attempt{};
     }
     tcp.expires_never();
     if (watch_->client_gone()) {
@@ -131,6 +137,11 @@ bool ProxyCall::on_event(std::string_view event, bool& saw_done) {
         if (ctx_.inject_stream_usage && data->find("\"choices\":[]") != std::string_view::npos) return false;
     }
     ++done_.events_relayed;
+    if (quota::stream_cap_exceeded(ctx_, done_.events_relayed)) {
+        --done_.events_relayed;  // this event is not sent
+        stream_capped_ = true;
+        return false;
+    }
     return true;
 }
 
@@ -163,7 +174,10 @@ net::awaitable<bool> ProxyCall::write_to_client(net::const_buffer bytes, bool ch
 net::awaitable<void> ProxyCall::end_stream_with_error(UpstreamError kind, bool chunked,
                                                       config::Duration timeout) {
     backend_.metrics().count(kind);
-    const api::Error error = error_for(kind);
+    co_await end_stream_with(error_for(kind), chunked, timeout);
+}
+
+net::awaitable<void> ProxyCall::end_stream_with(const api::Error& error, bool chunked, config::Duration timeout) {
     if (head_pending_) {  // nothing sent yet: a plain error response is still possible
         head_pending_ = false;
         co_await respond_error(error);

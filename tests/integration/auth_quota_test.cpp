@@ -324,5 +324,37 @@ TEST_F(AuthQuotaTest, AdminUsageAnswersOnlyTheAdminKey) {
     EXPECT_EQ(chat(admin).status, 401);
 }
 
+TEST_F(AuthQuotaTest, AStreamPastMaxStreamTokensEndsWithAnErrorEvent) {
+    start(keys_yaml(", limits: { max_stream_tokens: 3 }"));
+    const char* stream = R"({"model":"demo","stream":true,"messages":[]})";
+    const auto cut = chat(kAlice, stream, {{"x-mock-chunks", "10"}});
+    ASSERT_EQ(cut.status, 200);  // the head went out before the cap was reached
+    const auto events = sse_data(cut.body);
+    ASSERT_EQ(events.size(), 4u) << cut.body;  // three relayed events, then the error
+    const auto error = nlohmann::json::parse(events.back())["error"];
+    EXPECT_EQ(error["code"], "max_stream_tokens_exceeded");
+    EXPECT_NE(error["message"].get<std::string>().find("key 'alice'"), std::string::npos);
+    EXPECT_FALSE(cut.complete);  // no [DONE], no terminating chunk: the client can tell
+    EXPECT_TRUE(eventually([&] {
+        return get(gateway_->port(), "/metrics").body.find(
+                   R"(infergate_quota_rejections_total{limit="max_stream_tokens",mode="enforce",scope="key"} 1)") !=
+               std::string::npos;
+    }));
+    // Non-streaming requests are not affected; the gateway keeps serving.
+    EXPECT_EQ(chat(kAlice).status, 200);
+}
+
+TEST_F(AuthQuotaTest, AShadowStreamCapIsCountedButTheStreamGoesOn) {
+    start(keys_yaml(", limits: { max_stream_tokens: 3, mode: shadow }"));
+    const auto full = chat(kAlice, R"({"model":"demo","stream":true,"messages":[]})", {{"x-mock-chunks", "10"}});
+    ASSERT_EQ(full.status, 200);
+    EXPECT_EQ(sse_data(full.body).back(), "[DONE]");
+    EXPECT_TRUE(eventually([&] {
+        return get(gateway_->port(), "/metrics").body.find(
+                   R"(infergate_quota_rejections_total{limit="max_stream_tokens",mode="shadow",scope="key"} 1)") !=
+               std::string::npos;
+    }));
+}
+
 }  // namespace
 }  // namespace infergate::testing

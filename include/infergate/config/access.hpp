@@ -23,14 +23,19 @@ struct Limits {
     std::int64_t requests_per_day = 0;
     std::int64_t tokens_per_minute = 0;
     std::int64_t tokens_per_day = 0;
+    std::int64_t tokens_per_week = 0;                // Monday to Monday in quota.time_zone
+    std::int64_t tokens_per_month = 0;
     std::int64_t concurrency = 0;
+    std::int64_t max_stream_tokens = 0;              // one stream is cut past it (not a window)
     std::int64_t budget_micro_usd_per_day = 0;
+    std::int64_t budget_micro_usd_per_week = 0;
     std::int64_t budget_micro_usd_per_month = 0;
     LimitMode mode = LimitMode::enforce;
 
     bool any() const noexcept {
         return requests_per_minute || requests_per_day || tokens_per_minute || tokens_per_day ||
-               concurrency || budget_micro_usd_per_day || budget_micro_usd_per_month;
+               tokens_per_week || tokens_per_month || concurrency || max_stream_tokens || budget_micro_usd_per_day ||
+               budget_micro_usd_per_week || budget_micro_usd_per_month;
     }
 };
 

@@ -56,6 +56,14 @@ struct RequestContext {
     quota::Amount reserved;
     std::int64_t prompt_estimate = 0;   // tokens, from the body size
     bool inject_stream_usage = false;   // ask the upstream for stream usage the client did not
+    // The tightest max_stream_tokens of the caller's scopes (0: none), enforced and shadow.
+    struct StreamCap {
+        std::int64_t limit = 0;
+        std::string_view scope;         // "key" or "tenant"
+        std::string_view name;          // into `principal`
+        bool per_model = false;
+    };
+    StreamCap stream_cap, shadow_stream_cap;
 
     // routing
     const routing::Route* route = nullptr;

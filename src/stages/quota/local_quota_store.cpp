@@ -5,6 +5,8 @@
 #include <mutex>
 #include <unordered_set>
 
+#include <boost/container/small_vector.hpp>
+
 #include "infergate/stages/quota/windows.hpp"
 
 namespace infergate::quota {
@@ -15,14 +17,19 @@ constexpr Nanos kMinute = 60'000'000'000;
 
 struct Windows {
     RollingWindow requests_per_minute, tokens_per_minute;
-    CalendarWindow requests_per_day, tokens_per_day, spend_day, spend_month;
+    CalendarWindow requests_per_day, tokens_per_day, tokens_per_week, tokens_per_month;
+    CalendarWindow spend_day, spend_week, spend_month;
     std::int64_t in_flight = 0;
+};
+
+struct Periods {
+    std::int64_t day = 0, week = 0, month = 0;
 };
 
 struct Now {
     Nanos steady;
     std::chrono::system_clock::time_point system;
-    Period day, month;
+    Period day, week, month;
 
     nanoseconds until(std::chrono::system_clock::time_point when) const {
         return std::max(nanoseconds(0), std::chrono::duration_cast<nanoseconds>(when - system));
@@ -33,7 +40,7 @@ Now read_clocks(const Calendar& calendar, const LocalQuotaStore::SteadyNow& stea
                const LocalQuotaStore::SystemNow& system_now) {
     const auto system = system_now();
     return Now{std::chrono::duration_cast<nanoseconds>(steady_now().time_since_epoch()).count(), system,
-               calendar.day(system), calendar.month(system)};
+               calendar.day(system), calendar.week(system), calendar.month(system)};
 }
 
 // Checks one set of windows against one set of limits, records refusals and header figures.
@@ -57,8 +64,17 @@ public:
         if (const auto limit = limits.tokens_per_day) {
             calendar(w.tokens_per_day, limit, amount_.tokens, now_.day, LimitKind::tokens_per_day, &out_.tokens);
         }
+        if (const auto limit = limits.tokens_per_week) {
+            calendar(w.tokens_per_week, limit, amount_.tokens, now_.week, LimitKind::tokens_per_week, &out_.tokens);
+        }
+        if (const auto limit = limits.tokens_per_month) {
+            calendar(w.tokens_per_month, limit, amount_.tokens, now_.month, LimitKind::tokens_per_month, &out_.tokens);
+        }
         if (const auto budget = limits.budget_micro_usd_per_day) {
             calendar(w.spend_day, budget * 1000, amount_.nano_usd, now_.day, LimitKind::budget_per_day, nullptr);
+        }
+        if (const auto budget = limits.budget_micro_usd_per_week) {
+            calendar(w.spend_week, budget * 1000, amount_.nano_usd, now_.week, LimitKind::budget_per_week, nullptr);
         }
         if (const auto budget = limits.budget_micro_usd_per_month) {
             calendar(w.spend_month, budget * 1000, amount_.nano_usd, now_.month, LimitKind::budget_per_month, nullptr);
@@ -122,7 +138,10 @@ void charge(Windows& w, const config::Limits& limits, const Amount& amount, cons
     }
     w.requests_per_day.add(amount.requests, now.day.id);
     w.tokens_per_day.add(amount.tokens, now.day.id);
+    w.tokens_per_week.add(amount.tokens, now.week.id);
+    w.tokens_per_month.add(amount.tokens, now.month.id);
     w.spend_day.add(amount.nano_usd, now.day.id);
+    w.spend_week.add(amount.nano_usd, now.week.id);
     w.spend_month.add(amount.nano_usd, now.month.id);
     ++w.in_flight;
 }
@@ -143,18 +162,19 @@ struct LocalQuotaStore::ScopeState {
 
 namespace {
 
-// What settle() needs: the scopes that reserved, and what they reserved.
+// What settle() needs: the scopes that reserved, and what they reserved. Small and flat: a
+// request has a key and a tenant scope at most, so nothing here allocates beyond the ticket.
 struct Ticket {
     struct Held {
         std::shared_ptr<LocalQuotaStore::ScopeState> state;
-        std::string scope;
-        std::string model;
+        // Set under the state's lock; std::map nodes never move, and `state` keeps them alive.
+        Windows* all_windows = nullptr;
+        Windows* model_windows = nullptr;
         config::Limits all, per_model;  // copies: a reload may free the snapshot's limits
-        bool has_all = false, has_model = false;
     };
-    std::vector<Held> held;
+    boost::container::small_vector<Held, 2> held;
     Amount reserved;
-    std::int64_t day = 0, month = 0;
+    Periods periods;
 };
 
 }  // namespace
@@ -185,45 +205,44 @@ Admission LocalQuotaStore::admit_now(std::span<const ScopeCheck> scopes, const A
     Admission admission;
     auto ticket = std::make_shared<Ticket>();
     ticket->reserved = reserve;
+    boost::container::small_vector<const ScopeCheck*, 2> checks;  // parallel to ticket->held
     for (const ScopeCheck& check : scopes) {
         if (check.all == nullptr && check.per_model == nullptr) continue;
-        Ticket::Held held;
+        Ticket::Held& held = ticket->held.emplace_back();
         held.state = scope(check.scope);
-        held.scope = check.scope;
-        held.model = check.model;
-        if (check.all != nullptr) {
-            held.all = *check.all;
-            held.has_all = true;
-        }
-        if (check.per_model != nullptr) {
-            held.per_model = *check.per_model;
-            held.has_model = true;
-        }
-        ticket->held.push_back(std::move(held));
+        if (check.all != nullptr) held.all = *check.all;
+        if (check.per_model != nullptr) held.per_model = *check.per_model;
+        checks.push_back(&check);
     }
     if (ticket->held.empty()) return admission;
 
     // Every scope locked at once, in address order: one atomic check-and-reserve.
-    std::vector<ScopeState*> order;
+    boost::container::small_vector<ScopeState*, 2> order;
     for (const auto& held : ticket->held) order.push_back(held.state.get());
     std::sort(order.begin(), order.end());
     order.erase(std::unique(order.begin(), order.end()), order.end());
-    std::vector<std::unique_lock<std::mutex>> locks;
-    locks.reserve(order.size());
+    boost::container::small_vector<std::unique_lock<std::mutex>, 2> locks;
     for (ScopeState* state : order) locks.emplace_back(state->mutex);
 
     const Now now = read_clocks(calendar_, steady_now_, system_now_);
-    ticket->day = now.day.id;
-    ticket->month = now.month.id;
+    ticket->periods = {now.day.id, now.week.id, now.month.id};
     Checker checker(now, reserve, admission);
-    for (const auto& held : ticket->held) {
-        if (held.has_all) checker.check(held.state->all, held.all, held.scope, false);
-        if (held.has_model) checker.check(held.state->model(held.model), held.per_model, held.scope, true);
+    for (std::size_t i = 0; i < ticket->held.size(); ++i) {
+        Ticket::Held& held = ticket->held[i];
+        const ScopeCheck& check = *checks[i];
+        if (check.all != nullptr) {
+            held.all_windows = &held.state->all;
+            checker.check(*held.all_windows, held.all, check.scope, false);
+        }
+        if (check.per_model != nullptr) {
+            held.model_windows = &held.state->model(check.model);
+            checker.check(*held.model_windows, held.per_model, check.scope, true);
+        }
     }
     if (!admission.admitted()) return admission;
     for (const auto& held : ticket->held) {
-        if (held.has_all) charge(held.state->all, held.all, reserve, now);
-        if (held.has_model) charge(held.state->model(held.model), held.per_model, reserve, now);
+        if (held.all_windows != nullptr) charge(*held.all_windows, held.all, reserve, now);
+        if (held.model_windows != nullptr) charge(*held.model_windows, held.per_model, reserve, now);
     }
     admission.ticket = std::move(ticket);
     return admission;
@@ -231,15 +250,22 @@ Admission LocalQuotaStore::admit_now(std::span<const ScopeCheck> scopes, const A
 
 namespace {
 
+// A reservation made in a period that has ended is not moved into the new one.
+void settle_in(CalendarWindow& window, std::int64_t delta, std::int64_t period) {
+    if (window.period == period) window.add(delta, period);
+}
+
 void settle_windows(Windows& w, const config::Limits& limits, const Amount& reserved, const Amount& used,
-                    Nanos now, std::int64_t day, std::int64_t month) {
+                    Nanos now, const Periods& periods) {
     const std::int64_t tokens = used.tokens - reserved.tokens;
     const std::int64_t spend = used.nano_usd - reserved.nano_usd;
     if (const auto limit = limits.tokens_per_minute) w.tokens_per_minute.adjust(tokens, limit, kMinute, now);
-    // A reservation made in a period that has ended is not moved into the new one.
-    if (w.tokens_per_day.period == day) w.tokens_per_day.add(tokens, day);
-    if (w.spend_day.period == day) w.spend_day.add(spend, day);
-    if (w.spend_month.period == month) w.spend_month.add(spend, month);
+    settle_in(w.tokens_per_day, tokens, periods.day);
+    settle_in(w.tokens_per_week, tokens, periods.week);
+    settle_in(w.tokens_per_month, tokens, periods.month);
+    settle_in(w.spend_day, spend, periods.day);
+    settle_in(w.spend_week, spend, periods.week);
+    settle_in(w.spend_month, spend, periods.month);
     --w.in_flight;
 }
 
@@ -251,12 +277,11 @@ void LocalQuotaStore::settle(const Admission& admission, const Amount& used) noe
     const Nanos now = std::chrono::duration_cast<nanoseconds>(steady_now_().time_since_epoch()).count();
     for (const auto& held : ticket->held) {
         std::lock_guard lock(held.state->mutex);
-        if (held.has_all) {
-            settle_windows(held.state->all, held.all, ticket->reserved, used, now, ticket->day, ticket->month);
-        }
-        if (held.has_model) {
-            settle_windows(held.state->model(held.model), held.per_model, ticket->reserved, used, now,
-                           ticket->day, ticket->month);
+        for (const auto& [windows, limits] : {std::pair{held.all_windows, &held.all},
+                                              std::pair{held.model_windows, &held.per_model}}) {
+            if (windows != nullptr) {
+                settle_windows(*windows, *limits, ticket->reserved, used, now, ticket->periods);
+            }
         }
     }
 }
@@ -282,8 +307,14 @@ void report(const Windows* w, const config::Limits& limits, std::string_view mod
         now.until(now.day.ends));
     add(LimitKind::tokens_per_day, limits.tokens_per_day, windows.tokens_per_day.used_in(now.day.id),
         now.until(now.day.ends));
+    add(LimitKind::tokens_per_week, limits.tokens_per_week, windows.tokens_per_week.used_in(now.week.id),
+        now.until(now.week.ends));
+    add(LimitKind::tokens_per_month, limits.tokens_per_month, windows.tokens_per_month.used_in(now.month.id),
+        now.until(now.month.ends));
     add(LimitKind::budget_per_day, limits.budget_micro_usd_per_day * 1000, windows.spend_day.used_in(now.day.id),
         now.until(now.day.ends));
+    add(LimitKind::budget_per_week, limits.budget_micro_usd_per_week * 1000, windows.spend_week.used_in(now.week.id),
+        now.until(now.week.ends));
     add(LimitKind::budget_per_month, limits.budget_micro_usd_per_month * 1000,
         windows.spend_month.used_in(now.month.id), now.until(now.month.ends));
     add(LimitKind::concurrency, limits.concurrency, windows.in_flight, nanoseconds::zero());
@@ -333,6 +364,10 @@ std::string_view label(LimitKind kind) noexcept {
         case LimitKind::concurrency: return "concurrency";
         case LimitKind::budget_per_day: return "budget_per_day";
         case LimitKind::budget_per_month: return "budget_per_month";
+        case LimitKind::tokens_per_week: return "tokens_per_week";
+        case LimitKind::tokens_per_month: return "tokens_per_month";
+        case LimitKind::budget_per_week: return "budget_per_week";
+        case LimitKind::max_stream_tokens: return "max_stream_tokens";
     }
     return "unknown";
 }

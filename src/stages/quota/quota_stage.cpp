@@ -33,6 +33,10 @@ std::int64_t limit_of(const config::Limits& limits, LimitKind kind) {
         case LimitKind::concurrency: return limits.concurrency;
         case LimitKind::budget_per_day: return limits.budget_micro_usd_per_day;
         case LimitKind::budget_per_month: return limits.budget_micro_usd_per_month;
+        case LimitKind::tokens_per_week: return limits.tokens_per_week;
+        case LimitKind::tokens_per_month: return limits.tokens_per_month;
+        case LimitKind::budget_per_week: return limits.budget_micro_usd_per_week;
+        case LimitKind::max_stream_tokens: return limits.max_stream_tokens;
     }
     return 0;
 }
@@ -71,7 +75,52 @@ void count_rejection(observability::Metrics& metrics, const Refusal& refusal, st
         .Increment();
 }
 
+// The tightest cap of each mode among the key's and the tenant's limits (all, and per model).
+void pick_stream_caps(pipeline::RequestContext& ctx, std::string_view model) {
+    const auth::Principal& principal = ctx.principal;
+    auto offer = [&](const config::ScopeLimits& scope, std::string_view kind, std::string_view name) {
+        const config::Limits* per_model = model_limits(scope, model);
+        for (const config::Limits* limits : {&scope.all, per_model}) {
+            if (limits == nullptr || limits->max_stream_tokens == 0) continue;
+            auto& cap = limits->mode == config::LimitMode::shadow ? ctx.shadow_stream_cap : ctx.stream_cap;
+            if (cap.limit != 0 && cap.limit <= limits->max_stream_tokens) continue;
+            cap = {limits->max_stream_tokens, kind, name, limits == per_model};
+        }
+    };
+    if (principal.key != nullptr) offer(principal.key->limits, "key", principal.key_id);
+    if (principal.tenant_config != nullptr) offer(principal.tenant_config->limits, "tenant", principal.tenant);
+}
+
+Refusal cap_refusal(const pipeline::RequestContext::StreamCap& cap) {
+    Refusal refusal;
+    refusal.scope = std::string(cap.scope) + ":" + std::string(cap.name);
+    refusal.per_model = cap.per_model;
+    refusal.kind = LimitKind::max_stream_tokens;
+    refusal.never_fits = true;
+    return refusal;
+}
+
 }  // namespace
+
+bool stream_cap_exceeded(pipeline::RequestContext& ctx, std::int64_t relayed) {
+    if (ctx.shadow_stream_cap.limit != 0 && relayed == ctx.shadow_stream_cap.limit + 1) {
+        count_rejection(ctx.snapshot.metrics, cap_refusal(ctx.shadow_stream_cap), "shadow");
+        spdlog::info("request {}: stream would be cut after {} tokens by {} '{}' (shadow mode)", ctx.request_id,
+                     ctx.shadow_stream_cap.limit, ctx.shadow_stream_cap.scope, ctx.shadow_stream_cap.name);
+    }
+    if (ctx.stream_cap.limit == 0 || relayed <= ctx.stream_cap.limit) return false;
+    count_rejection(ctx.snapshot.metrics, cap_refusal(ctx.stream_cap), "enforce");
+    return true;
+}
+
+api::Error stream_cap_error(const pipeline::RequestContext& ctx) {
+    const auto& cap = ctx.stream_cap;
+    api::Error error = api::rate_limited(fmt::format(
+        "This stream was ended after {} tokens: the limit of {} '{}'{} on tokens in one stream.", cap.limit,
+        cap.scope, cap.name, cap.per_model ? fmt::format(" for model '{}'", ctx.request.model) : std::string()));
+    error.code = "max_stream_tokens_exceeded";
+    return error;
+}
 
 net::awaitable<pipeline::Outcome> QuotaStage::on_request(pipeline::RequestContext& ctx) const {
     const Snapshot& snapshot = ctx.snapshot;
@@ -96,6 +145,7 @@ net::awaitable<pipeline::Outcome> QuotaStage::on_request(pipeline::RequestContex
 
     Admission admission = co_await snapshot.quota_store->admit(
         std::span<const ScopeCheck>(scopes.checks.data(), scopes.count), reserve);
+    ctx.response_headers.reserve(256);  // six header lines: one allocation, not several
     append_rate_limit_headers(ctx.response_headers, admission);
     for (const Refusal& shadow : admission.shadow) {
         count_rejection(snapshot.metrics, shadow, "shadow");
@@ -109,10 +159,11 @@ net::awaitable<pipeline::Outcome> QuotaStage::on_request(pipeline::RequestContex
         ctx.response_headers.append("Retry-After: ")
             .append(std::to_string(retry_after_seconds(refusal->retry_after)))
             .append("\r\n");
-        const bool budget = refusal->kind == LimitKind::budget_per_day || refusal->kind == LimitKind::budget_per_month;
+        const bool budget = is_budget(refusal->kind);
         co_return pipeline::Outcome::reject(budget ? api::budget_exhausted(std::move(message))
                                                    : api::rate_limited(std::move(message)));
     }
+    if (ctx.request.stream) pick_stream_caps(ctx, model->first);
     ctx.admission = std::move(admission);
     ctx.reserved = reserve;
     // Usage is what settles the reservation: ask for it in streams, and hide it again from a

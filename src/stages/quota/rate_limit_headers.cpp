@@ -18,11 +18,16 @@ std::string format_reset(std::chrono::nanoseconds reset) {
 
 namespace {
 
+// On every answer to a limited caller: plain appends, no format-string parsing.
+void append_header(std::string& out, std::string_view name, std::string_view what, std::string_view value) {
+    out.append(name).append(what).append(": ").append(value).append("\r\n");
+}
+
 void append_trio(std::string& out, std::string_view what, const RateInfo& info) {
     if (!info.present) return;
-    fmt::format_to(std::back_inserter(out),
-                   "x-ratelimit-limit-{0}: {1}\r\nx-ratelimit-remaining-{0}: {2}\r\nx-ratelimit-reset-{0}: {3}\r\n",
-                   what, info.limit, info.remaining, format_reset(info.reset));
+    append_header(out, "x-ratelimit-limit-", what, fmt::format_int(info.limit).c_str());
+    append_header(out, "x-ratelimit-remaining-", what, fmt::format_int(info.remaining).c_str());
+    append_header(out, "x-ratelimit-reset-", what, format_reset(info.reset));
 }
 
 std::string_view describe(LimitKind kind) {
@@ -34,15 +39,20 @@ std::string_view describe(LimitKind kind) {
         case LimitKind::concurrency: return "concurrent requests";
         case LimitKind::budget_per_day: return "USD budget per day";
         case LimitKind::budget_per_month: return "USD budget per month";
+        case LimitKind::tokens_per_week: return "tokens per week";
+        case LimitKind::tokens_per_month: return "tokens per month";
+        case LimitKind::budget_per_week: return "USD budget per week";
+        case LimitKind::max_stream_tokens: return "tokens in one stream";
     }
     return "limit";
 }
 
-bool is_budget(LimitKind kind) {
-    return kind == LimitKind::budget_per_day || kind == LimitKind::budget_per_month;
-}
-
 }  // namespace
+
+bool is_budget(LimitKind kind) noexcept {
+    return kind == LimitKind::budget_per_day || kind == LimitKind::budget_per_week ||
+           kind == LimitKind::budget_per_month;
+}
 
 void append_rate_limit_headers(std::string& out, const Admission& admission) {
     append_trio(out, "requests", admission.requests);

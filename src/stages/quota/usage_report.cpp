@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "infergate/config/snapshot.hpp"
+#include "infergate/stages/quota/rate_limit_headers.hpp"
 
 namespace infergate::quota {
 namespace {
@@ -17,9 +18,13 @@ std::string_view unit_of(LimitKind kind) {
         case LimitKind::requests_per_minute:
         case LimitKind::requests_per_day: return "requests";
         case LimitKind::tokens_per_minute:
-        case LimitKind::tokens_per_day: return "tokens";
+        case LimitKind::tokens_per_day:
+        case LimitKind::tokens_per_week:
+        case LimitKind::tokens_per_month: return "tokens";
         case LimitKind::concurrency: return "requests_in_flight";
+        case LimitKind::max_stream_tokens: return "tokens";
         case LimitKind::budget_per_day:
+        case LimitKind::budget_per_week:
         case LimitKind::budget_per_month: return "usd";
     }
     return "";
@@ -27,7 +32,7 @@ std::string_view unit_of(LimitKind kind) {
 
 // Budgets are kept in nano-USD; reports show dollars (to the micro-dollar).
 Json amount(LimitKind kind, std::int64_t value) {
-    if (unit_of(kind) != "usd") return value;
+    if (!is_budget(kind)) return value;
     return std::round(static_cast<double>(value) / 1e3) / 1e6;
 }
 

@@ -27,7 +27,8 @@ auth:
       sha256: ")" + kHash + R"("
       tenant: team
       expires: "2027-01-31T00:00:00Z"
-      limits: { tokens_per_minute: 1000, mode: shadow, models: { m: { concurrency: 2 } } }
+      limits: { tokens_per_minute: 1000, tokens_per_week: 5000, tokens_per_month: 20000, budget_usd_per_week: 3,
+                max_stream_tokens: 4000, mode: shadow, models: { m: { concurrency: 2 } } }
   max_failures_per_minute: 5
 quota: { time_zone: Europe/Berlin, default_max_tokens: 256 }
 )");
@@ -41,6 +42,10 @@ quota: { time_zone: Europe/Berlin, default_max_tokens: 256 }
     EXPECT_EQ(key.id, "app.1");
     EXPECT_EQ(key.sha256[0], 0xaa);
     EXPECT_EQ(key.limits.all.mode, LimitMode::shadow);
+    EXPECT_EQ(key.limits.all.tokens_per_week, 5000);
+    EXPECT_EQ(key.limits.all.tokens_per_month, 20000);
+    EXPECT_EQ(key.limits.all.max_stream_tokens, 4000);
+    EXPECT_EQ(key.limits.all.budget_micro_usd_per_week, 3'000'000);
     EXPECT_EQ(key.limits.per_model.at("m").concurrency, 2);
     EXPECT_EQ(key.limits.per_model.at("m").mode, LimitMode::shadow);  // inherited
     EXPECT_TRUE(key.expires.has_value());

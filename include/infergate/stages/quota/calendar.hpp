@@ -13,7 +13,7 @@ class time_zone;
 namespace infergate::quota {
 
 struct Period {
-    std::int64_t id;                                // days since 1970-01-01, or months since 1970-01
+    std::int64_t id;  // days since 1970-01-01, weeks since Monday 1969-12-29, or months since 1970-01
     std::chrono::system_clock::time_point ends;
 };
 
@@ -22,9 +22,14 @@ public:
     // Throws std::runtime_error for an unknown zone (the config loader checked it already).
     explicit Calendar(std::string_view time_zone);
     Period day(std::chrono::system_clock::time_point now) const;
+    Period week(std::chrono::system_clock::time_point now) const;  // Monday 00:00 to Monday
     Period month(std::chrono::system_clock::time_point now) const;
 
 private:
+    Period compute_day(std::chrono::system_clock::time_point now) const;
+    Period compute_week(std::chrono::system_clock::time_point now) const;
+    Period compute_month(std::chrono::system_clock::time_point now) const;
+
     const date::time_zone* zone_;
 };
 

@@ -5,6 +5,7 @@
 // x-ratelimit-* headers of the tightest applicable limit.
 #pragma once
 
+#include "infergate/api/error.hpp"
 #include "infergate/pipeline/stage.hpp"
 
 namespace infergate::quota {
@@ -15,5 +16,12 @@ public:
     net::awaitable<pipeline::Outcome> on_request(pipeline::RequestContext& ctx) const override;
     void on_finish(pipeline::RequestContext& ctx, const pipeline::Completion& done) const noexcept override;
 };
+
+// For the stream relay, after each relayed content event (about one token each): whether the
+// stream has passed the caller's max_stream_tokens and must be cut. A shadow cap is counted
+// and logged once, never enforced.
+bool stream_cap_exceeded(pipeline::RequestContext& ctx, std::int64_t relayed);
+// The SSE error event's error for a stream cut by its cap.
+api::Error stream_cap_error(const pipeline::RequestContext& ctx);
 
 }  // namespace infergate::quota

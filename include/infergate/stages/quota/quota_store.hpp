@@ -19,7 +19,8 @@ namespace infergate::quota {
 
 enum class LimitKind : std::uint8_t {
     requests_per_minute, requests_per_day, tokens_per_minute, tokens_per_day, concurrency,
-    budget_per_day, budget_per_month
+    budget_per_day, budget_per_month, tokens_per_week, tokens_per_month, budget_per_week,
+    max_stream_tokens  // a cap on one stream, checked while it is relayed, not a window
 };
 std::string_view label(LimitKind kind) noexcept;  // "requests_per_minute", ...
 

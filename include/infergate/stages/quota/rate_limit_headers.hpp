@@ -16,5 +16,7 @@ void append_rate_limit_headers(std::string& out, const Admission& admission);
 std::string refusal_message(const Refusal& refusal, std::string_view model, std::int64_t limit);
 // Whole seconds, at least 1, for Retry-After.
 std::int64_t retry_after_seconds(std::chrono::nanoseconds wait);
+// Spend budgets (429 insufficient_quota) as opposed to rate limits (rate_limit_exceeded).
+bool is_budget(LimitKind kind) noexcept;
 
 }  // namespace infergate::quota

@@ -175,6 +175,32 @@ TEST(RateLimitHeaders, DurationsLookLikeOpenAIs) {
     EXPECT_EQ(retry_after_seconds(milliseconds(1)), 1);
 }
 
+TEST(LocalQuotaStore, WeeklyTokensAndBudgetResetOnMonday) {
+    FakeClocks clocks;
+    clocks.system = FakeClocks::sys_days_of(2026, 11, 27);  // a Friday
+    LocalQuotaStore store = clocks.store();
+    config::Limits limits;
+    limits.tokens_per_week = 100;
+    limits.budget_micro_usd_per_week = 1'000;  // $0.001
+    const ScopeCheck check = key_scope(limits);
+    Amount reserve;
+    reserve.tokens = 60;
+    reserve.nano_usd = 600'000;
+    ASSERT_TRUE(store.admit_now({&check, 1}, reserve).admitted());
+    const Admission refused = store.admit_now({&check, 1}, reserve);  // 120 tokens > 100
+    ASSERT_FALSE(refused.admitted());
+    EXPECT_EQ(refused.refusal->kind, LimitKind::tokens_per_week);
+    EXPECT_EQ(duration_cast<hours>(refused.refusal->retry_after), hours(72));  // until Monday 00:00
+    clocks.system += hours(24 * 2 + 23);  // Sunday 23:00: same week
+    EXPECT_FALSE(store.admit_now({&check, 1}, reserve).admitted());
+    clocks.system += hours(1);            // Monday
+    EXPECT_TRUE(store.admit_now({&check, 1}, reserve).admitted());
+    reserve.tokens = 1;
+    const Admission broke = store.admit_now({&check, 1}, reserve);  // $0.0012 > $0.001
+    ASSERT_FALSE(broke.admitted());
+    EXPECT_EQ(broke.refusal->kind, LimitKind::budget_per_week);
+}
+
 TEST(LocalQuotaStore, UsageReportsEachConfiguredLimitWithoutReserving) {
     FakeClocks clocks;
     LocalQuotaStore store = clocks.store();
