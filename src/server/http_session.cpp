@@ -1,5 +1,6 @@
 #include "infergate/server/http_session.hpp"
 
+#include <array>
 #include <netinet/tcp.h>
 
 #include <spdlog/spdlog.h>
@@ -70,6 +71,7 @@ public:
         if (client_.write_timed_out) metrics_.count(ClientError::write_timeout);
         beast::error_code ignored;
         client_.stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        if (linger_) co_await drain_unread_input();
         client_.stream.close();
     }
 
@@ -133,6 +135,24 @@ private:
         co_return true;
     }
 
+    // Lingering close, as nginx does: a connection closed with unread input in its receive
+    // queue is reset, and a reset can destroy the error response the client has not read yet
+    // (a 413 for a body it is still sending). After our FIN, what the client still sends is
+    // read and discarded until it closes, bounded in time and bytes; an evictable slot.
+    net::awaitable<void> drain_unread_input() {
+        constexpr auto kLingerTime = std::chrono::seconds(2);
+        constexpr std::size_t kLingerBytes = 32 << 20;  // a 413 body is discarded, not a flood
+        if (slot_) slot_->waiting();
+        client_.stream.expires_after(kLingerTime);
+        std::array<char, 16 * 1024> scratch;
+        for (std::size_t drained = 0; drained < kLingerBytes;) {
+            auto [ec, n] = co_await client_.stream.async_read_some(net::buffer(scratch), use_tuple);
+            if (ec) break;
+            drained += n;
+        }
+        client_.stream.expires_never();
+    }
+
     // An operation cancelled by our deadline reports operation_aborted: call it a timeout.
     beast::error_code timed_out(const beast::error_code& ec) const {
         return ec == net::error::operation_aborted && deadline_.expired()
@@ -148,6 +168,9 @@ private:
             co_return;  // the client left
         }
         client_.keep_alive = false;
+        // A late client gets its 408 and is gone; any other refused request may still be
+        // sending the rest of itself.
+        linger_ = ec != beast::error::timeout;
         api::Error error;
         if (outcome.violation) {
             metrics_.count(client_error(*outcome.violation));
@@ -187,6 +210,7 @@ private:
             co_await answer_error(api::method_not_allowed(request.method_string(), request.target()),
                                   request, request_id, *config);
         } else if (api::is_proxied(endpoint) && reserve_only()) {
+            linger_ = !parser.is_done();  // the body was left unread
             co_await answer_error(api::gateway_overloaded(), request, request_id, *config);
         } else if (api::is_proxied(endpoint)) {
             co_await proxy(endpoint, parser, request_id, config);
@@ -273,6 +297,7 @@ private:
     observability::Metrics& metrics_;
     ClientConnection client_;
     SocketDeadline deadline_;
+    bool linger_ = false;            // drain the client's unread input before closing
     Clock::time_point received_at_;  // when the current request's header was complete
     std::unique_ptr<ConnectionTable::Slot> slot_;  // declared last: evicting closes client_
 };

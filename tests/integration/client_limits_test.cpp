@@ -1,4 +1,5 @@
 // Limits on what a client may send and how slowly: sizes, deadlines, keep-alive idling.
+#include <array>
 #include <functional>
 #include <thread>
 
@@ -28,6 +29,30 @@ TEST_F(ClientLimitsTest, BodyOverTheLimitIs413BeforeItIsRead) {
     EXPECT_EQ(answer.rfind("HTTP/1.1 413", 0), 0u) << answer;
     EXPECT_NE(answer.find("request_too_large"), std::string::npos);
     EXPECT_EQ(mock_->connections_accepted(), 0u);
+}
+
+TEST_F(ClientLimitsTest, AClientStillSendingItsBodyGetsThe413InsteadOfAReset) {
+    // The gateway answers 413 from the head and closes; the client goes on writing 8 MiB and
+    // only then reads. Closed with unread input, a socket sends RST, which destroys the 413 in
+    // the client's receive queue: the gateway drains the rest before closing (lingering close).
+    net::io_context io;
+    tcp::socket socket(io);
+    socket.connect({net::ip::make_address("127.0.0.1"), port()});
+    const std::string body(8 << 20, 'a');
+    const std::string head = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                             "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+    beast::error_code ec;
+    net::write(socket, std::array{net::buffer(head), net::buffer(body)}, ec);
+    EXPECT_FALSE(ec) << ec.message();  // the gateway kept reading: no reset while sending
+    std::string answer;
+    std::array<char, 4096> chunk;
+    for (;;) {
+        const std::size_t n = socket.read_some(net::buffer(chunk), ec);
+        answer.append(chunk.data(), n);
+        if (ec) break;
+    }
+    EXPECT_EQ(ec, net::error::eof) << ec.message();
+    EXPECT_EQ(answer.rfind("HTTP/1.1 413", 0), 0u) << answer;
 }
 
 TEST_F(ClientLimitsTest, ChunkedBodyOverTheLimitIs413) {
