@@ -146,6 +146,12 @@ net::awaitable<Attempt> ProxyCall::relay_body(Stream& stream, upstream::Connecti
                                               http::response_parser<http::buffer_body>& head_parser) {
     http::response_parser<http::string_body> parser{std::move(head_parser)};
     parser.body_limit(settings_.max_response_bytes);
+    // Beast compares a Content-Length with the body limit only while it parses the head (read
+    // here without a limit): compare it now, before any of the body is read and buffered.
+    if (const auto length = parser.content_length(); length && *length > settings_.max_response_bytes) {
+        co_await fail_before_head(UpstreamError::too_large);
+        co_return Attempt{};
+    }
     auto& tcp = connection.tcp();
     while (!parser.is_done()) {
         tcp.expires_after(within_deadline(settings_.timeouts.idle));

@@ -1,6 +1,7 @@
-// Upstream faults that need exact bytes (catalogue §3.5 U2, U12, U14, U15): a scripted fake
-// upstream answers with malformed heads, SSE edge cases and extra bytes. For each, what the
-// client sees, whether the upstream connection was reused, and that the gateway keeps serving.
+// Upstream faults that need exact bytes (catalogue §3.5 U2, U12–U15): a scripted fake
+// upstream answers with malformed heads, oversized bodies, SSE edge cases and extra bytes. For
+// each, what the client sees, whether the upstream connection was reused, and that the gateway
+// keeps serving.
 #include <gtest/gtest.h>
 
 #include <sstream>
@@ -85,6 +86,57 @@ TEST(UpstreamFraming, ObsFoldInAResponseIsUnfolded) {
                             std::to_string(kChat.size()) + "\r\n\r\n" + kChat);
     EXPECT_EQ(answer.rfind("HTTP/1.1 200 ", 0), 0u) << answer;
     EXPECT_NE(answer.find("\r\nX-Folded: a b\r\n"), npos) << answer;
+}
+
+// U13: a body over max_response_bytes is refused before it is buffered, whether its length
+// is declared or chunked.
+TEST(UpstreamLimits, BodyOverMaxResponseBytesIs502) {
+    const std::string big = R"({"pad":")" + std::string(8 << 10, 'x') + "\"}";
+    std::ostringstream chunked;
+    chunked << "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+            << std::hex << big.size() << "\r\n" << big << "\r\n0\r\n\r\n";
+    const std::vector<Reply> replies = {
+        {ScriptedUpstream::response(200, "application/json", big), Then::keep_open},
+        {chunked.str(), Then::keep_open},
+    };
+    ScriptedUpstream upstream([&](std::size_t index) { return replies.at(index); });
+    TestGateway gateway(demo_config(upstream.url(), "    max_response_bytes: 4KiB"));
+    for (const char* framing : {"content-length", "chunked"}) {
+        SCOPED_TRACE(framing);
+        const HttpResult result = chat(gateway.port());
+        EXPECT_EQ(result.status, 502);
+        EXPECT_EQ(error_of(result)["code"], "upstream_invalid_response") << result.body.substr(0, 200);
+    }
+    EXPECT_TRUE(metric_is(gateway, R"(infergate_upstream_errors_total{backend="mock",kind="too_large"})", "2"));
+}
+
+// U13: an event that never ends is cut at max_event_bytes: a 502 before the first event, an
+// error event after it.
+TEST(UpstreamLimits, EventThatNeverEndsIsCutAtMaxEventBytes) {
+    const std::string sse_head =
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n";
+    const std::string first_event =
+        R"(data: {"id":"1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"a"}}]})"
+        "\n\n";
+    const std::vector<Reply> replies = {
+        {sse_head + "data: " + std::string(256 << 10, 'x'), Then::keep_open},
+        {sse_head + first_event + "data: " + std::string(256 << 10, 'x'), Then::keep_open},
+    };
+    ScriptedUpstream upstream([&](std::size_t index) { return replies.at(index); });
+    TestGateway gateway(demo_config(upstream.url(), "    max_event_bytes: 16KiB"));
+
+    const HttpResult at_once = chat(gateway.port(), kStreamChat);
+    EXPECT_EQ(at_once.status, 502) << at_once.body.substr(0, 300);
+    EXPECT_EQ(error_of(at_once)["code"], "upstream_invalid_response");
+
+    const HttpResult later = chat(gateway.port(), kStreamChat);
+    EXPECT_EQ(later.status, 200);
+    EXPECT_FALSE(later.complete);
+    const auto events = sse_data(later.body);
+    ASSERT_EQ(events.size(), 2u) << later.body.substr(0, 300);
+    EXPECT_EQ(json::parse(events[1])["error"]["code"], "upstream_invalid_response");
+    EXPECT_LT(later.body.size(), 4096u);
+    EXPECT_TRUE(metric_is(gateway, R"(infergate_upstream_errors_total{backend="mock",kind="too_large"})", "2"));
 }
 
 // U14: CRLF line endings, comments, multi-line data and an upstream error event pass through
