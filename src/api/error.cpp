@@ -102,6 +102,14 @@ Error upstream_invalid_response(std::string_view backend, std::string_view what)
             "server_error", "upstream_invalid_response", {}};
 }
 
+Error upstream_auth_failed(std::string_view backend) {
+    return {502,
+            fmt::format("The upstream backend `{}` refused the gateway's credentials. This is a "
+                        "gateway configuration problem, not a problem with your API key.",
+                        backend),
+            "server_error", "upstream_auth_failed", {}};
+}
+
 Error internal_error() {
     return {500, "The gateway failed to process the request.", "server_error", "internal_error",
             {}};

@@ -165,6 +165,13 @@ net::awaitable<Attempt> ProxyCall::relay_body(Stream& stream, upstream::Connecti
 
     auto& upstream = parser.get();
     const unsigned status = upstream.result_int();
+    if (status == 401 || status == 403) {
+        // The backend refused the gateway's own credential: relayed, it would tell the client
+        // that its key is wrong, and the backend's message may quote part of the backend key.
+        backend_.metrics().count(UpstreamError::auth_refused);
+        co_await respond_error(api::upstream_auth_failed(backend_.name()));
+        co_return Attempt{.reusable = parser.keep_alive()};
+    }
     if (status >= 200 && status < 300) {
         const api::ResponseBody inspected =
             is_json(upstream.base()) ? api::inspect_response_body(upstream.body())

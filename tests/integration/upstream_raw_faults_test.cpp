@@ -1,7 +1,7 @@
-// Upstream faults that need exact bytes (catalogue §3.5 U2, U12–U15): a scripted fake
-// upstream answers with malformed heads, oversized bodies, SSE edge cases and extra bytes. For
-// each, what the client sees, whether the upstream connection was reused, and that the gateway
-// keeps serving.
+// Upstream faults that need exact bytes (catalogue §3.5 U2, U12–U15, §3.4 A10): a scripted
+// fake upstream answers with malformed heads, oversized bodies, SSE edge cases, extra bytes and
+// credential refusals. For each, what the client sees, whether the upstream connection was
+// reused, and that the gateway keeps serving.
 #include <gtest/gtest.h>
 
 #include <sstream>
@@ -43,6 +43,48 @@ bool metric_is(TestGateway& gateway, const std::string& series, const std::strin
     return eventually([&] {
         return get(gateway.port(), "/metrics").body.find("\n" + series + " " + value + "\n") != npos;
     });
+}
+
+// A10: the backend refuses the gateway's key. The client learns it is the gateway's problem
+// (502, not 401: its own key was fine), and nothing of the upstream's answer, which may quote
+// part of the backend key, reaches it.
+TEST(UpstreamCredentials, Upstream401Or403IsAGeneric502) {
+    const std::string quoted_key = "Incorrect API key provided: " +
+                                   std::string(kBackendCanary).substr(0, 10) + "****" +
+                                   " (" + kBackendCanary + ")";
+    for (const unsigned status : {401u, 403u}) {
+        SCOPED_TRACE(status);
+        ScriptedUpstream upstream(Reply{
+            ScriptedUpstream::response(
+                status, "application/json",
+                R"({"error":{"message":")" + quoted_key +
+                    R"(","type":"invalid_request_error","param":null,"code":"invalid_api_key"}})",
+                "WWW-Authenticate: Bearer realm=\"upstream\"\r\n"),
+            Then::keep_open});
+        TestGateway gateway(demo_config(upstream.url()));
+        for (const std::string& body : {kChat, kStreamChat}) {
+            const HttpResult result = chat(gateway.port(), body);
+            EXPECT_EQ(result.status, 502) << result.body;
+            EXPECT_EQ(result.header("content-type"), "application/json");
+            EXPECT_EQ(result.header("www-authenticate"), "");
+            EXPECT_EQ(error_of(result)["code"], "upstream_auth_failed") << result.body;
+            EXPECT_EQ(error_of(result)["type"], "server_error");
+            EXPECT_EQ(result.body.find("Incorrect API key"), npos) << result.body;
+            EXPECT_EQ(result.body.find("sk-canar"), npos) << result.body;
+        }
+        // It really was the gateway's key that was refused.
+        const auto received = upstream.requests();
+        ASSERT_EQ(received.size(), 2u);
+        EXPECT_NE(received[0].find(std::string("Bearer ") + kBackendCanary), npos);
+        EXPECT_TRUE(metric_is(gateway, R"(infergate_upstream_errors_total{backend="mock",kind="auth_refused"})", "2"));
+        std::string log;
+        EXPECT_TRUE(eventually([&] {
+            log = gateway.access_log();
+            return log.find(R"("code":"upstream_auth_failed")") != npos;
+        })) << log;
+        EXPECT_EQ(log.find("canary"), npos) << log;
+        EXPECT_EQ(get(gateway.port(), "/metrics").body.find("canary"), npos);
+    }
 }
 
 // U12: a response the gateway cannot frame safely is a 502, and its connection is never
