@@ -110,6 +110,12 @@ Error upstream_auth_failed(std::string_view backend) {
             "server_error", "upstream_auth_failed", {}};
 }
 
+Error upstream_error(std::string_view backend, unsigned status) {
+    return {status,
+            fmt::format("The upstream backend `{}` answered with HTTP status {}.", backend, status),
+            status >= 500 ? "server_error" : "invalid_request_error", "upstream_error", {}};
+}
+
 Error internal_error() {
     return {500, "The gateway failed to process the request.", "server_error", "internal_error",
             {}};

@@ -172,6 +172,16 @@ net::awaitable<Attempt> ProxyCall::relay_body(Stream& stream, upstream::Connecti
         co_await respond_error(api::upstream_auth_failed(backend_.name()));
         co_return Attempt{.reusable = parser.keep_alive()};
     }
+    if (status >= 400 && !(is_json(upstream.base()) && api::inspect_response_body(upstream.body()).valid_json)) {
+        // An error page that is not JSON (a proxy's HTML 503): the status and its Retry-After
+        // stay, the page (internal names, stack traces) does not.
+        std::string retry_after;
+        if (const auto found = upstream.find(http::field::retry_after); found != upstream.end()) {
+            retry_after.append("Retry-After: ").append(found->value()).append("\r\n");
+        }
+        co_await respond_error(api::upstream_error(backend_.name(), status), retry_after);
+        co_return Attempt{.reusable = parser.keep_alive()};
+    }
     if (status >= 200 && status < 300) {
         const api::ResponseBody inspected =
             is_json(upstream.base()) ? api::inspect_response_body(upstream.body())
@@ -227,9 +237,10 @@ net::awaitable<void> ProxyCall::fail_before_head(UpstreamError kind) {
     co_await respond_error(error_for(kind));
 }
 
-net::awaitable<void> ProxyCall::respond_error(const api::Error& error) {
+net::awaitable<void> ProxyCall::respond_error(const api::Error& error, std::string_view extra_headers) {
     done_.status = error.status;
     done_.code = error.code;
+    if (!extra_headers.empty()) ctx_.response_headers.append(extra_headers);
     Response response = make_error_response(error, client_, ctx_.request_id, ctx_.response_headers);
     done_.bytes_out = response.body().size();
     const beast::error_code ec =

@@ -1,4 +1,4 @@
-// Upstream faults that need exact bytes (catalogue §3.5 U2, U12–U15, §3.4 A10): a scripted
+// Upstream faults that need exact bytes (catalogue §3.5 U2, U11–U15, §3.4 A10): a scripted
 // fake upstream answers with malformed heads, oversized bodies, SSE edge cases, extra bytes and
 // credential refusals. For each, what the client sees, whether the upstream connection was
 // reused, and that the gateway keeps serving.
@@ -85,6 +85,25 @@ TEST(UpstreamCredentials, Upstream401Or403IsAGeneric502) {
         EXPECT_EQ(log.find("canary"), npos) << log;
         EXPECT_EQ(get(gateway.port(), "/metrics").body.find("canary"), npos);
     }
+}
+
+// U11: an error page that is not JSON (a proxy's HTML 503) keeps its status and Retry-After
+// but becomes the one error shape; the page itself (internal host names) is not relayed.
+TEST(UpstreamErrorBodies, NonJsonErrorPageBecomesAnOpenAIErrorWithTheSameStatus) {
+    ScriptedUpstream upstream(Reply{
+        ScriptedUpstream::response(503, "text/html",
+                                   "<html><body>503: backend-7.internal is down</body></html>",
+                                   "Retry-After: 7\r\n"),
+        Then::keep_open});
+    TestGateway gateway(demo_config(upstream.url()));
+    const HttpResult result = chat(gateway.port());
+    EXPECT_EQ(result.status, 503);
+    EXPECT_EQ(result.header("content-type"), "application/json");
+    EXPECT_EQ(result.header("retry-after"), "7");
+    EXPECT_EQ(error_of(result)["code"], "upstream_error") << result.body;
+    EXPECT_EQ(error_of(result)["type"], "server_error");
+    EXPECT_TRUE(error_of(result).contains("param"));
+    EXPECT_EQ(result.body.find("internal"), npos);
 }
 
 // U12: a response the gateway cannot frame safely is a 502, and its connection is never

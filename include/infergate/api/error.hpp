@@ -36,6 +36,9 @@ Error upstream_invalid_response(std::string_view backend, std::string_view what)
 // 502: the backend refused the gateway's own credential (it answered 401 or 403). Not 401:
 // the client's key was fine, and the backend's words may quote part of the backend key.
 Error upstream_auth_failed(std::string_view backend);
+// The backend's own error status, when its body was not JSON (an HTML error page): code
+// upstream_error, a fixed message, nothing of the page.
+Error upstream_error(std::string_view backend, unsigned status);
 Error internal_error();
 // 401: the message is fixed by the caller and never quotes the presented credential.
 Error invalid_api_key(std::string message);
