@@ -113,5 +113,44 @@ TEST_F(RequestBodyTest, EachHostileBodyIsRefusedBeforeTheUpstream) {
     }));
 }
 
+// J8: fields that pick an upstream or a credential (LiteLLM's api_base SSRF, CVE-2024-6587),
+// at the top level or nested in extra_body / metadata, are refused; an SSRF canary listening
+// where they point receives nothing, and the configured backend receives nothing either.
+TEST_F(RequestBodyTest, RoutingOverrideFieldsAreRefusedAndNeverFollowed) {
+    ScriptedUpstream canary(ScriptedUpstream::Reply{});
+    const std::string there = "\"" + canary.url() + "\"";
+    const std::vector<std::pair<std::string, std::string>> overrides = {
+        {R"("api_base":)" + there, "api_base"},
+        {R"("base_url":)" + there, "base_url"},
+        {R"("api_key":")" + std::string(kClientCanary) + "\"", "api_key"},
+        {R"("azure_endpoint":)" + there, "azure_endpoint"},
+        {R"("API_BASE":)" + there, "API_BASE"},
+        {R"("api\u005fbase":)" + there, "api_base"},
+        {R"("extra_body":{"api_base":)" + there + "}", "extra_body"},
+        {R"("extra_body":{"litellm_params":[{"base_url":)" + there + "}]}", "extra_body"},
+        {R"("metadata":{"user":"u1","api_key":")" + std::string(kClientCanary) + "\"}", "metadata"},
+    };
+    for (const auto& [fields, param] : overrides) {
+        SCOPED_TRACE(fields);
+        const HttpResult result = post_json(port(), "/v1/chat/completions", chat_with(fields));
+        expect_error_shape(result, 400, "unsupported_parameter", param);
+        EXPECT_EQ(result.body.find(kClientCanary), npos);
+        EXPECT_EQ(result.body.find(canary.url()), npos);
+    }
+    EXPECT_EQ(canary.connections(), 0u);
+    EXPECT_TRUE(mock_->requests().empty());
+
+    // The same words as values, or as keys where they name the caller's own data (a tool's
+    // parameter schema), are not overrides: the request goes to the configured backend, as sent.
+    const std::string harmless = chat_with(
+        R"("user":"api_base","tools":[{"type":"function","function":{"name":"deploy","parameters":)"
+        R"({"type":"object","properties":{"base_url":{"type":"string"},"api_key":{"type":"string"}}}}}])");
+    ASSERT_EQ(post_json(port(), "/v1/chat/completions", harmless).status, 200);
+    const auto received = mock_->requests();
+    ASSERT_EQ(received.size(), 1u);
+    EXPECT_NE(received[0].body.find(R"("base_url":{"type":"string"})"), npos);
+    EXPECT_EQ(canary.connections(), 0u);
+}
+
 }  // namespace
 }  // namespace infergate::testing

@@ -60,6 +60,23 @@ TEST(OpenAIRequest, DuplicateKeysAreRejectedEvenWhenEscaped) {
               "duplicate_key");
 }
 
+TEST(OpenAIRequest, RoutingOverridesAreRefusedAtTheTopAndInsideMergedContainers) {
+    for (const char* fields : {R"("api_base":"http://x")", R"("Base_URL":"http://x")", R"("api_key":"k")",
+                               R"("vertex_endpoint":"x")", R"("api\u005fkey":"k")",
+                               R"("extra_body":{"a":{"b":[{"api_base":"x"}]}})", R"("metadata":{"ENDPOINT":"x"})"}) {
+        const Error e = rejected(std::string(R"({"model":"m","messages":[],)") + fields + "}");
+        EXPECT_EQ(e.code, "unsupported_parameter") << fields;
+        EXPECT_EQ(e.message.find("http://x"), std::string::npos);
+    }
+    EXPECT_EQ(rejected(R"({"model":"m","messages":[],"metadata":{"api_key":"k"}})").param, "metadata");
+    // Values, and keys in the caller's own schemas, are not overrides.
+    parsed(R"({"model":"m","messages":[],"metadata":{"note":"api_base"},"user":"endpoint",)"
+           R"("response_format":{"type":"json_schema","json_schema":{"schema":{"properties":{"api_key":{}}}}}})");
+    // A long name is quoted short.
+    const std::string long_name(10000, 'e');
+    EXPECT_LT(rejected(R"({"model":"m","messages":[],")" + long_name + R"(endpoint":1})").message.size(), 300u);
+}
+
 TEST(OpenAIRequest, InvalidJsonSaysWhereAndWhy) {
     const Error e = rejected(R"({"model":"a",)");
     EXPECT_EQ(e.code, "invalid_json");
