@@ -34,10 +34,10 @@ Error wrong_type(std::string_view field, const char* expected, json::Kind got) {
 
 // Top-level fields the gateway reads; everything else is only validated and passed through.
 enum Field : std::size_t { kModel, kStream, kStreamOptions, kMaxTokens, kMaxCompletionTokens,
-                           kMessages, kPrompt, kInput, kFieldCount };
+                           kChoices, kMessages, kPrompt, kInput, kFieldCount };
 constexpr std::array<std::string_view, kFieldCount> kFieldNames = {
     "model", "stream", "stream_options", "max_tokens", "max_completion_tokens",
-    "messages", "prompt", "input"};
+    "n", "messages", "prompt", "input"};
 
 // Names that would choose the upstream or its credential (LiteLLM's `api_base` SSRF,
 // CVE-2024-6587, and its `base_url` / `*_endpoint` / `api_key` relatives). The upstream comes
@@ -231,6 +231,9 @@ std::variant<ProxyRequest, Error> parse_proxy_request(std::string_view body, End
         return *std::move(error);
     }
     if (max_completion) request.max_tokens = max_completion;
+    std::optional<std::int64_t> choices;
+    if (auto error = check_integer(seen.field[kChoices], "n", 1, choices)) return *std::move(error);
+    request.choices = choices.value_or(1);
 
     switch (endpoint) {
         case Endpoint::chat_completions: {

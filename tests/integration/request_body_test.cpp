@@ -152,5 +152,51 @@ TEST_F(RequestBodyTest, RoutingOverrideFieldsAreRefusedAndNeverFollowed) {
     EXPECT_EQ(canary.connections(), 0u);
 }
 
+// J10: what a request may make the model generate is reserved before dispatch, n choices of
+// max_tokens each (or of quota.default_max_tokens), so a per-key limit refuses a huge request
+// instead of paying for it afterwards; absurd values cannot overflow the reservation.
+TEST(RequestBodyLimits, HugeNOrMaxTokensIsRefusedByTheKeysLimitsBeforeDispatch) {
+    llm_mock::Options options;
+    options.record = true;
+    llm_mock::MockServer mock(options);
+    mock.start();
+    const std::string key = "sk-ig-app-" + std::string(kClientCanary);
+    TestGateway gateway(
+        "server: { listen: \"127.0.0.1:0\", workers: 1 }\n"
+        "log: { level: warn, access_log: { format: json } }\n"
+        "backends:\n  mock: { url: \"http://127.0.0.1:" + std::to_string(mock.port()) + "\" }\n"
+        "models:\n  demo:\n    targets: [ { backend: mock, model: mock-model } ]\n"
+        "    pricing: { input_per_1m: 0, output_per_1m: 10 }\n"
+        "quota: { default_max_tokens: 1024 }\n"
+        "auth:\n  keys:\n    - { id: app, sha256: \"" + auth::to_hex(auth::sha256_of(key)) +
+        "\", limits: { tokens_per_minute: 100000, budget_usd_per_day: 1 } }\n");
+    auto chat = [&](const std::string& fields) {
+        return post_json(gateway.port(), "/v1/chat/completions", chat_with(fields),
+                         {{"authorization", "Bearer " + key}});
+    };
+    for (const std::string fields : {R"("max_tokens":1000000000)", R"("n":1000,"max_tokens":1000)",
+                                     R"("n":1000)", R"("n":128,"max_completion_tokens":1000)"}) {
+        SCOPED_TRACE(fields);
+        const HttpResult refused = chat(fields);
+        EXPECT_EQ(refused.status, 429) << refused.body;
+        EXPECT_EQ(json::parse(refused.body)["error"]["code"], "rate_limit_exceeded");
+    }
+    // Past what any limit could hold: still a refusal, never an overflow into a small number.
+    for (const std::string fields : {R"("max_tokens":9223372036854775807)",
+                                     R"("n":9223372036854775807,"max_tokens":9223372036854775807)"}) {
+        SCOPED_TRACE(fields);
+        EXPECT_EQ(chat(fields).status, 429);
+    }
+    for (const std::string bad : {R"("n":0)", R"("n":"2")", R"("n":1.5)", R"("n":-1)"}) {
+        SCOPED_TRACE(bad);
+        const HttpResult refused = chat(bad);
+        EXPECT_EQ(refused.status, 400);
+        EXPECT_EQ(json::parse(refused.body)["error"]["param"], "n");
+    }
+    EXPECT_TRUE(mock.requests().empty());
+    EXPECT_EQ(chat(R"("n":2,"max_tokens":100)").status, 200);
+    EXPECT_EQ(mock.requests().size(), 1u);
+}
+
 }  // namespace
 }  // namespace infergate::testing

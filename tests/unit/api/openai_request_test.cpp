@@ -45,6 +45,15 @@ TEST(OpenAIRequest, RejectsWithClearCodesAndParams) {
     EXPECT_EQ(rejected(R"({"model":"m","input":"x","stream":true})", Endpoint::embeddings).param, "stream");
 }
 
+TEST(OpenAIRequest, ReadsTheNumberOfChoices) {
+    EXPECT_EQ(parsed(R"({"model":"m","messages":[]})").choices, 1);
+    EXPECT_EQ(parsed(R"({"model":"m","messages":[],"n":null})").choices, 1);
+    EXPECT_EQ(parsed(R"({"model":"m","messages":[],"n":12})").choices, 12);
+    for (const char* value : {"0", "-3", "2.5", "\"2\"", "1e3", "9223372036854775808"}) {
+        EXPECT_EQ(rejected(std::string(R"({"model":"m","messages":[],"n":)") + value + "}").param, "n") << value;
+    }
+}
+
 TEST(OpenAIRequest, RejectsNumbersOutOfRangeOrOfTheWrongKind) {
     for (const char* value : {"1e400", "18446744073709551616", "-1", "0", "1.5", "\"100\""}) {
         const std::string body = std::string(R"({"model":"m","messages":[],"max_tokens":)") + value + "}";
