@@ -56,6 +56,13 @@ net::awaitable<Completion> ProxyCall::run() {
             }
             break;
         }
+        if (watch.client_gone()) {
+            // The client left while a connection was being found (a dial, a TLS handshake, a
+            // queue): there was no upstream to close then, so send it nothing now.
+            client_gone();
+            pool.release(std::move(acquired.connection), /*reusable=*/true);
+            break;
+        }
         upstream::Connection& connection = *acquired.connection;
         watch.set_upstream(&connection);
         const bool reused = acquired.reused;
@@ -65,6 +72,11 @@ net::awaitable<Completion> ProxyCall::run() {
         pool.release(std::move(acquired.connection), result.reusable);
         if (!result.retry_on_fresh) break;
     }
+    // A client whose FIN the watch saw (a half-close, or a close the response won the race
+    // against) sends no further request. Its connection is not kept alive: the next read
+    // might not see that FIN again (Asio stops reading speculatively after an end-of-file, and
+    // epoll reports it once), and would wait out the idle timeout instead.
+    if (watch.client_gone()) client_.keep_alive = false;
     watch_ = nullptr;
     co_return std::move(done_);
 }

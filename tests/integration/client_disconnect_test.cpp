@@ -1,4 +1,4 @@
-// Clients that leave (catalogue §3.6 C1, C2, C6): what the upstream sees, what the key is
+// Clients that leave (catalogue §3.6 C1, C2, C5, C6): what the upstream sees, what the key is
 // charged, what the access log says, and that nothing leaks after a thousand rude clients.
 #include <dirent.h>
 
@@ -110,6 +110,55 @@ TEST_F(ClientDisconnectTest, LeavingBeforeOrDuringAStreamCancelsFreesTheSlotAndC
     EXPECT_TRUE(eventually([&] {
         return get(port(), "/metrics").body.find("\ninfergate_client_disconnects_total 2\n") != npos;
     }));
+    EXPECT_EQ(chat().status, 200);
+}
+
+// C5: a client that half-closes (shutdown(SHUT_WR)) after its request cannot be told apart
+// from one that closed: both send a FIN. The gateway treats it as gone, as it must for C1/C4:
+// while the upstream is working, the upstream request is cancelled, nothing is answered and the
+// log says 499. Only an answer that is complete before the FIN is noticed is still delivered.
+// Either way the connection is closed at once, not kept for the idle timeout.
+TEST_F(ClientDisconnectTest, HalfCloseAfterTheRequestIsTreatedAsLeaving) {
+    auto half_close = [&](const std::string& fields) {
+        net::io_context io;
+        tcp::socket socket(io);
+        socket.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port()));
+        net::write(socket, net::buffer(chat_request(kChat, fields)));
+        socket.shutdown(tcp::socket::shutdown_send);
+        RawReply reply;
+        char buffer[4096];
+        beast::error_code ec;
+        while (!ec) reply.bytes.append(buffer, socket.read_some(net::buffer(buffer), ec));
+        reply.closed = ec == net::error::eof;
+        return reply;
+    };
+    // While the upstream takes its time: always cancelled.
+    for (int i = 0; i < 3; ++i) {
+        const std::size_t aborted = mock_->aborted_responses();
+        const std::size_t logged = log_count("\"status\":499");
+        const auto started = std::chrono::steady_clock::now();
+        const RawReply reply = half_close("x-mock-ttft-ms: 2000\r\n");
+        EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(1));
+        EXPECT_TRUE(reply.closed);
+        EXPECT_EQ(reply.bytes, "") << reply.bytes.substr(0, 200);
+        EXPECT_TRUE(eventually([&] { return log_count("\"status\":499") == logged + 1; }));
+        // Either the request never left, or the upstream saw it cancelled.
+        EXPECT_TRUE(eventually([&] {
+            return mock_->requests().size() == aborted || mock_->aborted_responses() == aborted + 1;
+        }, std::chrono::seconds(1)));
+    }
+    // An upstream faster than the FIN: answered whole, or not at all; closed either way.
+    for (int i = 0; i < 3; ++i) {
+        const auto started = std::chrono::steady_clock::now();
+        const RawReply reply = half_close("");
+        EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
+        EXPECT_TRUE(reply.closed);
+        if (!reply.bytes.empty()) {
+            EXPECT_EQ(reply.bytes.rfind("HTTP/1.1 200 OK\r\n", 0), 0u);
+            EXPECT_NE(reply.bytes.find("\"usage\""), npos);  // the whole body
+        }
+    }
+    EXPECT_TRUE(eventually([&] { return mock_->open_connections() == 0; }, std::chrono::seconds(2)));
     EXPECT_EQ(chat().status, 200);
 }
 
