@@ -17,14 +17,9 @@ using nlohmann::json;
 constexpr auto npos = std::string::npos;
 
 const std::string kKey = "sk-ig-app-" + std::string(kClientCanary);
-const std::string kChat = R"({"model":"demo","messages":[{"role":"user","content":"hi"}]})";
-const std::string kStreamChat =
-    R"({"model":"demo","stream":true,"messages":[{"role":"user","content":"hi"}]})";
 
-std::string chat_request(const std::string& body, const std::string& fields = "") {
-    return "POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n"
-           "Authorization: Bearer " + kKey + "\r\n" + fields + "Content-Length: " +
-           std::to_string(body.size()) + "\r\n\r\n" + body;
+std::string chat_request(const std::string& fields = "") {
+    return raw_post("/v1/chat/completions", kDemoChat, "Authorization: Bearer " + kKey + "\r\n" + fields);
 }
 
 // Descriptors open in this process: the gateway and the mock both run in it.
@@ -51,7 +46,7 @@ protected:
             "\", limits: { concurrency: 1, tokens_per_day: 1000000 } }\n");
     }
     std::uint16_t port() const { return gateway_->port(); }
-    HttpResult chat(const std::string& body = kChat, Headers extra = {}) {
+    HttpResult chat(const std::string& body = kDemoChat, Headers extra = {}) {
         extra.emplace_back("authorization", "Bearer " + kKey);
         return post_json(port(), "/v1/chat/completions", body, extra);
     }
@@ -81,7 +76,7 @@ protected:
 TEST_F(ClientDisconnectTest, LeavingBeforeOrDuringAStreamCancelsFreesTheSlotAndCharges) {
     {
         net::io_context io;
-        beast::tcp_stream stream = send_request(io, port(), "/v1/chat/completions", kStreamChat,
+        beast::tcp_stream stream = send_request(io, port(), "/v1/chat/completions", kDemoStreamChat,
                                                 {{"authorization", "Bearer " + kKey},
                                                  {"x-mock-ttft-ms", "5000"}});
         ASSERT_TRUE(eventually([&] { return mock_->open_connections() == 1 && mock_->requests().size() == 1; }));
@@ -94,7 +89,7 @@ TEST_F(ClientDisconnectTest, LeavingBeforeOrDuringAStreamCancelsFreesTheSlotAndC
 
     {
         net::io_context io;
-        beast::tcp_stream stream = send_request(io, port(), "/v1/chat/completions", kStreamChat,
+        beast::tcp_stream stream = send_request(io, port(), "/v1/chat/completions", kDemoStreamChat,
                                                 {{"authorization", "Bearer " + kKey},
                                                  {"x-mock-chunks", "500"}, {"x-mock-delay-ms", "10"}});
         char first[512];
@@ -123,7 +118,7 @@ TEST_F(ClientDisconnectTest, HalfCloseAfterTheRequestIsTreatedAsLeaving) {
         net::io_context io;
         tcp::socket socket(io);
         socket.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port()));
-        net::write(socket, net::buffer(chat_request(kChat, fields)));
+        net::write(socket, net::buffer(chat_request(fields)));
         socket.shutdown(tcp::socket::shutdown_send);
         RawReply reply;
         char buffer[4096];
@@ -170,8 +165,8 @@ TEST_F(ClientDisconnectTest, AThousandConnectSendResetCyclesLeakNothing) {
     ASSERT_TRUE(eventually([&] { return mock_->open_connections() == 0; }, std::chrono::seconds(2)));
     const std::size_t baseline = open_fds();
 
-    const std::string requests[] = {chat_request(kChat), chat_request(kChat, "x-mock-ttft-ms: 20\r\n"),
-                                    chat_request(kChat).substr(0, 60)};
+    const std::string requests[] = {chat_request(), chat_request("x-mock-ttft-ms: 20\r\n"),
+                                    chat_request().substr(0, 60)};
     {
         net::io_context io;  // itself three descriptors (epoll, eventfd, timerfd): gone after
         for (int i = 0; i < 1000; ++i) {

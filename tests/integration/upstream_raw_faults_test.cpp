@@ -20,9 +20,6 @@ using Reply = ScriptedUpstream::Reply;
 using Then = ScriptedUpstream::Then;
 constexpr auto npos = std::string::npos;
 
-const std::string kChat = R"({"model":"demo","messages":[{"role":"user","content":"hi"}]})";
-const std::string kStreamChat =
-    R"({"model":"demo","stream":true,"messages":[{"role":"user","content":"hi"}]})";
 const std::string kCompletion =
     R"({"id":"c1","object":"chat.completion","model":"mock-model","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}})";
 
@@ -30,7 +27,7 @@ Reply ok_reply(Then then = Then::keep_open) {
     return {ScriptedUpstream::response(200, "application/json", kCompletion), then};
 }
 
-HttpResult chat(std::uint16_t port, const std::string& body = kChat) {
+HttpResult chat(std::uint16_t port, const std::string& body = kDemoChat) {
     return post_json(port, "/v1/chat/completions", body);
 }
 
@@ -62,7 +59,7 @@ TEST(UpstreamCredentials, Upstream401Or403IsAGeneric502) {
                 "WWW-Authenticate: Bearer realm=\"upstream\"\r\n"),
             Then::keep_open});
         TestGateway gateway(demo_config(upstream.url()));
-        for (const std::string& body : {kChat, kStreamChat}) {
+        for (const std::string& body : {kDemoChat, kDemoStreamChat}) {
             const HttpResult result = chat(gateway.port(), body);
             EXPECT_EQ(result.status, 502) << result.body;
             EXPECT_EQ(result.header("content-type"), "application/json");
@@ -141,10 +138,8 @@ TEST(UpstreamFraming, ObsFoldInAResponseIsUnfolded) {
                                         std::to_string(kCompletion.size()) + "\r\n\r\n" + kCompletion,
                                     Then::keep_open});
     TestGateway gateway(demo_config(upstream.url()));
-    const std::string answer = raw_exchange(
-        gateway.port(), "POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n"
-                        "Content-Type: application/json\r\nContent-Length: " +
-                            std::to_string(kChat.size()) + "\r\n\r\n" + kChat);
+    const std::string answer =
+        raw_exchange(gateway.port(), raw_post("/v1/chat/completions", kDemoChat, "Connection: close\r\n"));
     EXPECT_EQ(answer.rfind("HTTP/1.1 200 ", 0), 0u) << answer;
     EXPECT_NE(answer.find("\r\nX-Folded: a b\r\n"), npos) << answer;
 }
@@ -186,11 +181,11 @@ TEST(UpstreamLimits, EventThatNeverEndsIsCutAtMaxEventBytes) {
     ScriptedUpstream upstream([&](std::size_t index) { return replies.at(index); });
     TestGateway gateway(demo_config(upstream.url(), "    max_event_bytes: 16KiB"));
 
-    const HttpResult at_once = chat(gateway.port(), kStreamChat);
+    const HttpResult at_once = chat(gateway.port(), kDemoStreamChat);
     EXPECT_EQ(at_once.status, 502) << at_once.body.substr(0, 300);
     EXPECT_EQ(error_of(at_once)["code"], "upstream_invalid_response");
 
-    const HttpResult later = chat(gateway.port(), kStreamChat);
+    const HttpResult later = chat(gateway.port(), kDemoStreamChat);
     EXPECT_EQ(later.status, 200);
     EXPECT_FALSE(later.complete);
     const auto events = sse_data(later.body);
@@ -223,7 +218,7 @@ TEST(UpstreamStreams, SseEdgeCasesAreRelayedAndUsageIsRead) {
                                         chunk(events.substr(b)) + "0\r\n\r\n",
                                     Then::keep_open});
     TestGateway gateway(demo_config(upstream.url()));
-    const HttpResult result = chat(gateway.port(), kStreamChat);
+    const HttpResult result = chat(gateway.port(), kDemoStreamChat);
     ASSERT_EQ(result.status, 200);
     EXPECT_TRUE(result.complete);
     EXPECT_NE(result.body.find("\"content\":\"a\""), npos) << result.body;
