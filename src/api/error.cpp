@@ -25,6 +25,9 @@ std::string quoted(std::string_view text) {
     return std::string(text.substr(0, kMax)) + "...";
 }
 
+// The path of a request target: its query may carry a credential (`?api_key=...`).
+std::string_view path_only(std::string_view target) { return target.substr(0, target.find('?')); }
+
 }  // namespace
 
 Error invalid_request(std::string message, std::string param, std::string code) {
@@ -51,12 +54,13 @@ Error model_not_found(std::string_view model) {
 }
 
 Error route_not_found(std::string_view path) {
-    return {404, fmt::format("Unknown request URL: {}. Please check the URL and method.", quoted(path)),
+    return {404,
+            fmt::format("Unknown request URL: {}. Please check the URL and method.", quoted(path_only(path))),
             "invalid_request_error", "unknown_url", {}};
 }
 
 Error method_not_allowed(std::string_view method, std::string_view path) {
-    return {405, fmt::format("Method {} is not allowed for {}.", quoted(method), quoted(path)),
+    return {405, fmt::format("Method {} is not allowed for {}.", quoted(method), quoted(path_only(path))),
             "invalid_request_error", "method_not_allowed", {}};
 }
 

@@ -1,5 +1,6 @@
-// Hostile credentials and where secrets may end up (catalogue §3.4 A8, A9): oversized,
-// non-ASCII and control-character keys; spoofed X-Forwarded-For; unknown admin paths. The
+// Hostile credentials and where secrets may end up (catalogue §3.4 A1, A8, A9): missing and
+// empty keys, keys in the query string, oversized, non-ASCII and control-character keys;
+// spoofed X-Forwarded-For; unknown admin paths. The
 // canaries of support/test_gateway.hpp must never come back in an answer, the access log or
 // /metrics.
 #include <gtest/gtest.h>
@@ -56,6 +57,34 @@ protected:
     std::unique_ptr<llm_mock::MockServer> mock_;
     std::unique_ptr<TestGateway> gateway_;
 };
+
+// A1: no usable credential is a 401 with WWW-Authenticate, whatever form the attempt takes; a
+// key in the query string is not a credential, and the URL is never echoed with it.
+TEST_F(CredentialsTest, MissingEmptyOrQueryStringKeysAre401AndNeverEchoed) {
+    start("  max_failures_per_minute: 0\n");
+    const std::string query = "?api_key=" + kKey;
+    std::vector<std::string> answers;
+    for (const std::string& fields :
+         {std::string(), std::string("Authorization: Bearer\r\n"), std::string("Authorization: Bearer    \r\n"),
+          std::string("Authorization: " + kKey + "\r\n"), "Authorization: Basic " + kKey + "\r\n",
+          std::string("api-key: \r\n")}) {
+        SCOPED_TRACE(fields);
+        const std::string answer = raw_exchange(port(), chat_head("/v1/chat/completions" + query, fields));
+        EXPECT_EQ(status_of(answer), "401") << answer;
+        EXPECT_NE(answer.find("\r\nWWW-Authenticate: Bearer\r\n"), npos);
+        EXPECT_NE(answer.find(R"("code":"invalid_api_key")"), npos);
+        answers.push_back(answer);
+    }
+    // Unknown paths and wrong methods name the path, not the query.
+    const std::string unknown = raw_exchange(port(), chat_head("/v2/chat" + query, ""));
+    EXPECT_EQ(status_of(unknown), "404");
+    const std::string wrong_method = raw_exchange(
+        port(), "GET /v1/chat/completions" + query + " HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n");
+    EXPECT_EQ(status_of(wrong_method), "405");
+    answers.insert(answers.end(), {unknown, wrong_method});
+    EXPECT_TRUE(mock_->requests().empty());
+    expect_no_canary(answers, 8);
+}
 
 // A8: a 10 KB key, non-ASCII bytes and control characters are refused with bounded work:
 // 401 (or 400 for bytes no header may hold), quickly, and never quoted back.

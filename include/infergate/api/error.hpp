@@ -23,6 +23,7 @@ std::string render_error(const Error& error);
 Error invalid_request(std::string message, std::string param = {},
                       std::string code = "invalid_request");
 Error model_not_found(std::string_view model);
+// `path` may be a whole request target: only the part before '?' is quoted.
 Error route_not_found(std::string_view path);
 Error method_not_allowed(std::string_view method, std::string_view path);
 Error unsupported_media_type(std::string_view content_type);
