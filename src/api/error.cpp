@@ -55,12 +55,14 @@ Error model_not_found(std::string_view model) {
 
 Error route_not_found(std::string_view path) {
     return {404,
-            fmt::format("Unknown request URL: {}. Please check the URL and method.", quoted(path_only(path))),
+            fmt::format("Unknown request URL: {}. Please check the URL and method.",
+                        quoted(path_only(path))),
             "invalid_request_error", "unknown_url", {}};
 }
 
 Error method_not_allowed(std::string_view method, std::string_view path) {
-    return {405, fmt::format("Method {} is not allowed for {}.", quoted(method), quoted(path_only(path))),
+    return {405,
+            fmt::format("Method {} is not allowed for {}.", quoted(method), quoted(path_only(path))),
             "invalid_request_error", "method_not_allowed", {}};
 }
 

@@ -160,7 +160,8 @@ net::awaitable<Attempt> ProxyCall::relay_body(Stream& stream, upstream::Connecti
     parser.body_limit(settings_.max_response_bytes);
     // Beast compares a Content-Length with the body limit only while it parses the head (read
     // here without a limit): compare it now, before any of the body is read and buffered.
-    if (const auto length = parser.content_length(); length && *length > settings_.max_response_bytes) {
+    if (const auto length = parser.content_length();
+        length && *length > settings_.max_response_bytes) {
         co_await fail_before_head(UpstreamError::too_large);
         co_return Attempt{};
     }
@@ -184,7 +185,8 @@ net::awaitable<Attempt> ProxyCall::relay_body(Stream& stream, upstream::Connecti
         co_await respond_error(api::upstream_auth_failed(backend_.name()));
         co_return Attempt{.reusable = parser.keep_alive()};
     }
-    if (status >= 400 && !(is_json(upstream.base()) && api::inspect_response_body(upstream.body()).valid_json)) {
+    if (status >= 400 &&
+        !(is_json(upstream.base()) && api::inspect_response_body(upstream.body()).valid_json)) {
         // An error page that is not JSON (a proxy's HTML 503): the status and its Retry-After
         // stay, the page (internal names, stack traces) does not.
         std::string retry_after;
@@ -249,7 +251,8 @@ net::awaitable<void> ProxyCall::fail_before_head(UpstreamError kind) {
     co_await respond_error(error_for(kind));
 }
 
-net::awaitable<void> ProxyCall::respond_error(const api::Error& error, std::string_view extra_headers) {
+net::awaitable<void> ProxyCall::respond_error(const api::Error& error,
+                                              std::string_view extra_headers) {
     done_.status = error.status;
     done_.code = error.code;
     if (!extra_headers.empty()) ctx_.response_headers.append(extra_headers);

@@ -57,7 +57,8 @@ private:
                                                config::Duration timeout);
     net::awaitable<void> fail_before_head(UpstreamError kind);
     // `extra_headers`: CRLF-terminated lines added to the request's own (rate-limit) headers.
-    net::awaitable<void> respond_error(const api::Error& error, std::string_view extra_headers = {});
+    net::awaitable<void> respond_error(const api::Error& error,
+                                       std::string_view extra_headers = {});
 
     UpstreamError classify(const beast::error_code& ec, UpstreamError timeout_phase) const;
     api::Error error_for(UpstreamError kind) const;

@@ -91,7 +91,8 @@ net::awaitable<pipeline::Outcome> QuotaStage::on_request(pipeline::RequestContex
     TokenCounts estimate;
     estimate.input = ctx.prompt_estimate;
     // Each of the n choices may generate max_tokens.
-    const std::int64_t per_choice = ctx.request.max_tokens.value_or(snapshot.config.quota.default_max_tokens);
+    const std::int64_t per_choice =
+        ctx.request.max_tokens.value_or(snapshot.config.quota.default_max_tokens);
     estimate.output = static_cast<std::int64_t>(
         std::min<__int128>(static_cast<__int128>(per_choice) * ctx.request.choices, kMaxAmount));
     Amount reserve;
