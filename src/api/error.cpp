@@ -25,6 +25,9 @@ std::string quoted(std::string_view text) {
     return std::string(text.substr(0, kMax)) + "...";
 }
 
+// The path of a request target: its query may carry a credential (`?api_key=...`).
+std::string_view path_only(std::string_view target) { return target.substr(0, target.find('?')); }
+
 }  // namespace
 
 Error invalid_request(std::string message, std::string param, std::string code) {
@@ -51,12 +54,15 @@ Error model_not_found(std::string_view model) {
 }
 
 Error route_not_found(std::string_view path) {
-    return {404, fmt::format("Unknown request URL: {}. Please check the URL and method.", quoted(path)),
+    return {404,
+            fmt::format("Unknown request URL: {}. Please check the URL and method.",
+                        quoted(path_only(path))),
             "invalid_request_error", "unknown_url", {}};
 }
 
 Error method_not_allowed(std::string_view method, std::string_view path) {
-    return {405, fmt::format("Method {} is not allowed for {}.", quoted(method), quoted(path)),
+    return {405,
+            fmt::format("Method {} is not allowed for {}.", quoted(method), quoted(path_only(path))),
             "invalid_request_error", "method_not_allowed", {}};
 }
 
@@ -105,6 +111,20 @@ Error upstream_invalid_response(std::string_view backend, std::string_view what)
 Error gateway_overloaded() {
     return {503, "The gateway is at its connection limit; retry shortly.", "server_error",
             "gateway_overloaded", {}};
+}
+
+Error upstream_auth_failed(std::string_view backend) {
+    return {502,
+            fmt::format("The upstream backend `{}` refused the gateway's credentials. This is a "
+                        "gateway configuration problem, not a problem with your API key.",
+                        backend),
+            "server_error", "upstream_auth_failed", {}};
+}
+
+Error upstream_error(std::string_view backend, unsigned status) {
+    return {status,
+            fmt::format("The upstream backend `{}` answered with HTTP status {}.", backend, status),
+            status >= 500 ? "server_error" : "invalid_request_error", "upstream_error", {}};
 }
 
 Error internal_error() {

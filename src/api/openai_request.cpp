@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 
 #include <fmt/format.h>
 
@@ -33,15 +34,62 @@ Error wrong_type(std::string_view field, const char* expected, json::Kind got) {
 
 // Top-level fields the gateway reads; everything else is only validated and passed through.
 enum Field : std::size_t { kModel, kStream, kStreamOptions, kMaxTokens, kMaxCompletionTokens,
-                           kMessages, kPrompt, kInput, kFieldCount };
+                           kChoices, kMessages, kPrompt, kInput, kFieldCount };
 constexpr std::array<std::string_view, kFieldCount> kFieldNames = {
     "model", "stream", "stream_options", "max_tokens", "max_completion_tokens",
-    "messages", "prompt", "input"};
+    "n", "messages", "prompt", "input"};
+
+// Names that would choose the upstream or its credential (LiteLLM's `api_base` SSRF,
+// CVE-2024-6587, and its `base_url` / `*_endpoint` / `api_key` relatives). The upstream comes
+// only from the config, so a body carrying one is refused rather than forwarded to a backend
+// that might honour it. Compared case-insensitively, after unescaping.
+// Runs on every top-level key: no allocation.
+bool is_routing_override(std::string_view key) {
+    auto same = [](std::string_view a, std::string_view lower) {
+        return std::equal(a.begin(), a.end(), lower.begin(), lower.end(), [](char x, char y) {
+            return std::tolower(static_cast<unsigned char>(x)) == y;
+        });
+    };
+    if (same(key, "api_base") || same(key, "base_url") || same(key, "api_key")) return true;
+    constexpr std::string_view kEndpoint = "endpoint";
+    for (std::size_t at = 0; at + kEndpoint.size() <= key.size(); ++at) {
+        if (same(key.substr(at, kEndpoint.size()), kEndpoint)) return true;
+    }
+    return false;
+}
+
+// Top-level fields whose contents some SDKs and proxies merge into the request's parameters:
+// an override at any depth inside them is refused too. Elsewhere (a tool's parameter schema,
+// a json_schema) the same names are the caller's own data.
+bool is_merged_container(std::string_view key) { return key == "extra_body" || key == "metadata"; }
+
+// A client-chosen name quoted in an error: cut short.
+std::string quoted_name(std::string_view name) { return std::string(name.substr(0, 64)); }
+
+// The first routing-override key at any depth of `value`, a validated JSON object or array.
+std::optional<std::string> nested_override(std::string_view value) {
+    for (std::size_t i = 0; i < value.size(); ++i) {
+        if (value[i] != '"') continue;
+        const std::size_t start = i;
+        for (++i; i < value.size() && value[i] != '"'; ++i) {
+            if (value[i] == '\\') ++i;
+        }
+        if (i >= value.size()) break;  // not reached: the value was validated
+        std::size_t next = i + 1;
+        while (next < value.size() && std::isspace(static_cast<unsigned char>(value[next]))) ++next;
+        if (next == value.size() || value[next] != ':') continue;  // a string value, not a key
+        std::string key = json::decode_string(value.substr(start, i + 1 - start));
+        if (is_routing_override(key)) return quoted_name(key);
+    }
+    return std::nullopt;
+}
 
 struct Collected {
     std::array<const json::Member*, kFieldCount> field{};
     std::array<json::Member, kFieldCount> storage{};
     std::optional<std::string> duplicate;
+    // The first routing override seen: the top-level field it was in, and its own name.
+    std::optional<std::pair<std::string, std::string>> routing_override;
     // Keys seen so far, for the duplicate check. Bodies have a handful of keys; a linear scan
     // beats hashing at that size, and the cap keeps a hostile body from making it quadratic.
     std::array<std::string_view, 64> keys{};
@@ -81,6 +129,16 @@ std::variant<ProxyRequest, Error> parse_proxy_request(std::string_view body, End
             key = decoded_storage;
             ++seen.escaped_keys;
         }
+        if (!seen.routing_override) {
+            if (is_routing_override(key)) {
+                seen.routing_override.emplace(quoted_name(key), quoted_name(key));
+            } else if (is_merged_container(key) &&
+                       (member.kind == json::Kind::object || member.kind == json::Kind::array)) {
+                if (auto inner = nested_override(member.value)) {
+                    seen.routing_override.emplace(std::string(key), std::move(*inner));
+                }
+            }
+        }
         const auto known = std::find(kFieldNames.begin(), kFieldNames.end(), key);
         if (known != kFieldNames.end()) {
             const auto index = static_cast<std::size_t>(known - kFieldNames.begin());
@@ -100,6 +158,14 @@ std::variant<ProxyRequest, Error> parse_proxy_request(std::string_view body, End
         return invalid_request(fmt::format("The request body is not valid JSON: {} (at byte {}).",
                                            error->message, error->offset),
                                {}, "invalid_json");
+    }
+    if (seen.routing_override) {
+        const auto& [field, name] = *seen.routing_override;
+        return invalid_request(
+            fmt::format("Unsupported parameter '{}'{}: the upstream and its credentials come only "
+                        "from the gateway's configuration.",
+                        name, field == name ? "" : " in '" + field + "'"),
+            field, "unsupported_parameter");
     }
     if (seen.duplicate) {
         return invalid_request(
@@ -165,6 +231,9 @@ std::variant<ProxyRequest, Error> parse_proxy_request(std::string_view body, End
         return *std::move(error);
     }
     if (max_completion) request.max_tokens = max_completion;
+    std::optional<std::int64_t> choices;
+    if (auto error = check_integer(seen.field[kChoices], "n", 1, choices)) return *std::move(error);
+    request.choices = choices.value_or(1);
 
     switch (endpoint) {
         case Endpoint::chat_completions: {

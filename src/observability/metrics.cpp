@@ -34,6 +34,7 @@ std::string_view label(UpstreamError kind) noexcept {
         case UpstreamError::protocol: return "protocol";
         case UpstreamError::too_large: return "too_large";
         case UpstreamError::pool_timeout: return "pool_timeout";
+        case UpstreamError::auth_refused: return "auth_refused";
         case UpstreamError::count: break;
     }
     return "other";

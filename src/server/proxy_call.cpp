@@ -56,6 +56,13 @@ net::awaitable<Completion> ProxyCall::run() {
             }
             break;
         }
+        if (watch.client_gone()) {
+            // The client left while a connection was being found (a dial, a TLS handshake, a
+            // queue): there was no upstream to close then, so send it nothing now.
+            client_gone();
+            pool.release(std::move(acquired.connection), /*reusable=*/true);
+            break;
+        }
         upstream::Connection& connection = *acquired.connection;
         watch.set_upstream(&connection);
         const bool reused = acquired.reused;
@@ -65,6 +72,11 @@ net::awaitable<Completion> ProxyCall::run() {
         pool.release(std::move(acquired.connection), result.reusable);
         if (!result.retry_on_fresh) break;
     }
+    // A client whose FIN the watch saw (a half-close, or a close the response won the race
+    // against) sends no further request. Its connection is not kept alive: the next read
+    // might not see that FIN again (Asio stops reading speculatively after an end-of-file, and
+    // epoll reports it once), and would wait out the idle timeout instead.
+    if (watch.client_gone()) client_.keep_alive = false;
     if (reply_pending_) co_await write_reply();
     watch_ = nullptr;
     co_return std::move(done_);
@@ -147,6 +159,13 @@ net::awaitable<Attempt> ProxyCall::relay_body(Stream& stream, upstream::Connecti
                                               http::response_parser<http::buffer_body>& head_parser) {
     http::response_parser<http::string_body> parser{std::move(head_parser)};
     parser.body_limit(settings_.max_response_bytes);
+    // Beast compares a Content-Length with the body limit only while it parses the head (read
+    // here without a limit): compare it now, before any of the body is read and buffered.
+    if (const auto length = parser.content_length();
+        length && *length > settings_.max_response_bytes) {
+        co_await fail_before_head(UpstreamError::too_large);
+        co_return Attempt{};
+    }
     auto& tcp = connection.tcp();
     while (!parser.is_done()) {
         tcp.expires_after(within_deadline(settings_.timeouts.idle));
@@ -160,6 +179,24 @@ net::awaitable<Attempt> ProxyCall::relay_body(Stream& stream, upstream::Connecti
 
     auto& upstream = parser.get();
     const unsigned status = upstream.result_int();
+    if (status == 401 || status == 403) {
+        // The backend refused the gateway's own credential: relayed, it would tell the client
+        // that its key is wrong, and the backend's message may quote part of the backend key.
+        backend_.metrics().count(UpstreamError::auth_refused);
+        co_await respond_error(api::upstream_auth_failed(backend_.name()));
+        co_return Attempt{.reusable = parser.keep_alive()};
+    }
+    if (status >= 400 &&
+        !(is_json(upstream.base()) && api::inspect_response_body(upstream.body()).valid_json)) {
+        // An error page that is not JSON (a proxy's HTML 503): the status and its Retry-After
+        // stay, the page (internal names, stack traces) does not.
+        std::string retry_after;
+        if (const auto found = upstream.find(http::field::retry_after); found != upstream.end()) {
+            retry_after.append("Retry-After: ").append(found->value()).append("\r\n");
+        }
+        co_await respond_error(api::upstream_error(backend_.name(), status), retry_after);
+        co_return Attempt{.reusable = parser.keep_alive()};
+    }
     if (status >= 200 && status < 300) {
         const api::ResponseBody inspected =
             is_json(upstream.base()) ? api::inspect_response_body(upstream.body())
@@ -220,9 +257,11 @@ net::awaitable<void> ProxyCall::fail_before_head(UpstreamError kind) {
     co_await respond_error(error_for(kind));
 }
 
-net::awaitable<void> ProxyCall::respond_error(const api::Error& error) {
+net::awaitable<void> ProxyCall::respond_error(const api::Error& error,
+                                              std::string_view extra_headers) {
     done_.status = error.status;
     done_.code = error.code;
+    if (!extra_headers.empty()) ctx_.response_headers.append(extra_headers);
     Response response = make_error_response(error, client_, ctx_.request_id, ctx_.response_headers);
     done_.bytes_out = response.body().size();
     const beast::error_code ec =

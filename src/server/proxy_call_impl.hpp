@@ -60,7 +60,9 @@ private:
                                                config::Duration timeout);
     net::awaitable<void> write_reply();  // the non-streamed response relay_body() read
     net::awaitable<void> fail_before_head(UpstreamError kind);
-    net::awaitable<void> respond_error(const api::Error& error);
+    // `extra_headers`: CRLF-terminated lines added to the request's own (rate-limit) headers.
+    net::awaitable<void> respond_error(const api::Error& error,
+                                       std::string_view extra_headers = {});
 
     UpstreamError classify(const beast::error_code& ec, UpstreamError timeout_phase) const;
     api::Error error_for(UpstreamError kind) const;

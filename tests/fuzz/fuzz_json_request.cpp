@@ -77,7 +77,7 @@ void check_matches_reference(api::Endpoint endpoint, const api::ProxyRequest& re
     // The fields the gateway reads appear once, however they are spelled. (Other keys are
     // checked for duplicates only up to a cap, by design: see openai_request.cpp.)
     for (const char* field : {"model", "stream", "stream_options", "max_tokens",
-                              "max_completion_tokens", "messages", "prompt", "input"}) {
+                              "max_completion_tokens", "n", "messages", "prompt", "input"}) {
         FUZZ_REQUIRE(std::count_if(ref.members.begin(), ref.members.end(),
                                    [field](const ReferenceMember& m) { return m.key == field; }) <= 1);
     }
@@ -89,6 +89,9 @@ void check_matches_reference(api::Endpoint endpoint, const api::ProxyRequest& re
     FUZZ_REQUIRE(req.include_usage == (ref.include_usage && ref.include_usage->flag));
     FUZZ_REQUIRE(req.max_tokens == reference_max_tokens(ref));
     FUZZ_REQUIRE(!req.max_tokens || *req.max_tokens >= 1);
+    const ReferenceMember* choices = last_member(ref, "n");
+    FUZZ_REQUIRE(req.choices == (choices && choices->kind != json::Kind::null ? choices->integer.value_or(0) : 1));
+    FUZZ_REQUIRE(req.choices >= 1);
     const ReferenceMember* messages = last_member(ref, "messages");
     if (endpoint == api::Endpoint::chat_completions) {
         FUZZ_REQUIRE(messages && messages->kind == json::Kind::array);
@@ -112,7 +115,7 @@ void check_accepted(std::string_view body, api::Endpoint endpoint, const api::Pr
     const auto* re = std::get_if<api::ProxyRequest>(&again);
     FUZZ_REQUIRE(re && re->model == "up\"stream\\\x01\xC3\xA9");
     FUZZ_REQUIRE(re->stream == req.stream && re->include_usage == req.include_usage &&
-                 re->max_tokens == req.max_tokens);
+                 re->max_tokens == req.max_tokens && re->choices == req.choices);
     // The router's "no such model" answer quotes the client's model: still valid JSON.
     FUZZ_REQUIRE(is_valid_json(api::render_error(api::model_not_found(req.model))));
 }

@@ -54,6 +54,9 @@ TEST_F(UpstreamFaultTest, SlowFirstByteIs504UpstreamTimeout) {
     EXPECT_EQ(result.status, 504);
     EXPECT_EQ(code_of(result), "upstream_timeout");
     EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
+    // The timed-out exchange's socket is closed, not left for the backend to finish on (U4).
+    EXPECT_TRUE(eventually([&] { return mock_->aborted_responses() == 1; }, std::chrono::seconds(1)));
+    EXPECT_EQ(mock_->open_connections(), 0u);
     expect_still_serving();
 }
 

@@ -65,6 +65,11 @@ HttpResult get(std::uint16_t port, const std::string& target) {
     return request(port, http::verb::get, target);
 }
 
+std::string raw_post(const std::string& target, const std::string& body, const std::string& fields) {
+    return "POST " + target + " HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n" + fields +
+           "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
 std::string raw_exchange(std::uint16_t port, const std::string& bytes,
                          std::chrono::milliseconds timeout) {
     return raw_send(port, {bytes}, timeout).bytes;

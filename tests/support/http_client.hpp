@@ -38,6 +38,11 @@ HttpResult get(std::uint16_t port, const std::string& target);
 beast::tcp_stream send_request(net::io_context& io, std::uint16_t port, const std::string& target,
                                const std::string& body, const Headers& headers = {});
 
+// The bytes of a POST of the JSON `body` to `target`, with `fields` (CRLF-terminated lines)
+// added to the head, for raw_exchange() / raw_send() or a socket of the test's own.
+std::string raw_post(const std::string& target, const std::string& body,
+                     const std::string& fields = "");
+
 // Sends `bytes` as they are and returns everything read until the server closes or
 // `timeout` passes.
 std::string raw_exchange(std::uint16_t port, const std::string& bytes,

@@ -23,6 +23,7 @@ std::string render_error(const Error& error);
 Error invalid_request(std::string message, std::string param = {},
                       std::string code = "invalid_request");
 Error model_not_found(std::string_view model);
+// `path` may be a whole request target: only the part before '?' is quoted.
 Error route_not_found(std::string_view path);
 Error method_not_allowed(std::string_view method, std::string_view path);
 Error unsupported_media_type(std::string_view content_type);
@@ -33,6 +34,12 @@ Error upstream_unavailable(std::string_view backend);
 Error upstream_timeout(std::string_view backend);
 Error upstream_overloaded(std::string_view backend);
 Error upstream_invalid_response(std::string_view backend, std::string_view what);
+// 502: the backend refused the gateway's own credential (it answered 401 or 403). Not 401:
+// the client's key was fine, and the backend's words may quote part of the backend key.
+Error upstream_auth_failed(std::string_view backend);
+// The backend's own error status, when its body was not JSON (an HTML error page): code
+// upstream_error, a fixed message, nothing of the page.
+Error upstream_error(std::string_view backend, unsigned status);
 Error internal_error();
 // 503 on a reserve connection (every connection busy): only the gateway's own endpoints answer.
 Error gateway_overloaded();

@@ -20,6 +20,7 @@ struct ProxyRequest {
     bool include_usage = false;         // stream_options.include_usage
     bool has_stream_options = false;    // stream_options present (not null)
     std::optional<std::int64_t> max_tokens;  // max_tokens or max_completion_tokens
+    std::int64_t choices = 1;                // n: each choice may generate max_tokens
 };
 
 inline constexpr std::size_t kMaxJsonDepth = 128;
@@ -27,6 +28,7 @@ inline constexpr std::size_t kMaxJsonDepth = 128;
 // Validates the body as JSON (depth-limited, strict UTF-8) and the fields the gateway reads.
 // Duplicate top-level keys are rejected: routing, billing and the upstream must never
 // disagree about which "model" (or "stream") was meant.
+// `n` and the token limits are integers of at least 1.
 std::variant<ProxyRequest, Error> parse_proxy_request(std::string_view body, Endpoint endpoint);
 
 // The body with `model_token` replaced by `upstream_model` (one allocation).

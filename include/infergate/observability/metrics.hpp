@@ -21,7 +21,7 @@ namespace infergate::observability {
 // Why an upstream exchange failed; a bounded metric label.
 enum class UpstreamError : std::uint8_t {
     dns, connect_refused, connect_timeout, tls, reset, first_byte_timeout, idle_timeout,
-    total_timeout, protocol, too_large, pool_timeout, count
+    total_timeout, protocol, too_large, pool_timeout, auth_refused, count
 };
 std::string_view label(UpstreamError kind) noexcept;
 

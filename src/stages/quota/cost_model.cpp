@@ -19,6 +19,7 @@ std::int64_t weighted_tokens(const TokenCounts& counts, const config::TokenWeigh
                             static_cast<double>(counts.cached_input) * weights.cached_input +
                             static_cast<double>(counts.output) * weights.output +
                             static_cast<double>(counts.reasoning) * weights.reasoning;
+    if (!(weighted < static_cast<double>(kMaxAmount))) return kMaxAmount;  // also NaN
     return static_cast<std::int64_t>(std::ceil(weighted - 1e-9));
 }
 
@@ -30,7 +31,8 @@ std::int64_t cost_nano_usd(const TokenCounts& counts, const config::Pricing& pri
                                  static_cast<__int128>(counts.cached_input) * cached +
                                  static_cast<__int128>(counts.output) * pricing.output +
                                  static_cast<__int128>(counts.reasoning) * reasoning;
-    return static_cast<std::int64_t>((thousandths + 999) / 1000);
+    const __int128 nano = (thousandths + 999) / 1000;
+    return nano > kMaxAmount ? kMaxAmount : static_cast<std::int64_t>(nano);
 }
 
 }  // namespace infergate::quota

@@ -1,5 +1,6 @@
 #include "infergate/stages/quota/quota_stage.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include <spdlog/spdlog.h>
@@ -138,7 +139,11 @@ net::awaitable<pipeline::Outcome> QuotaStage::on_request(pipeline::RequestContex
     ctx.prompt_estimate = static_cast<std::int64_t>(ctx.body.size()) / kBytesPerToken + 1;
     TokenCounts estimate;
     estimate.input = ctx.prompt_estimate;
-    estimate.output = ctx.request.max_tokens.value_or(snapshot.config.quota.default_max_tokens);
+    // Each of the n choices may generate max_tokens.
+    const std::int64_t per_choice =
+        ctx.request.max_tokens.value_or(snapshot.config.quota.default_max_tokens);
+    estimate.output = static_cast<std::int64_t>(
+        std::min<__int128>(static_cast<__int128>(per_choice) * ctx.request.choices, kMaxAmount));
     Amount reserve;
     reserve.tokens = weighted_tokens(estimate, model->second.token_weights);
     reserve.nano_usd = cost_nano_usd(estimate, model->second.pricing);

@@ -45,6 +45,15 @@ TEST(OpenAIRequest, RejectsWithClearCodesAndParams) {
     EXPECT_EQ(rejected(R"({"model":"m","input":"x","stream":true})", Endpoint::embeddings).param, "stream");
 }
 
+TEST(OpenAIRequest, ReadsTheNumberOfChoices) {
+    EXPECT_EQ(parsed(R"({"model":"m","messages":[]})").choices, 1);
+    EXPECT_EQ(parsed(R"({"model":"m","messages":[],"n":null})").choices, 1);
+    EXPECT_EQ(parsed(R"({"model":"m","messages":[],"n":12})").choices, 12);
+    for (const char* value : {"0", "-3", "2.5", "\"2\"", "1e3", "9223372036854775808"}) {
+        EXPECT_EQ(rejected(std::string(R"({"model":"m","messages":[],"n":)") + value + "}").param, "n") << value;
+    }
+}
+
 TEST(OpenAIRequest, RejectsNumbersOutOfRangeOrOfTheWrongKind) {
     for (const char* value : {"1e400", "18446744073709551616", "-1", "0", "1.5", "\"100\""}) {
         const std::string body = std::string(R"({"model":"m","messages":[],"max_tokens":)") + value + "}";
@@ -58,6 +67,23 @@ TEST(OpenAIRequest, DuplicateKeysAreRejectedEvenWhenEscaped) {
     EXPECT_EQ(rejected(R"({"model":"a","messages":[],"x":1,"x":2})").code, "duplicate_key");
     EXPECT_EQ(rejected(R"({"model":"a","messages":[],"stream_options":{"include_usage":true,"include_usage":false}})").code,
               "duplicate_key");
+}
+
+TEST(OpenAIRequest, RoutingOverridesAreRefusedAtTheTopAndInsideMergedContainers) {
+    for (const char* fields : {R"("api_base":"http://x")", R"("Base_URL":"http://x")", R"("api_key":"k")",
+                               R"("vertex_endpoint":"x")", R"("api\u005fkey":"k")",
+                               R"("extra_body":{"a":{"b":[{"api_base":"x"}]}})", R"("metadata":{"ENDPOINT":"x"})"}) {
+        const Error e = rejected(std::string(R"({"model":"m","messages":[],)") + fields + "}");
+        EXPECT_EQ(e.code, "unsupported_parameter") << fields;
+        EXPECT_EQ(e.message.find("http://x"), std::string::npos);
+    }
+    EXPECT_EQ(rejected(R"({"model":"m","messages":[],"metadata":{"api_key":"k"}})").param, "metadata");
+    // Values, and keys in the caller's own schemas, are not overrides.
+    parsed(R"({"model":"m","messages":[],"metadata":{"note":"api_base"},"user":"endpoint",)"
+           R"("response_format":{"type":"json_schema","json_schema":{"schema":{"properties":{"api_key":{}}}}}})");
+    // A long name is quoted short.
+    const std::string long_name(10000, 'e');
+    EXPECT_LT(rejected(R"({"model":"m","messages":[],")" + long_name + R"(endpoint":1})").message.size(), 300u);
 }
 
 TEST(OpenAIRequest, InvalidJsonSaysWhereAndWhy) {

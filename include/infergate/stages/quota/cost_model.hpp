@@ -19,13 +19,18 @@ struct TokenCounts {  // disjoint: their sum is every token the upstream billed
     std::int64_t total() const noexcept { return input + cached_input + output + reasoning; }
 };
 
+// No amount the cost model returns exceeds this (2^62): sums of a few stay within int64, and
+// a reservation this large is over every configurable limit anyway. A request asking for
+// 2^63-1 tokens is therefore refused, never wrapped around into a small number.
+inline constexpr std::int64_t kMaxAmount = std::int64_t{1} << 62;
+
 // OpenAI reports cached tokens inside prompt_tokens and reasoning inside completion_tokens.
 TokenCounts classify(const sse::Usage& usage) noexcept;
 
-// What the counts weigh against a tokens-per-minute/day limit (rounded up).
+// What the counts weigh against a tokens-per-minute/day limit (rounded up, at most kMaxAmount).
 std::int64_t weighted_tokens(const TokenCounts& counts, const config::TokenWeights& weights) noexcept;
 
-// Their price in nano-USD (prices are micro-USD per 1M tokens), rounded up.
+// Their price in nano-USD (prices are micro-USD per 1M tokens), rounded up, at most kMaxAmount.
 std::int64_t cost_nano_usd(const TokenCounts& counts, const config::Pricing& pricing) noexcept;
 
 }  // namespace infergate::quota

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <limits>
 #include <thread>
 
 #include "infergate/stages/quota/calendar.hpp"
@@ -165,6 +166,32 @@ TEST(CostModel, CachedAndReasoningTokensArePricedAsTheirOwnClass) {
     config::TokenWeights weights;
     weights.cached_input = 0.25;
     EXPECT_EQ(weighted_tokens(counts, weights), 200 + 200 + 200 + 300);
+}
+
+TEST(CostModel, HugeCountsSaturateInsteadOfWrappingAround) {
+    TokenCounts counts;
+    counts.output = std::numeric_limits<std::int64_t>::max();
+    config::Pricing pricing;
+    pricing.output = 10'000'000;
+    config::TokenWeights weights;
+    weights.output = 100;
+    EXPECT_EQ(weighted_tokens(counts, weights), kMaxAmount);
+    EXPECT_EQ(cost_nano_usd(counts, pricing), kMaxAmount);
+
+    // And the largest amount is refused by any limit, rolling or calendar, not admitted.
+    FakeClocks clocks;
+    LocalQuotaStore store = clocks.store();
+    config::Limits limits;
+    limits.tokens_per_minute = 1'000'000'000'000;
+    limits.budget_micro_usd_per_day = 1'000'000'000'000'000;
+    const ScopeCheck check = key_scope(limits);
+    Amount reserve;
+    reserve.tokens = kMaxAmount;
+    EXPECT_FALSE(store.admit_now({&check, 1}, reserve).admitted());
+    reserve.tokens = 0;
+    reserve.nano_usd = kMaxAmount;
+    EXPECT_FALSE(store.admit_now({&check, 1}, reserve).admitted());
+    EXPECT_TRUE(store.admit_now({&check, 1}, Amount{}).admitted());
 }
 
 TEST(RateLimitHeaders, DurationsLookLikeOpenAIs) {
