@@ -1,9 +1,12 @@
 #include "support/test_gateway.hpp"
 
+#include <algorithm>
 #include <random>
 #include <stdexcept>
 
 #include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
 
 #include "infergate/config/loader.hpp"
 #include "infergate/config/snapshot.hpp"
@@ -29,12 +32,31 @@ TestGateway::TestGateway(const std::string& yaml) {
     SnapshotBuild build = build_snapshot(std::move(*loaded.config), 1, metrics_);
     if (!build.snapshot) throw std::runtime_error("snapshot build failed: " + build.errors.front());
     auto log = std::make_shared<const observability::AccessLog>(build.snapshot->config.log);
+    log_sink_ = std::make_shared<spdlog::sinks::ostream_sink_mt>(process_log_);
+    spdlog::default_logger()->sinks().push_back(log_sink_);
     gateway_ = std::make_unique<server::Gateway>(build.snapshot, metrics_, log);
     gateway_->start();
 }
 
+void TestGateway::check_for_canaries() {
+    const std::string metrics = metrics_.serialize();
+    const std::string access = access_log();
+    const std::string process = process_log_.str();
+    for (const char* canary : {kBackendCanary, kClientCanary}) {
+        for (const auto& [where, text] : {std::pair{"the access log", &access}, std::pair{"/metrics", &metrics},
+                                          std::pair{"the process log", &process}}) {
+            if (text->find(canary) != std::string::npos) {
+                ADD_FAILURE() << "secret canary " << canary << " leaked into " << where << ":\n" << *text;
+            }
+        }
+    }
+}
+
 TestGateway::~TestGateway() {
     gateway_.reset();
+    auto& sinks = spdlog::default_logger()->sinks();
+    sinks.erase(std::remove(sinks.begin(), sinks.end(), log_sink_), sinks.end());
+    check_for_canaries();
     std::error_code ignored;
     std::filesystem::remove_all(dir_, ignored);
 }

@@ -4,14 +4,18 @@
 
 #include <filesystem>
 #include <memory>
+#include <sstream>
 #include <string>
+
+#include <spdlog/sinks/ostream_sink.h>
 
 #include "infergate/observability/metrics.hpp"
 #include "infergate/server/gateway.hpp"
 
 namespace infergate::testing {
 
-// Planted in test configs and requests; the suite fails if one shows up in any output.
+// Planted in test configs and requests; the suite fails if one shows up in any output: every
+// TestGateway checks its access log, its process log lines and /metrics when it stops.
 inline constexpr const char* kBackendCanary = "sk-canary-BACKEND-7f3a91c2";
 inline constexpr const char* kClientCanary = "sk-canary-CLIENT-0b5e44d8";
 
@@ -27,7 +31,11 @@ public:
     void stop() { gateway_->stop(); }
 
 private:
+    void check_for_canaries();
+
     std::filesystem::path dir_;
+    std::ostringstream process_log_;  // what the gateway logged while this one ran
+    std::shared_ptr<spdlog::sinks::ostream_sink_mt> log_sink_;
     observability::Metrics metrics_;
     std::unique_ptr<server::Gateway> gateway_;
 };
