@@ -179,30 +179,38 @@ start_mock() {  # chunks delay_ms
     wait_ready direct
 }
 
-start_infergate() {
-    PORT[infergate]=$(free_port)
-    cat >"$WORK/infergate.yaml" <<EOF
-server: { listen: "127.0.0.1:${PORT[infergate]}", workers: 1 }
+# start_gateway TARGET MODEL_YAML EXTRA_YAML HEADER: infergate with one worker, the access log to
+# /dev/null and model "demo" on the mock; MODEL_YAML is appended to the model's mapping,
+# EXTRA_YAML to the config, HEADER is what wrk sends with every request.
+start_gateway() {
+    local t=$1
+    PORT[$t]=$(free_port)
+    cat >"$WORK/$t.yaml" <<EOF
+server: { listen: "127.0.0.1:${PORT[$t]}", workers: 1 }
 log: { level: warn, access_log: { format: json, path: /dev/null } }
 backends:
   mock: { url: "http://127.0.0.1:${PORT[direct]}", provider: openai, pool: { max_connections: 1024 } }
 models:
-  demo: { targets: [ { backend: mock, model: mock-model } ] }
+  demo:
+    targets: [ { backend: mock, model: mock-model } ]
+$2
+$3
 EOF
-    spawn infergate "${PIN_SERVER[@]}" "$BUILD/infergate" --config "$WORK/infergate.yaml"
-    PID[infergate]=$SPAWNED
-    HEADERS[infergate]=""
-    wait_ready infergate
+    spawn "$t" "${PIN_SERVER[@]}" "$BUILD/infergate" --config "$WORK/$t.yaml"
+    PID[$t]=$SPAWNED
+    HEADERS[$t]=$4
+    wait_ready "$t"
 }
+
+start_infergate() { start_gateway infergate "" "" ""; }
 
 # The same gateway with auth and quota on: 1,000 keys in 10 tenants, every key and tenant with
 # request, token, concurrency and budget limits (high enough never to refuse), so each request
 # pays for the key lookup, two scopes' checks and reservations, settlement and per-key metrics.
 # wrk presents the 500th key.
 start_infergate_auth() {
-    PORT[infergate-auth]=$(free_port)
-    local keys=$WORK/keys.yaml
-    perl -MDigest::SHA=sha256_hex -e '
+    local keys
+    keys=$(perl -MDigest::SHA=sha256_hex -e '
         my $limits = "{ requests_per_minute: 100000000, tokens_per_minute: 1000000000, concurrency: 100000, budget_usd_per_day: 1000000 }";
         print "tenants:\n";
         printf "  team-%d: { limits: %s }\n", $_, $limits for 0 .. 9;
@@ -211,22 +219,9 @@ start_infergate_auth() {
             my $key = sprintf("sk-ig-bench%04d-%s", $i, "S" x 43);
             printf "    - { id: bench%04d, sha256: \"%s\", tenant: team-%d, limits: %s }\n",
                 $i, sha256_hex($key), $i % 10, $limits;
-        }' >"$keys"
-    cat >"$WORK/infergate-auth.yaml" <<EOF
-server: { listen: "127.0.0.1:${PORT[infergate-auth]}", workers: 1 }
-log: { level: warn, access_log: { format: json, path: /dev/null } }
-backends:
-  mock: { url: "http://127.0.0.1:${PORT[direct]}", provider: openai, pool: { max_connections: 1024 } }
-models:
-  demo:
-    targets: [ { backend: mock, model: mock-model } ]
-    pricing: { input_per_1m: 2.5, output_per_1m: 10 }
-$(cat "$keys")
-EOF
-    spawn infergate-auth "${PIN_SERVER[@]}" "$BUILD/infergate" --config "$WORK/infergate-auth.yaml"
-    PID[infergate-auth]=$SPAWNED
-    HEADERS[infergate-auth]="Authorization: Bearer sk-ig-bench0500-$(printf 'S%.0s' {1..43})"
-    wait_ready infergate-auth
+        }')
+    start_gateway infergate-auth "    pricing: { input_per_1m: 2.5, output_per_1m: 10 }" "$keys" \
+        "Authorization: Bearer sk-ig-bench0500-$(printf 'S%.0s' {1..43})"
 }
 
 # nginx: a single process (master_process off) so that its CPU and RSS are one pid's. Its

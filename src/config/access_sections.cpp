@@ -14,15 +14,7 @@ namespace {
 constexpr std::int64_t kMaxCount = 1'000'000'000'000;  // requests or tokens per window
 
 void count_into(const Context& ctx, MapReader& map, std::string_view key, std::int64_t& out) {
-    if (const auto field = map.take(key)) {
-        if (const auto value = read_integer(ctx, *field, 1, kMaxCount)) out = *value;
-    }
-}
-
-void micros_into(const Context& ctx, MapReader& map, std::string_view key, std::int64_t& out) {
-    if (const auto field = map.take(key)) {
-        if (const auto value = read_micros(ctx, *field)) out = *value;
-    }
+    integer_into(ctx, map, key, 1, kMaxCount, out);
 }
 
 // The limit keys shared by a scope and by each of its per-model entries.
@@ -216,9 +208,7 @@ void read_auth(const Context& ctx, const Field& field, Config& config) {
         }
     }
     if (const auto jwt = map.take("jwt")) read_jwt_issuers(ctx, *jwt, config.auth.jwt);
-    if (const auto failures = map.take("max_failures_per_minute")) {
-        if (const auto value = read_integer(ctx, *failures, 0, 1'000'000)) config.auth.max_failures_per_minute = *value;
-    }
+    integer_into(ctx, map, "max_failures_per_minute", 0, 1'000'000, config.auth.max_failures_per_minute);
     map.reject_unknown();
 }
 
@@ -249,9 +239,7 @@ void read_quota(const Context& ctx, const Field& field, QuotaSettings& quota) {
             }
         }
     }
-    if (const auto tokens = map.take("default_max_tokens")) {
-        if (const auto value = read_integer(ctx, *tokens, 1, kMaxCount)) quota.default_max_tokens = *value;
-    }
+    integer_into(ctx, map, "default_max_tokens", 1, kMaxCount, quota.default_max_tokens);
     map.reject_unknown();
 }
 

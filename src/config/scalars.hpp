@@ -59,4 +59,29 @@ std::optional<double> read_number(const Context& ctx, const Field& field, double
 std::optional<std::size_t> read_size(const Context& ctx, const Field& field);
 std::optional<Duration> read_duration(const Context& ctx, const Field& field, bool allow_zero = false);
 
+// The optional keys of a mapping: `out` keeps its default when the key is absent or invalid
+// (the reader has reported why).
+template <class T>
+void integer_into(const Context& ctx, MapReader& map, std::string_view key, std::int64_t min, std::int64_t max,
+                  T& out) {
+    if (const auto field = map.take(key)) {
+        if (const auto value = read_integer(ctx, *field, min, max)) out = static_cast<T>(*value);
+    }
+}
+inline void micros_into(const Context& ctx, MapReader& map, std::string_view key, std::int64_t& out) {
+    if (const auto field = map.take(key)) {
+        if (const auto value = read_micros(ctx, *field)) out = *value;
+    }
+}
+inline void size_into(const Context& ctx, MapReader& map, std::string_view key, std::size_t& out) {
+    if (const auto field = map.take(key)) {
+        if (const auto value = read_size(ctx, *field)) out = *value;
+    }
+}
+inline void duration_into(const Context& ctx, MapReader& map, std::string_view key, Duration& out) {
+    if (const auto field = map.take(key)) {
+        if (const auto value = read_duration(ctx, *field)) out = *value;
+    }
+}
+
 }  // namespace infergate::config

@@ -21,25 +21,6 @@ constexpr unsigned max_workers = 1024;
 // Client connections for the whole gateway; past it, a typo is likelier.
 constexpr std::int64_t max_client_connections = 10000000;
 
-void count_into(const Context& ctx, MapReader& map, std::string_view key, std::int64_t min,
-                std::int64_t max, std::size_t& out) {
-    if (const auto field = map.take(key)) {
-        if (const auto value = read_integer(ctx, *field, min, max)) out = static_cast<std::size_t>(*value);
-    }
-}
-
-void size_into(const Context& ctx, MapReader& map, std::string_view key, std::size_t& out) {
-    if (const auto field = map.take(key)) {
-        if (const auto value = read_size(ctx, *field)) out = *value;
-    }
-}
-
-void duration_into(const Context& ctx, MapReader& map, std::string_view key, Duration& out) {
-    if (const auto field = map.take(key)) {
-        if (const auto value = read_duration(ctx, *field)) out = *value;
-    }
-}
-
 void read_server(const Context& ctx, const Field& field, ServerSettings& server) {
     MapReader map{ctx, field};
     if (const auto listen = map.take("listen")) {
@@ -53,19 +34,15 @@ void read_server(const Context& ctx, const Field& field, ServerSettings& server)
             }
         }
     }
-    if (const auto workers = map.take("workers")) {
-        if (const auto value = read_integer(ctx, *workers, 0, max_workers)) {
-            server.workers = static_cast<unsigned>(*value);
-        }
-    }
+    integer_into(ctx, map, "workers", 0, max_workers, server.workers);
     size_into(ctx, map, "max_header_bytes", server.max_header_bytes);
     size_into(ctx, map, "max_body_bytes", server.max_body_bytes);
     duration_into(ctx, map, "header_timeout", server.header_timeout);
     duration_into(ctx, map, "body_timeout", server.body_timeout);
     duration_into(ctx, map, "idle_timeout", server.idle_timeout);
     duration_into(ctx, map, "write_timeout", server.write_timeout);
-    count_into(ctx, map, "max_connections", 1, max_client_connections, server.max_connections);
-    count_into(ctx, map, "reserved_connections", 0, max_client_connections,
+    integer_into(ctx, map, "max_connections", 1, max_client_connections, server.max_connections);
+    integer_into(ctx, map, "reserved_connections", 0, max_client_connections,
                server.reserved_connections);
     map.reject_unknown();
 }
@@ -141,7 +118,7 @@ void read_backend_limits(const Context& ctx, MapReader& map, Backend& backend) {
     }
     if (const auto field = map.take("pool")) {
         MapReader pool{ctx, *field};
-        count_into(ctx, pool, "max_connections", 1, max_pool_connections, backend.pool.max_connections);
+        integer_into(ctx, pool, "max_connections", 1, max_pool_connections, backend.pool.max_connections);
         duration_into(ctx, pool, "idle_timeout", backend.pool.idle_timeout);
         duration_into(ctx, pool, "acquire_timeout", backend.pool.acquire_timeout);
         pool.reject_unknown();
