@@ -141,6 +141,13 @@ SnapshotBuild build_snapshot(config::Config config, std::uint64_t generation,
     for (const auto& [name, tenant] : snapshot->config.tenants) live_scopes.push_back("tenant:" + name);
     snapshot->quota_store->retain(live_scopes);
     add_all_caller_metrics(*snapshot);
+    {
+        quota::QuotaStore* store = snapshot->quota_store.get();
+        const Snapshot& built = *snapshot;
+        snapshot->keys.bind(
+            [store](std::string_view scope) { return store != nullptr ? store->resolve(scope) : nullptr; },
+            [&built](std::string_view key, std::string_view tenant) { return built.metrics_for(key, tenant); });
+    }
     metrics.config_generation.Set(static_cast<double>(generation));
     build.snapshot = std::move(snapshot);
     return build;

@@ -31,7 +31,9 @@ void append_escaped(fmt::memory_buffer& out, std::string_view text) {
 }
 
 void json_string(fmt::memory_buffer& out, std::string_view key, std::string_view value) {
-    fmt::format_to(std::back_inserter(out), ",\"{}\":\"", key);
+    out.append(std::string_view(",\""));
+    out.append(key);
+    out.append(std::string_view("\":\""));
     append_escaped(out, value);
     out.push_back('"');
 }

@@ -1,5 +1,6 @@
 #include "infergate/server/request_framing.hpp"
 
+#include <array>
 #include <iterator>
 
 #include "infergate/observability/metrics.hpp"
@@ -9,11 +10,31 @@ namespace {
 
 using V = FramingViolation;
 
+// Byte classes as tables: every byte of every request head goes through these.
+struct ByteTable {
+    std::array<bool, 256> yes{};
+    bool operator[](unsigned char c) const { return yes[c]; }
+};
+
 // RFC 9110 §5.6.2 tchar.
-bool is_tchar(unsigned char c) {
-    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
-    return std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
-}
+constexpr ByteTable kTchar = [] {
+    ByteTable table;
+    for (int c = '0'; c <= '9'; ++c) table.yes[c] = true;
+    for (int c = 'a'; c <= 'z'; ++c) table.yes[c] = true;
+    for (int c = 'A'; c <= 'Z'; ++c) table.yes[c] = true;
+    for (const char c : std::string_view("!#$%&'*+-.^_`|~")) table.yes[static_cast<unsigned char>(c)] = true;
+    return table;
+}();
+
+// What a head line may contain besides its CRLF: tab, visible ASCII, space, obs-text.
+constexpr ByteTable kLineByte = [] {
+    ByteTable table;
+    table.yes['\t'] = true;
+    for (int c = 0x20; c < 0x100; ++c) table.yes[c] = c != 0x7f;
+    return table;
+}();
+
+bool is_tchar(unsigned char c) { return kTchar[c]; }
 
 bool is_token(std::string_view text) {
     if (text.empty()) return false;
@@ -202,25 +223,32 @@ Answer answer(FramingViolation violation) {
 }  // namespace
 
 HeadScanner::Result HeadScanner::scan(std::string_view buffered) {
-    for (; pos_ < buffered.size(); ++pos_) {
-        const auto c = static_cast<unsigned char>(buffered[pos_]);
-        const bool after_cr = pos_ > line_start_ && buffered[pos_ - 1] == '\r';
-        if (c == '\n') {
-            if (!after_cr) return {V::bare_line_ending};
-            const std::string_view line = buffered.substr(line_start_, pos_ - 1 - line_start_);
-            line_start_ = pos_ + 1;
-            const bool request_line = lines_++ == 0;
-            if (request_line) {
-                if (auto violation = check_request_line(line)) return {violation};
-            } else if (line.empty()) {
-                return {std::nullopt, ++pos_};
-            } else if (auto violation = check_field_line(line)) {
-                return {violation};
-            }
-        } else if (after_cr) {
+    while (pos_ < buffered.size()) {
+        // A CR that ended the previous call's bytes must be followed by the LF.
+        if (pos_ > line_start_ && buffered[pos_ - 1] == '\r' && buffered[pos_] != '\n') {
             return {V::bare_line_ending};
-        } else if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f) {
-            return {V::control_character};
+        }
+        // The line's end found by memchr, its bytes checked by table: no per-byte branches
+        // beyond one lookup.
+        const std::size_t lf = buffered.find('\n', pos_);
+        const std::size_t end = lf == std::string_view::npos ? buffered.size() : lf;
+        for (; pos_ < end; ++pos_) {
+            const auto c = static_cast<unsigned char>(buffered[pos_]);
+            if (kLineByte[c]) continue;
+            if (c != '\r') return {V::control_character};
+            if (pos_ + 1 < end) return {V::bare_line_ending};  // a CR not before the LF
+        }
+        if (lf == std::string_view::npos) return {};
+        if (lf == line_start_ || buffered[lf - 1] != '\r') return {V::bare_line_ending};
+        const std::string_view line = buffered.substr(line_start_, lf - 1 - line_start_);
+        pos_ = line_start_ = lf + 1;
+        const bool request_line = lines_++ == 0;
+        if (request_line) {
+            if (auto violation = check_request_line(line)) return {violation};
+        } else if (line.empty()) {
+            return {std::nullopt, pos_};
+        } else if (auto violation = check_field_line(line)) {
+            return {violation};
         }
     }
     return {};

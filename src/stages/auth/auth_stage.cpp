@@ -23,9 +23,8 @@ net::awaitable<pipeline::Outcome> AuthStage::on_request(pipeline::RequestContext
 }
 
 void AuthStage::on_finish(pipeline::RequestContext& ctx, const pipeline::Completion& done) const noexcept {
-    auto* const found = ctx.snapshot.metrics_for(ctx.principal.key_id, ctx.principal.tenant);
-    if (found == nullptr) return;  // anonymous
-    observability::KeyMetrics& key = *found;
+    if (ctx.principal.metrics == nullptr) return;  // anonymous
+    observability::KeyMetrics& key = *ctx.principal.metrics;
     key.requests.Increment();
     if (!done.usage) return;
     const quota::TokenCounts counts = quota::classify(*done.usage);

@@ -30,10 +30,13 @@ std::variant<Principal, api::Error> jwt_principal(std::string_view token, const 
     principal.anonymous = false;
     principal.key_id = "jwt:" + issuer->name;
     if (!claims.tenant.empty()) {
-        principal.tenant_config = snapshot.keys.tenant(claims.tenant);
-        if (principal.tenant_config == nullptr) return refused("its tenant is not configured here");
+        const RegisteredTenant* tenant = snapshot.keys.tenant(claims.tenant);
+        if (tenant == nullptr) return refused("its tenant is not configured here");
+        principal.tenant_config = tenant->config;
+        principal.tenant_quota = &tenant->quota;
         principal.tenant = std::move(claims.tenant);
     }
+    principal.metrics = snapshot.metrics_for(principal.key_id, principal.tenant);
     if (claims.models) {
         principal.has_jwt_models = true;
         principal.jwt_models = std::move(*claims.models);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace infergate::quota {
 
@@ -31,7 +32,10 @@ std::int64_t cost_nano_usd(const TokenCounts& counts, const config::Pricing& pri
                                  static_cast<__int128>(counts.cached_input) * cached +
                                  static_cast<__int128>(counts.output) * pricing.output +
                                  static_cast<__int128>(counts.reasoning) * reasoning;
-    const __int128 nano = (thousandths + 999) / 1000;
+    // 64-bit division when it fits (nearly always): the 128-bit one is a libgcc call.
+    const __int128 nano = thousandths <= std::numeric_limits<std::int64_t>::max() - 999
+                              ? static_cast<std::int64_t>(thousandths + 999) / 1000
+                              : (thousandths + 999) / 1000;
     return nano > kMaxAmount ? kMaxAmount : static_cast<std::int64_t>(nano);
 }
 

@@ -166,7 +166,9 @@ namespace {
 // request has a key and a tenant scope at most, so nothing here allocates beyond the ticket.
 struct Ticket {
     struct Held {
-        std::shared_ptr<LocalQuotaStore::ScopeState> state;
+        LocalQuotaStore::ScopeState* state = nullptr;
+        // Null when the caller passed a resolved handle: it keeps the state alive itself.
+        std::shared_ptr<LocalQuotaStore::ScopeState> owner;
         // Set under the state's lock; std::map nodes never move, and `state` keeps them alive.
         Windows* all_windows = nullptr;
         Windows* model_windows = nullptr;
@@ -209,7 +211,12 @@ Admission LocalQuotaStore::admit_now(std::span<const ScopeCheck> scopes, const A
     for (const ScopeCheck& check : scopes) {
         if (check.all == nullptr && check.per_model == nullptr) continue;
         Ticket::Held& held = ticket->held.emplace_back();
-        held.state = scope(check.scope);
+        if (check.state != nullptr) {
+            held.state = static_cast<ScopeState*>(check.state);
+        } else {
+            held.owner = scope(check.scope);
+            held.state = held.owner.get();
+        }
         if (check.all != nullptr) held.all = *check.all;
         if (check.per_model != nullptr) held.per_model = *check.per_model;
         checks.push_back(&check);
@@ -218,7 +225,7 @@ Admission LocalQuotaStore::admit_now(std::span<const ScopeCheck> scopes, const A
 
     // Every scope locked at once, in address order: one atomic check-and-reserve.
     boost::container::small_vector<ScopeState*, 2> order;
-    for (const auto& held : ticket->held) order.push_back(held.state.get());
+    for (const auto& held : ticket->held) order.push_back(held.state);
     std::sort(order.begin(), order.end());
     order.erase(std::unique(order.begin(), order.end()), order.end());
     boost::container::small_vector<std::unique_lock<std::mutex>, 2> locks;

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "infergate/config/snapshot.hpp"
+#include "infergate/stages/auth/key_registry.hpp"
 #include "infergate/stages/quota/cost_model.hpp"
 #include "infergate/stages/quota/rate_limit_headers.hpp"
 
@@ -44,22 +45,17 @@ std::int64_t limit_of(const config::Limits& limits, LimitKind kind) {
 
 struct Scopes {
     std::array<ScopeCheck, 2> checks{};
-    std::array<std::string, 2> ids;
-    std::array<const config::ScopeLimits*, 2> limits{};
     std::size_t count = 0;
 
-    void add(std::string id, const config::ScopeLimits& scope, std::string_view model) {
+    void add(const auth::QuotaScope& quota, const config::ScopeLimits& scope, std::string_view model) {
         const config::Limits* all = limits_or_null(scope.all);
         const config::Limits* per_model = model_limits(scope, model);
         if (all == nullptr && per_model == nullptr) return;
-        ids[count] = std::move(id);
-        limits[count] = &scope;
-        checks[count] = ScopeCheck{ids[count], model, all, per_model};
-        ++count;
+        checks[count++] = ScopeCheck{quota.id, model, all, per_model, quota.state.get()};
     }
     const config::Limits& refused_limits(const Refusal& refusal) const {
         for (std::size_t i = 0; i < count; ++i) {
-            if (ids[i] != refusal.scope) continue;
+            if (checks[i].scope != refusal.scope) continue;
             return refusal.per_model ? *checks[i].per_model : *checks[i].all;
         }
         return checks[0].all != nullptr ? *checks[0].all : *checks[0].per_model;
@@ -130,9 +126,9 @@ net::awaitable<pipeline::Outcome> QuotaStage::on_request(pipeline::RequestContex
     const auth::Principal& principal = ctx.principal;
 
     Scopes scopes;
-    if (principal.key != nullptr) scopes.add("key:" + principal.key_id, principal.key->limits, model->first);
+    if (principal.key != nullptr) scopes.add(*principal.key_quota, principal.key->limits, model->first);
     if (principal.tenant_config != nullptr) {
-        scopes.add("tenant:" + principal.tenant, principal.tenant_config->limits, model->first);
+        scopes.add(*principal.tenant_quota, principal.tenant_config->limits, model->first);
     }
     if (scopes.count == 0) co_return pipeline::Outcome::next();
 

@@ -4,19 +4,22 @@
 
 namespace infergate::quota {
 
-std::string format_reset(std::chrono::nanoseconds reset) {
+namespace {
+
+// Plain appends of fmt::format_int: this runs three times on every answer to a limited caller.
+void append_reset(std::string& out, std::chrono::nanoseconds reset) {
     using namespace std::chrono;
-    if (reset < seconds(1)) return fmt::format("{}ms", ceil<milliseconds>(reset).count());
-    auto total = ceil<seconds>(reset).count();
+    if (reset < seconds(1)) {
+        out.append(fmt::format_int(ceil<milliseconds>(reset).count()).c_str()).append("ms");
+        return;
+    }
+    const auto total = ceil<seconds>(reset).count();
     const auto hours = total / 3600;
     const auto minutes = total % 3600 / 60;
-    const auto secs = total % 60;
-    if (hours > 0) return fmt::format("{}h{}m{}s", hours, minutes, secs);
-    if (minutes > 0) return fmt::format("{}m{}s", minutes, secs);
-    return fmt::format("{}s", secs);
+    if (hours > 0) out.append(fmt::format_int(hours).c_str()).push_back('h');
+    if (hours > 0 || minutes > 0) out.append(fmt::format_int(minutes).c_str()).push_back('m');
+    out.append(fmt::format_int(total % 60).c_str()).push_back('s');
 }
-
-namespace {
 
 // On every answer to a limited caller: plain appends, no format-string parsing.
 void append_header(std::string& out, std::string_view name, std::string_view what, std::string_view value) {
@@ -27,7 +30,9 @@ void append_trio(std::string& out, std::string_view what, const RateInfo& info) 
     if (!info.present) return;
     append_header(out, "x-ratelimit-limit-", what, fmt::format_int(info.limit).c_str());
     append_header(out, "x-ratelimit-remaining-", what, fmt::format_int(info.remaining).c_str());
-    append_header(out, "x-ratelimit-reset-", what, format_reset(info.reset));
+    out.append("x-ratelimit-reset-").append(what).append(": ");
+    append_reset(out, info.reset);
+    out.append("\r\n");
 }
 
 std::string_view describe(LimitKind kind) {
@@ -48,6 +53,12 @@ std::string_view describe(LimitKind kind) {
 }
 
 }  // namespace
+
+std::string format_reset(std::chrono::nanoseconds reset) {
+    std::string out;
+    append_reset(out, reset);
+    return out;
+}
 
 bool is_budget(LimitKind kind) noexcept {
     return kind == LimitKind::budget_per_day || kind == LimitKind::budget_per_week ||

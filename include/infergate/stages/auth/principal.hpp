@@ -8,7 +8,13 @@
 
 #include "infergate/config/access.hpp"
 
+namespace infergate::observability {
+struct KeyMetrics;
+}
+
 namespace infergate::auth {
+
+struct QuotaScope;
 
 struct Principal {
     bool anonymous = true;
@@ -18,6 +24,11 @@ struct Principal {
     std::string tenant;                       // a tenant declared in the config; empty: none
     const config::ApiKey* key = nullptr;      // both point into the pinned snapshot
     const config::Tenant* tenant_config = nullptr;
+    // Resolved when the snapshot was built (see KeyRegistry), so that later stages look
+    // nothing up by name: the quota scopes (null: none) and the caller's metric children.
+    const QuotaScope* key_quota = nullptr;
+    const QuotaScope* tenant_quota = nullptr;
+    observability::KeyMetrics* metrics = nullptr;
     bool has_jwt_models = false;              // the token listed the models it may use
     std::vector<std::string> jwt_models;
 

@@ -22,6 +22,7 @@ public:
                              SystemNow system_now = {});
     ~LocalQuotaStore() override;
 
+    std::shared_ptr<void> resolve(std::string_view scope) override { return this->scope(scope); }
     net::awaitable<Admission> admit(std::span<const ScopeCheck> scopes, const Amount& reserve) override;
     void settle(const Admission& admission, const Amount& used) noexcept override;
     net::awaitable<std::vector<LimitUsage>> usage(std::string_view scope,

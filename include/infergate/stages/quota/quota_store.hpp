@@ -37,6 +37,9 @@ struct ScopeCheck {
     std::string_view model;                      // the public model name
     const config::Limits* all = nullptr;         // null: no limits on this scope
     const config::Limits* per_model = nullptr;   // null: none for this model
+    // The store's handle for `scope` from resolve(), or null (admit() looks the id up). Whoever
+    // passes it keeps it alive until the admission is settled (the snapshot does).
+    void* state = nullptr;
 };
 
 struct Refusal {
@@ -80,6 +83,12 @@ public:
     virtual ~QuotaStore() = default;
     // Checks every scope and, only if all admit, reserves `reserve` in all of them, as one
     // atomic step (no request can slip between another's check and its reservation).
+    // A handle for `scope` that admit() may use instead of looking the id up on every request;
+    // null when the store has none. Resolved once per snapshot for every key and tenant.
+    virtual std::shared_ptr<void> resolve(std::string_view scope) {
+        (void)scope;
+        return nullptr;
+    }
     virtual net::awaitable<Admission> admit(std::span<const ScopeCheck> scopes,
                                             const Amount& reserve) = 0;
     // Replaces an admitted reservation with what was used, and frees its concurrency slot.
