@@ -245,6 +245,7 @@ std::variant<ProxyRequest, Error> parse_proxy_request(std::string_view body, End
             if (messages->kind != json::Kind::array) {
                 return wrong_type("messages", "an array", messages->kind);
             }
+            request.prompt_token = messages->value;
             break;
         }
         case Endpoint::completions:
@@ -252,12 +253,14 @@ std::variant<ProxyRequest, Error> parse_proxy_request(std::string_view body, End
                 return invalid_request("Missing required parameter: 'prompt'.", "prompt",
                                        "missing_required_parameter");
             }
+            request.prompt_token = seen.field[kPrompt]->value;
             break;
         case Endpoint::embeddings:
             if (seen.field[kInput] == nullptr) {
                 return invalid_request("Missing required parameter: 'input'.", "input",
                                        "missing_required_parameter");
             }
+            request.prompt_token = seen.field[kInput]->value;
             break;
         default: break;
     }

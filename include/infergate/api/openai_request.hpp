@@ -21,6 +21,10 @@ struct ProxyRequest {
     bool has_stream_options = false;    // stream_options present (not null)
     std::optional<std::int64_t> max_tokens;  // max_tokens or max_completion_tokens
     std::int64_t choices = 1;                // n: each choice may generate max_tokens
+    // The raw JSON value of what the model reads first: `messages` (chat), `prompt`
+    // (completions) or `input` (embeddings), a view into the body; empty for other endpoints.
+    // Requests that share it share a prompt prefix (the affinity key for prefix caching).
+    std::string_view prompt_token;
 };
 
 inline constexpr std::size_t kMaxJsonDepth = 128;

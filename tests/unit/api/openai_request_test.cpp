@@ -86,6 +86,34 @@ TEST(OpenAIRequest, RoutingOverridesAreRefusedAtTheTopAndInsideMergedContainers)
     EXPECT_LT(rejected(R"({"model":"m","messages":[],")" + long_name + R"(endpoint":1})").message.size(), 300u);
 }
 
+// True when `token` is a view into `body`, not a copy.
+bool points_into(std::string_view token, std::string_view body) {
+    return token.data() >= body.data() && token.data() + token.size() <= body.data() + body.size();
+}
+
+TEST(OpenAIRequest, PromptTokenIsTheRawValueOfWhatTheModelReadsFirst) {
+    const std::string chat =
+        R"({"model":"m", "messages" : [ {"role":"system","content":"Be \"brief\"."} ],"n":1})";
+    const auto chat_request = parsed(chat);
+    EXPECT_EQ(chat_request.prompt_token, R"([ {"role":"system","content":"Be \"brief\"."} ])");
+    EXPECT_TRUE(points_into(chat_request.prompt_token, chat));
+
+    const std::string completion = R"({"prompt":"Once upon","model":"m"})";
+    const auto completion_request = parsed(completion, Endpoint::completions);
+    EXPECT_EQ(completion_request.prompt_token, R"("Once upon")");
+    EXPECT_TRUE(points_into(completion_request.prompt_token, completion));
+
+    const std::string embedding = R"({"model":"m","input":["a","b"]})";
+    EXPECT_EQ(parsed(embedding, Endpoint::embeddings).prompt_token, R"(["a","b"])");
+}
+
+TEST(OpenAIRequest, PromptTokenFollowsTheEndpointAndEscapedKeys) {
+    // Only the endpoint's own field counts: a chat body's stray "prompt" is not its prompt.
+    EXPECT_EQ(parsed(R"({"model":"m","prompt":"p","messages":[1]})").prompt_token, "[1]");
+    EXPECT_EQ(parsed(R"({"model":"m","mess\u0061ges":[2]})").prompt_token, "[2]");
+    EXPECT_EQ(parsed(R"({"model":"m","messages":[]})", Endpoint::models).prompt_token, "");
+}
+
 TEST(OpenAIRequest, InvalidJsonSaysWhereAndWhy) {
     const Error e = rejected(R"({"model":"a",)");
     EXPECT_EQ(e.code, "invalid_json");
