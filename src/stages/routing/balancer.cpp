@@ -13,9 +13,10 @@
 namespace infergate::routing {
 namespace {
 
-constexpr std::array<std::pair<Strategy, std::string_view>, 2> kNames = {{
+constexpr std::array<std::pair<Strategy, std::string_view>, 3> kNames = {{
     {Strategy::weighted, "weighted"},
     {Strategy::least_outstanding, "least_outstanding"},
+    {Strategy::p2c_ewma, "p2c_ewma"},
 }};
 
 }  // namespace
@@ -55,6 +56,7 @@ std::unique_ptr<Balancer> make_balancer(Strategy strategy, std::span<const std::
     switch (strategy) {
         case Strategy::weighted: return make_weighted_balancer();
         case Strategy::least_outstanding: return make_least_outstanding_balancer();
+        case Strategy::p2c_ewma: return make_p2c_ewma_balancer();
     }
     throw std::invalid_argument("unknown balancing strategy");
 }

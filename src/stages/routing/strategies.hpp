@@ -11,5 +11,9 @@ namespace infergate::routing {
 
 std::unique_ptr<Balancer> make_weighted_balancer();
 std::unique_ptr<Balancer> make_least_outstanding_balancer();
+std::unique_ptr<Balancer> make_p2c_ewma_balancer();
+
+// p2c_ewma's choice among `eligible` (at least two members).
+std::size_t choose_by_p2c_ewma(std::span<const Candidate> candidates, std::uint64_t eligible);
 
 }  // namespace infergate::routing

@@ -16,9 +16,11 @@ class TargetLoad;
 enum class Strategy : std::uint8_t {
     weighted,           // smooth weighted round-robin (nginx's)
     least_outstanding,  // fewest requests in flight per unit of weight
+    p2c_ewma,           // power of two choices on latency EWMA x load
 };
+inline constexpr Strategy kDefaultStrategy = Strategy::p2c_ewma;
 
-// "weighted", "least_outstanding"; the config and metric name.
+// "weighted", "least_outstanding", "p2c_ewma"; the config and metric name.
 std::optional<Strategy> parse_strategy(std::string_view name) noexcept;
 std::string_view label(Strategy strategy) noexcept;
 

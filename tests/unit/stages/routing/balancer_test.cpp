@@ -11,15 +11,16 @@
 namespace infergate::routing {
 namespace {
 
-constexpr Strategy kAll[] = {Strategy::weighted, Strategy::least_outstanding};
+constexpr Strategy kAll[] = {Strategy::weighted, Strategy::least_outstanding, Strategy::p2c_ewma};
 
 TEST(BalancerNames, ParseAndLabelRoundTrip) {
     for (const Strategy strategy : kAll) EXPECT_EQ(parse_strategy(label(strategy)), strategy);
-    EXPECT_EQ(label(Strategy::weighted), "weighted");
+    EXPECT_EQ(label(Strategy::p2c_ewma), "p2c_ewma");
     EXPECT_EQ(parse_strategy("least_outstanding"), Strategy::least_outstanding);
     EXPECT_EQ(parse_strategy("round_robin"), std::nullopt);
-    EXPECT_EQ(parse_strategy("WEIGHTED"), std::nullopt);
+    EXPECT_EQ(parse_strategy("P2C_EWMA"), std::nullopt);
     EXPECT_EQ(parse_strategy(""), std::nullopt);
+    EXPECT_EQ(kDefaultStrategy, Strategy::p2c_ewma);
 }
 
 TEST(BalancerFactory, MakesEachStrategyAndRefusesImpossibleSettings) {
@@ -135,7 +136,8 @@ TEST_P(BalancerRules, CandidatesPastTheLimitAreNotSeen) {
 
 INSTANTIATE_TEST_SUITE_P(AllStrategies, BalancerRules,
                          ::testing::Values(RuleCase{Strategy::weighted, 0},
-                                           RuleCase{Strategy::least_outstanding, 0}),
+                                           RuleCase{Strategy::least_outstanding, 0},
+                                           RuleCase{Strategy::p2c_ewma, 0}),
                          case_name);
 
 }  // namespace
