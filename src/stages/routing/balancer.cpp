@@ -13,10 +13,11 @@
 namespace infergate::routing {
 namespace {
 
-constexpr std::array<std::pair<Strategy, std::string_view>, 3> kNames = {{
+constexpr std::array<std::pair<Strategy, std::string_view>, 4> kNames = {{
     {Strategy::weighted, "weighted"},
     {Strategy::least_outstanding, "least_outstanding"},
     {Strategy::p2c_ewma, "p2c_ewma"},
+    {Strategy::prefix_affinity, "prefix_affinity"},
 }};
 
 }  // namespace
@@ -49,7 +50,8 @@ std::optional<Pick> Balancer::pick(std::span<const Candidate> candidates,
     return Pick{choose(candidates, best.set, input), false};
 }
 
-std::unique_ptr<Balancer> make_balancer(Strategy strategy, std::span<const std::uint32_t> weights) {
+std::unique_ptr<Balancer> make_balancer(Strategy strategy, std::span<const std::uint32_t> weights,
+                                        const BalancerOptions& options) {
     if (weights.empty() || weights.size() > kMaxCandidates) {
         throw std::invalid_argument("a balancer needs 1 to 64 targets");
     }
@@ -57,6 +59,12 @@ std::unique_ptr<Balancer> make_balancer(Strategy strategy, std::span<const std::
         case Strategy::weighted: return make_weighted_balancer();
         case Strategy::least_outstanding: return make_least_outstanding_balancer();
         case Strategy::p2c_ewma: return make_p2c_ewma_balancer();
+        case Strategy::prefix_affinity:
+            // Below 1 the bound could refuse every target; the negated test also catches NaN.
+            if (!(options.affinity_load_bound >= 1.0)) {
+                throw std::invalid_argument("affinity_load_bound must be at least 1");
+            }
+            return make_prefix_affinity_balancer(weights, options.affinity_load_bound);
     }
     throw std::invalid_argument("unknown balancing strategy");
 }

@@ -17,10 +17,11 @@ enum class Strategy : std::uint8_t {
     weighted,           // smooth weighted round-robin (nginx's)
     least_outstanding,  // fewest requests in flight per unit of weight
     p2c_ewma,           // power of two choices on latency EWMA x load
+    prefix_affinity,    // one prompt prefix to one target (its KV cache), load permitting
 };
 inline constexpr Strategy kDefaultStrategy = Strategy::p2c_ewma;
 
-// "weighted", "least_outstanding", "p2c_ewma"; the config and metric name.
+// "weighted", "least_outstanding", "p2c_ewma", "prefix_affinity"; the config and metric name.
 std::optional<Strategy> parse_strategy(std::string_view name) noexcept;
 std::string_view label(Strategy strategy) noexcept;
 
@@ -46,6 +47,12 @@ struct Pick {
     // room, so the caller queues on this one (the least loaded relative to its limit) or
     // refuses the request.
     bool saturated = false;
+};
+
+struct BalancerOptions {
+    // prefix_affinity: the preferred target is passed over while its in_flight exceeds
+    // ceil(c x (total in flight + 1) x its share of the weight); c >= 1.
+    double affinity_load_bound = 1.25;
 };
 
 class Balancer {
@@ -77,8 +84,10 @@ private:
 };
 
 // `weights`: the route's configured weights, one per target (1 to kMaxCandidates of them).
-// Picks read each Candidate's own weight, which may differ (a ramp-up, say).
-// Throws std::invalid_argument for a count out of range.
-std::unique_ptr<Balancer> make_balancer(Strategy strategy, std::span<const std::uint32_t> weights);
+// Picks read each Candidate's own weight, which may differ (a ramp-up, say); prefix_affinity
+// hashes with these, so that its mapping changes only with the configuration.
+// Throws std::invalid_argument for a count out of range or an affinity_load_bound below 1.
+std::unique_ptr<Balancer> make_balancer(Strategy strategy, std::span<const std::uint32_t> weights,
+                                        const BalancerOptions& options = {});
 
 }  // namespace infergate::routing

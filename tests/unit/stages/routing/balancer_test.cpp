@@ -11,7 +11,8 @@
 namespace infergate::routing {
 namespace {
 
-constexpr Strategy kAll[] = {Strategy::weighted, Strategy::least_outstanding, Strategy::p2c_ewma};
+constexpr Strategy kAll[] = {Strategy::weighted, Strategy::least_outstanding, Strategy::p2c_ewma,
+                             Strategy::prefix_affinity};
 
 TEST(BalancerNames, ParseAndLabelRoundTrip) {
     for (const Strategy strategy : kAll) EXPECT_EQ(parse_strategy(label(strategy)), strategy);
@@ -31,6 +32,8 @@ TEST(BalancerFactory, MakesEachStrategyAndRefusesImpossibleSettings) {
         EXPECT_THROW(make_balancer(strategy, std::vector<std::uint32_t>(65, 1)),
                      std::invalid_argument);
     }
+    EXPECT_THROW(make_balancer(Strategy::prefix_affinity, weights, {.affinity_load_bound = 0.9}),
+                 std::invalid_argument);
 }
 
 struct RuleCase {
@@ -137,7 +140,9 @@ TEST_P(BalancerRules, CandidatesPastTheLimitAreNotSeen) {
 INSTANTIATE_TEST_SUITE_P(AllStrategies, BalancerRules,
                          ::testing::Values(RuleCase{Strategy::weighted, 0},
                                            RuleCase{Strategy::least_outstanding, 0},
-                                           RuleCase{Strategy::p2c_ewma, 0}),
+                                           RuleCase{Strategy::p2c_ewma, 0},
+                                           RuleCase{Strategy::prefix_affinity, 0},
+                                           RuleCase{Strategy::prefix_affinity, 0x5eed}),
                          case_name);
 
 }  // namespace
