@@ -4,15 +4,13 @@
 #include <algorithm>
 #include <cmath>
 
+#include "infergate/stages/routing/steady_time.hpp"
+
 namespace infergate::routing {
 namespace {
 
 static_assert(std::atomic<double>::is_always_lock_free);
 static_assert(std::atomic<std::int64_t>::is_always_lock_free);
-
-std::int64_t nanoseconds_of(TargetLoad::Clock::time_point time) {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count();
-}
 
 // How much of the old average survives `elapsed_ns` (none elapsed, or time running
 // backwards between threads' clock reads: all of it).
@@ -27,7 +25,7 @@ TargetLoad::TargetLoad(std::chrono::nanoseconds decay) noexcept
 
 void TargetLoad::end(std::chrono::nanoseconds latency, Clock::time_point now) noexcept {
     in_flight_.fetch_sub(1, std::memory_order_relaxed);
-    const std::int64_t now_ns = std::max<std::int64_t>(nanoseconds_of(now), 1);
+    const std::int64_t now_ns = std::max<std::int64_t>(to_nanos(now), 1);
     // The exchange hands each sample its own slice of the time since the one before, so
     // concurrent samples share the elapsed time instead of each claiming all of it. A sample
     // whose clock read lost the race gets a negative slice and weighs nothing; the next sample
@@ -49,7 +47,7 @@ std::chrono::nanoseconds TargetLoad::ewma_latency(Clock::time_point now,
                                                   std::chrono::nanoseconds prior) const noexcept {
     const std::int64_t last_ns = last_sample_ns_.load(std::memory_order_relaxed);
     if (last_ns == 0) return prior;
-    const double keep = kept(nanoseconds_of(now) - last_ns, decay_ns_);
+    const double keep = kept(to_nanos(now) - last_ns, decay_ns_);
     const double prior_ns = static_cast<double>(prior.count());
     const double ewma_ns = ewma_ns_.load(std::memory_order_relaxed);
     return std::chrono::nanoseconds(std::llround(prior_ns + (ewma_ns - prior_ns) * keep));

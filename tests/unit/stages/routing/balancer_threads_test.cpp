@@ -5,8 +5,8 @@
 #include <array>
 #include <atomic>
 #include <string>
-#include <thread>
 
+#include "run_together.hpp"
 #include "unit/stages/routing/balancer_test_support.hpp"
 
 namespace infergate::routing {
@@ -18,23 +18,31 @@ TEST_P(BalancerThreads, ConcurrentPicksKeepLoadsAndCountsConsistent) {
     constexpr int kThreads = 4;
     constexpr int kPicksEach = 20'000;
     Targets targets({3, 2, 2, 1});
+    targets.candidates[1].max_concurrency = 2;  // saturates now and then: that path races too
     const auto balancer = make_balancer(GetParam(), targets.weights);
     std::array<std::atomic<int>, 4> counts{};
-    std::vector<std::thread> threads;
-    for (int t = 0; t < kThreads; ++t) {
-        threads.emplace_back([&, t] {
-            for (int n = 0; n < kPicksEach; ++n) {
-                const PickInput input{.affinity_hash = static_cast<std::uint64_t>(n % 64 + 1),
-                                      .tried_mask = n % 16 == 0 ? std::uint64_t{1} << t : 0};
-                const auto pick = balancer->pick(targets.candidates, input);
-                ASSERT_TRUE(pick);
-                counts[pick->index].fetch_add(1, std::memory_order_relaxed);
-                targets.loads[pick->index]->begin();
-                targets.loads[pick->index]->end(std::chrono::milliseconds(pick->index + 1));
+    std::atomic<int> next_thread{0};
+    run_together(kThreads, [&] {
+        const int thread = next_thread.fetch_add(1);
+        // Each thread keeps its last three requests in flight, so picks see changing loads.
+        std::array<std::size_t, 3> open{};
+        for (int n = 0; n < kPicksEach; ++n) {
+            const PickInput input{.affinity_hash = static_cast<std::uint64_t>(n % 64 + 1),
+                                  .tried_mask = n % 16 == 0 ? std::uint64_t{1} << thread : 0};
+            const auto pick = balancer->pick(targets.candidates, input);
+            ASSERT_TRUE(pick);
+            counts[pick->index].fetch_add(1, std::memory_order_relaxed);
+            std::size_t& slot = open[static_cast<std::size_t>(n) % open.size()];
+            if (n >= static_cast<int>(open.size())) {
+                targets.loads[slot]->end(std::chrono::milliseconds(slot + 1));
             }
-        });
-    }
-    for (auto& thread : threads) thread.join();
+            slot = pick->index;
+            targets.loads[slot]->begin();
+        }
+        for (const std::size_t index : open) {
+            targets.loads[index]->end(std::chrono::milliseconds(index + 1));
+        }
+    });
     int total = 0;
     for (std::size_t i = 0; i < 4; ++i) {
         total += counts[i];
@@ -52,15 +60,11 @@ TEST(BalancerWeighted, SharesStayExactUnderContention) {
     Targets targets({3, 2, 2, 1});
     const auto balancer = make_balancer(Strategy::weighted, targets.weights);
     std::array<std::atomic<int>, 4> counts{};
-    std::vector<std::thread> threads;
-    for (int t = 0; t < 4; ++t) {
-        threads.emplace_back([&] {
-            for (int n = 0; n < 20'000; ++n) {
-                counts[balancer->pick(targets.candidates)->index].fetch_add(1);
-            }
-        });
-    }
-    for (auto& thread : threads) thread.join();
+    run_together(4, [&] {
+        for (int n = 0; n < 20'000; ++n) {
+            counts[balancer->pick(targets.candidates)->index].fetch_add(1);
+        }
+    });
     EXPECT_EQ(counts[0], 30'000);
     EXPECT_EQ(counts[1], 20'000);
     EXPECT_EQ(counts[2], 20'000);

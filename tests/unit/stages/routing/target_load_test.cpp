@@ -4,8 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <thread>
-#include <vector>
+
+#include "run_together.hpp"
 
 namespace infergate::routing {
 namespace {
@@ -89,16 +89,12 @@ TEST(TargetLoad, AnIdleTargetsAverageFadesTowardThePrior) {
 
 TEST(TargetLoad, ConcurrentUpdatesKeepCountsAndTheAverageConsistent) {
     TargetLoad load;
-    std::vector<std::thread> threads;
-    for (int t = 0; t < 4; ++t) {
-        threads.emplace_back([&load] {
-            for (int i = 0; i < 20'000; ++i) {
-                load.begin();
-                load.end(5ms);
-            }
-        });
-    }
-    for (auto& thread : threads) thread.join();
+    run_together(4, [&load] {
+        for (int i = 0; i < 20'000; ++i) {
+            load.begin();
+            load.end(5ms);
+        }
+    });
     EXPECT_EQ(load.in_flight(), 0u);
     EXPECT_NEAR(milliseconds(load.ewma_latency()), 5.0, 1e-6);
 }
