@@ -170,6 +170,14 @@ void read_key(const Context& ctx, const Field& field, const Config& config, ApiK
         }
     }
     if (const auto limits = map.take("limits")) read_scope_limits(ctx, *limits, config, key.limits);
+    if (const auto priority = map.take("priority")) {
+        if (const auto band = read_choice(ctx, *priority, "priority", {"low", "normal", "high"})) {
+            key.priority = static_cast<int>(*band);
+        }
+    }
+    if (const auto header = map.take("priority_header")) {
+        if (const auto value = read_bool(ctx, *header)) key.priority_header = *value;
+    }
     map.reject_unknown();
 }
 
@@ -187,6 +195,7 @@ void read_tenants(const Context& ctx, const Field& field, Config& config) {
         MapReader map{ctx, entry.field};
         if (const auto models = map.take("models")) tenant.models = read_model_list(ctx, *models, config);
         if (const auto limits = map.take("limits")) read_scope_limits(ctx, *limits, config, tenant.limits);
+        integer_into(ctx, map, "share", 1, 1000, tenant.share);
         map.reject_unknown();
     }
 }

@@ -9,6 +9,7 @@
 #include "diagnostics.hpp"
 #include "endpoints.hpp"
 #include "names.hpp"
+#include "routing_section.hpp"
 #include "scalars.hpp"
 
 namespace infergate::config {
@@ -153,6 +154,7 @@ void read_backend(const Context& ctx, const Field& field, Backend& backend) {
     }
     if (const auto tls = map.take("tls")) read_tls(ctx, *tls, backend.tls_settings);
     read_backend_limits(ctx, map, backend);
+    read_backend_resilience(ctx, map, backend);
     map.reject_unknown();
 }
 
@@ -170,6 +172,12 @@ void read_model(const Context& ctx, const Field& field, const Config& config, Mo
                   "model names must not be empty or contain spaces or control characters");
     }
     MapReader map{ctx, field};
+    if (const auto alias = map.take("alias")) {
+        // Another name for a model: everything (targets, prices, limits) is that model's.
+        if (auto name = read_nonempty_string(ctx, *alias)) model.alias_of = std::move(*name);
+        map.reject_unknown();
+        return;
+    }
     if (const auto targets = map.require("targets")) {
         const std::vector<Field> items = read_sequence(ctx, *targets);
         if (items.empty() && (targets->node.IsNull() || targets->node.IsSequence())) {
@@ -192,10 +200,27 @@ void read_model(const Context& ctx, const Field& field, const Config& config, Mo
                     target.model = std::move(*name);
                 }
             }
+            integer_into(ctx, target_map, "weight", 1, 1'000'000, target.weight);
             target_map.reject_unknown();
+            for (const Target& other : model.targets) {
+                if (other.backend == target.backend && other.model == target.model) {
+                    ctx.error(item.key_at, item.path, "the same backend and model twice");
+                }
+            }
             model.targets.push_back(std::move(target));
         }
+        if (model.name == "*") {
+            for (const Target& target : model.targets) {
+                if (!target.model.empty()) {
+                    ctx.error(targets->value_at(), targets->path,
+                              "the \"*\" route sends the requested name upstream: its targets take no model");
+                    break;
+                }
+            }
+        }
     }
+    read_model_routing(ctx, map, model);
+    if (model.retry.attempts == 0) model.retry.attempts = model.targets.size() > 1 ? 2 : 1;
     if (const auto pricing = map.take("pricing")) read_pricing(ctx, *pricing, model.pricing);
     if (const auto weights = map.take("token_weights")) read_token_weights(ctx, *weights, model.token_weights);
     map.reject_unknown();
@@ -236,7 +261,9 @@ void read_document(const Context& ctx, const YAML::Node& root, Config& config) {
     if (const auto auth = map.take("auth")) read_auth(ctx, *auth, config);
     if (const auto admin = map.take("admin")) read_admin(ctx, *admin, config);
     if (const auto quota = map.take("quota")) read_quota(ctx, *quota, config.quota);
+    if (const auto routing = map.take("routing")) read_routing(ctx, *routing, config);
     map.reject_unknown();
+    check_model_references(ctx, root, config);
 }
 
 }  // namespace infergate::config

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "infergate/stages/quota/local_quota_store.hpp"
+#include "infergate/stages/routing/route_builder.hpp"
 
 namespace infergate {
 namespace {
@@ -105,20 +106,9 @@ SnapshotBuild build_snapshot(config::Config config, std::uint64_t generation,
     }
     if (!build.errors.empty()) return build;
 
-    for (const auto& [name, model] : snapshot->config.models) {
-        auto route = std::make_unique<routing::Route>();
-        route->model = name;
-        for (const config::Target& target : model.targets) {
-            routing::RouteTarget compiled;
-            compiled.backend = snapshot->backends.at(target.backend);  // validated by the loader
-            compiled.upstream_model = target.model.empty() ? name : target.model;
-            compiled.renames = compiled.upstream_model != name;
-            compiled.metrics =
-                std::make_unique<observability::TargetMetrics>(metrics, name, target.backend);
-            route->targets.push_back(std::move(compiled));
-        }
-        snapshot->routes.emplace(name, std::move(route));
-    }
+    snapshot->routes = routing::build_route_table(snapshot->config, snapshot->backends, metrics,
+                                                  previous != nullptr ? &previous->routes : nullptr, build.errors);
+    if (!build.errors.empty()) return build;
     try {
         snapshot->quota_store = previous != nullptr && previous->quota_store
                                     ? previous->quota_store

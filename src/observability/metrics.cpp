@@ -29,6 +29,9 @@ std::string_view label(UpstreamError kind) noexcept {
         case UpstreamError::tls: return "tls";
         case UpstreamError::reset: return "reset";
         case UpstreamError::first_byte_timeout: return "first_byte_timeout";
+        case UpstreamError::first_token_timeout: return "first_token_timeout";
+        case UpstreamError::queue_full: return "queue_full";
+        case UpstreamError::queue_timeout: return "queue_timeout";
         case UpstreamError::idle_timeout: return "idle_timeout";
         case UpstreamError::total_timeout: return "total_timeout";
         case UpstreamError::protocol: return "protocol";
@@ -88,7 +91,14 @@ TargetMetrics::TargetMetrics(Metrics& metrics, const std::string& model,
       input_tokens(metrics.tokens.Add({{"model", model}, {"backend", backend}, {"type", "input"}})),
       output_tokens(
           metrics.tokens.Add({{"model", model}, {"backend", backend}, {"type", "output"}})),
-      in_flight(metrics.in_flight.Add({{"model", model}, {"backend", backend}})) {}
+      in_flight(metrics.in_flight.Add({{"model", model}, {"backend", backend}})),
+      attempts_ok(metrics.upstream_attempts.Add({{"model", model}, {"backend", backend}, {"outcome", "ok"}})),
+      attempts_failed(
+          metrics.upstream_attempts.Add({{"model", model}, {"backend", backend}, {"outcome", "failed"}})),
+      ejections(metrics.target_ejections.Add({{"model", model}, {"backend", backend}})),
+      healthy(metrics.target_healthy.Add({{"model", model}, {"backend", backend}})) {
+    healthy.Set(1);
+}
 
 BackendMetrics::BackendMetrics(Metrics& metrics, const std::string& backend)
     : idle(metrics.upstream_connections.Add({{"backend", backend}, {"state", "idle"}})),
@@ -201,6 +211,34 @@ Metrics::Metrics()
                            .Name("infergate_quota_rejections_total")
                            .Help("Requests over a limit, by scope key|tenant, limit and mode enforce|shadow")
                            .Register(*registry)),
+      upstream_attempts(BuildCounter()
+                            .Name("infergate_upstream_attempts_total")
+                            .Help("Attempts sent to a route target, by outcome ok|failed (retries included)")
+                            .Register(*registry)),
+      retries(BuildCounter()
+                  .Name("infergate_retries_total")
+                  .Help("Attempts retried on the same model, by model and the failure that caused it")
+                  .Register(*registry)),
+      fallbacks(BuildCounter()
+                    .Name("infergate_fallbacks_total")
+                    .Help("Requests handed to a fallback model, by model and fallback")
+                    .Register(*registry)),
+      target_ejections(BuildCounter()
+                           .Name("infergate_target_ejections_total")
+                           .Help("Times a target was ejected by outlier detection or health checks")
+                           .Register(*registry)),
+      target_healthy(BuildGauge()
+                         .Name("infergate_target_healthy")
+                         .Help("1 while a target serves, 0 while it is ejected")
+                         .Register(*registry)),
+      queue_depth(BuildGauge()
+                      .Name("infergate_backend_queue_depth")
+                      .Help("Requests waiting for a saturated backend (max_concurrency)")
+                      .Register(*registry)),
+      queue_wait(BuildHistogram()
+                     .Name("infergate_backend_queue_wait_seconds")
+                     .Help("Time requests waited for a saturated backend, admitted or not")
+                     .Register(*registry)),
       unrouted_requests(*this, "none", "none"),
       unknown_model_requests(*this, "unknown", "none") {
     for (std::size_t i = 0; i < client_errors_.size(); ++i) {

@@ -22,12 +22,14 @@ void Pipeline::finish(RequestContext& ctx, const Completion& done, std::size_t e
 
 Pipeline make_pipeline() {
     std::vector<StagePtr> stages;
-    // Auth first: nothing spends effort on an unauthenticated caller. Quota next: it needs the
-    // principal, and a tenant over budget is refused even if no backend is up. Routing before
-    // transform: the transform depends on the chosen backend's wire format.
+    // Auth first: nothing spends effort on an unauthenticated caller. Routing next: rules may
+    // look at the principal, and quota prices and limits the model that will serve (an alias,
+    // a rule or a canary may change it); routing refuses only unknown models, so a tenant over
+    // budget is still refused while every backend is down. Transform last: it depends on the
+    // chosen backend's wire format.
     stages.push_back(std::make_unique<auth::AuthStage>());
-    stages.push_back(std::make_unique<quota::QuotaStage>());
     stages.push_back(std::make_unique<routing::RoutingStage>());
+    stages.push_back(std::make_unique<quota::QuotaStage>());
     stages.push_back(std::make_unique<transform::TransformStage>());
     return Pipeline(std::move(stages));
 }

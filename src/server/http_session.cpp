@@ -280,10 +280,7 @@ private:
             done.client_disconnected = static_cast<bool>(ec);
             done.bytes_out = response.body().size();
         } else {
-            auto& in_flight = ctx.target->metrics->in_flight;
-            in_flight.Increment();
             done = co_await proxy_request(worker_, client_, ctx);
-            in_flight.Decrement();
         }
         config->pipeline.finish(ctx, done, entered);
         record_proxied(worker_, ctx, client_.peer, bytes_in, done, Clock::now());

@@ -2,10 +2,15 @@
 
 #include <algorithm>
 #include <array>
+#include <string>
+
+#include <spdlog/spdlog.h>
 
 #include "infergate/api/response_body.hpp"
 #include "infergate/config/snapshot.hpp"
 #include "infergate/server/responses.hpp"
+#include "infergate/stages/routing/backoff.hpp"
+#include "infergate/stages/transform/transform_stage.hpp"
 #include "infergate/server/worker.hpp"
 #include "infergate/upstream/headers.hpp"
 #include "server/proxy_call_impl.hpp"
@@ -28,6 +33,57 @@ bool is_json(const http::fields& fields) {
     return value.starts_with("application/json") || value.find("+json") != std::string_view::npos;
 }
 
+// Whether the failure `result` describes is one `on` lists.
+bool matches(const config::FailureMatch& on, const Attempt& result) {
+    if (result.failure) {
+        switch (*result.failure) {
+            case UpstreamError::dns:
+            case UpstreamError::connect_refused:
+            case UpstreamError::connect_timeout:
+            case UpstreamError::tls:
+            case UpstreamError::pool_timeout:
+            case UpstreamError::queue_full:
+            case UpstreamError::queue_timeout:
+                return on.connect_error;
+            case UpstreamError::reset:
+            case UpstreamError::protocol:
+            case UpstreamError::too_large:
+                return on.reset;
+            case UpstreamError::first_byte_timeout:
+            case UpstreamError::first_token_timeout:
+            case UpstreamError::idle_timeout:
+                return on.timeout;
+            case UpstreamError::auth_refused:
+                return true;  // another key or target may be accepted
+            case UpstreamError::total_timeout:
+            case UpstreamError::count:
+                return false;
+        }
+    }
+    if (result.context_length) return on.context_length;
+    return std::any_of(on.statuses.begin(), on.statuses.end(), [&](unsigned status) {
+        return status == result.status || (status == 0 && result.status >= 500);
+    });
+}
+
+std::string failure_label(const Attempt& result) {
+    if (result.failure) return std::string(observability::label(*result.failure));
+    if (result.context_length) return "context_length";
+    return std::to_string(result.status);
+}
+
+// An OpenAI error body about the prompt exceeding the model's context.
+bool is_context_length_error(std::string_view body) {
+    return body.find("context_length_exceeded") != std::string_view::npos ||
+           body.find("maximum context length") != std::string_view::npos;
+}
+
+std::optional<config::Duration> retry_after_of(const http::fields& fields) {
+    const auto found = fields.find(http::field::retry_after);
+    if (found == fields.end()) return std::nullopt;
+    return routing::parse_retry_after(found->value(), std::chrono::system_clock::now());
+}
+
 }  // namespace
 
 bool is_reset(const beast::error_code& ec) {
@@ -39,24 +95,104 @@ bool is_reset(const beast::error_code& ec) {
 
 ProxyCall::ProxyCall(Worker& worker, ClientConnection& client, pipeline::RequestContext& ctx)
     : worker_(worker), client_(client), ctx_(ctx),
-      backend_(*ctx.target->backend), settings_(backend_.settings()) {}
+      backend_(ctx.target->backend.get()), settings_(&backend_->settings()) {}
 
 net::awaitable<Completion> ProxyCall::run() {
-    upstream::ConnectionPool& pool = worker_.pool_for(ctx_.target->backend);
     ClientWatch watch(client_.stream.socket(), client_.watch_state);
     watch_ = &watch;
-    deadline_ = Clock::now() + settings_.timeouts.total;
-    for (int attempt = 0; attempt < 2; ++attempt) {
-        auto acquired = co_await pool.acquire(/*fresh_only=*/attempt > 0);
+    deadline_ = Clock::now() + settings_->timeouts.total;
+    const routing::Route& primary = *ctx_.route;
+    primary.retry_budget->record_request(Clock::now());
+    std::uint64_t tried = 0;      // targets of the current route this request failed on
+    unsigned tries = 0;           // attempts on the current route
+    std::size_t fallbacks_taken = 0;
+    for (;;) {
+        const Attempt result = co_await attempt();
+        const bool failed = result.failure || result.status >= 400;
+        if (!failed || committed_ || watch.client_gone()) break;
+        tried |= std::uint64_t{1} << ctx_.target_index;
+        ++tries;
+        const routing::Route& route = *ctx_.route;
+        if (should_retry(result, tries) && route.retry_budget->try_retry(Clock::now())) {
+            const auto choice = routing::pick_target(route, ctx_.affinity_hash, tried, Clock::now());
+            co_await pause_before_retry(result, tries, choice->target == ctx_.target);
+            if (watch.client_gone()) break;
+            ctx_.snapshot.metrics.retries.Add({{"model", route.model}, {"reason", failure_label(result)}})
+                .Increment();
+            switch_target(*choice);
+            continue;
+        }
+        // Every try this model allows failed: its fallbacks, in order, each with its own tries.
+        if (fallbacks_taken < primary.fallbacks.size() && matches(primary.settings->fallback.on, result) &&
+            Clock::now() < deadline_) {
+            const routing::Route& next = *primary.fallbacks[fallbacks_taken++];
+            ctx_.snapshot.metrics.fallbacks.Add({{"model", primary.model}, {"fallback", next.model}}).Increment();
+            ctx_.route = &next;
+            tries = 0;
+            tried = 0;
+            switch_target(*routing::pick_target(next, ctx_.affinity_hash, 0, Clock::now()));
+            continue;
+        }
+        break;
+    }
+    // A client whose FIN the watch saw (a half-close, or a close the response won the race
+    // against) sends no further request. Its connection is not kept alive: the next read
+    // might not see that FIN again (Asio stops reading speculatively after an end-of-file, and
+    // epoll reports it once), and would wait out the idle timeout instead.
+    if (watch.client_gone()) {
+        client_gone();
+    } else if (reply_pending_) {
+        co_await write_reply();
+    } else if (error_) {
+        co_await write_error();
+    }
+    watch_ = nullptr;
+    co_return std::move(done_);
+}
+
+net::awaitable<Attempt> ProxyCall::attempt() {
+    const routing::RouteTarget& target = *ctx_.target;
+    routing::TargetState& state = *target.state;
+    const auto started = Clock::now();
+    first_token_deadline_.reset();
+    const config::Duration first_token = ctx_.route->settings->first_token_timeout;
+    if (ctx_.request.stream && first_token.count() > 0) first_token_deadline_ = started + first_token;
+
+    routing::CredentialPool* keys = backend_->credentials();
+    credential_.reset();
+    if (keys != nullptr) {
+        credential_ = keys->pick(started);
+        // A single key is always used: the provider's own answer is the best one to relay.
+        if (!credential_ && keys->size() == 1) credential_ = 0;
+        if (!credential_) {
+            // Every key of this backend rests after a 429: the provider would refuse now.
+            const auto back = keys->next_available();
+            const auto wait = back ? std::chrono::ceil<std::chrono::seconds>(*back - started).count() : 1;
+            const auto seconds = std::max<std::int64_t>(wait, 1);
+            respond_error(api::rate_limited("Every credential of backend '" + backend_->name() +
+                                            "' is rate-limited by the provider. Please try again in " +
+                                            std::to_string(seconds) + "s."),
+                          "Retry-After: " + std::to_string(seconds) + "\r\n");
+            co_return Attempt{.status = 429, .retry_after = std::chrono::seconds(seconds)};
+        }
+    }
+
+    upstream::ConnectionPool& pool = worker_.pool_for(target.backend);
+    state.load.begin();
+    target.metrics->in_flight.Increment();
+    Attempt result;
+    for (int connection_try = 0; connection_try < 2; ++connection_try) {
+        auto acquired = co_await pool.acquire(/*fresh_only=*/connection_try > 0);
         if (!acquired.connection) {
-            if (watch.client_gone()) {
-                done_.client_disconnected = true;
+            if (watch_->client_gone()) {
+                client_gone();
             } else {
-                co_await respond_error(error_for(acquired.kind));  // the pool counted it
+                respond_error(error_for(acquired.kind));  // the pool counted it
+                result = Attempt{.failure = acquired.kind};
             }
             break;
         }
-        if (watch.client_gone()) {
+        if (watch_->client_gone()) {
             // The client left while a connection was being found (a dial, a TLS handshake, a
             // queue): there was no upstream to close then, so send it nothing now.
             client_gone();
@@ -64,22 +200,85 @@ net::awaitable<Completion> ProxyCall::run() {
             break;
         }
         upstream::Connection& connection = *acquired.connection;
-        watch.set_upstream(&connection);
+        watch_->set_upstream(&connection);
         const bool reused = acquired.reused;
-        const Attempt result = co_await connection.visit(
+        result = co_await connection.visit(
             [&](auto& stream) { return exchange(stream, connection, reused); });
-        watch.set_upstream(nullptr);
+        watch_->set_upstream(nullptr);
         pool.release(std::move(acquired.connection), result.reusable);
         if (!result.retry_on_fresh) break;
     }
-    // A client whose FIN the watch saw (a half-close, or a close the response won the race
-    // against) sends no further request. Its connection is not kept alive: the next read
-    // might not see that FIN again (Asio stops reading speculatively after an end-of-file, and
-    // epoll reports it once), and would wait out the idle timeout instead.
-    if (watch.client_gone()) client_.keep_alive = false;
-    if (reply_pending_) co_await write_reply();
-    watch_ = nullptr;
-    co_return std::move(done_);
+    target.metrics->in_flight.Decrement();
+    const auto ended = Clock::now();
+    // Latency for the balancers: to the response head (a stream's length says nothing about
+    // the target's speed).
+    state.load.end(done_.upstream_head_at && *done_.upstream_head_at >= started ? *done_.upstream_head_at - started
+                                                                              : ended - started);
+
+    if (keys != nullptr && credential_) {
+        if (result.status == 429) {
+            keys->rate_limited(*credential_, result.retry_after.value_or(std::chrono::seconds(5)), ended);
+        } else if (result.failure == UpstreamError::auth_refused && keys->size() > 1) {
+            // Another key may still be good; this one stays out of rotation until a reload.
+            keys->rejected(*credential_);
+            spdlog::warn("backend {}: credential #{} was refused (HTTP {}); it is out of rotation "
+                         "until the config is reloaded", backend_->name(), *credential_ + 1, result.status);
+        }
+    }
+    if (!done_.client_disconnected || result.failure) {
+        // Outlier detection counts what says the target is unwell: no answer, or a 5xx. A 429
+        // is the provider's rate limit, and a 4xx is the request's fault.
+        const bool unwell = (result.failure && *result.failure != UpstreamError::auth_refused &&
+                             *result.failure != UpstreamError::total_timeout) ||
+                            result.status >= 500;
+        const auto ejections = state.breaker.ejections();
+        state.breaker.record(!unwell, ended);
+        (unwell ? target.metrics->attempts_failed : target.metrics->attempts_ok).Increment();
+        if (state.breaker.ejections() > ejections) {
+            target.metrics->ejections.Increment();
+            spdlog::warn("model {}: target {} ({}) ejected after failures", ctx_.route->model,
+                         backend_->name(), target.upstream_model);
+        }
+    }
+    co_return result;
+}
+
+void ProxyCall::switch_target(const routing::TargetChoice& choice) {
+    forget_answer();
+    ctx_.target = choice.target;
+    ctx_.target_index = choice.index;
+    backend_ = choice.target->backend.get();
+    settings_ = &backend_->settings();
+    transform::prepare_upstream(ctx_);
+}
+
+void ProxyCall::forget_answer() {
+    reply_pending_ = false;
+    reply_body_.clear();
+    error_.reset();
+    error_headers_.clear();
+    head_pending_ = false;
+    content_seen_ = false;
+    done_ = Completion{};
+}
+
+bool ProxyCall::should_retry(const Attempt& result, unsigned tries) const {
+    const config::RetryPolicy& retry = ctx_.route->settings->retry;
+    return tries < retry.attempts && matches(retry.on, result) && Clock::now() < deadline_;
+}
+
+net::awaitable<void> ProxyCall::pause_before_retry(const Attempt& result, unsigned tries, bool same_target) {
+    const config::RetryPolicy& retry = ctx_.route->settings->retry;
+    auto delay = routing::backoff_delay(static_cast<int>(tries), retry.backoff_base, retry.backoff_max);
+    // Back to the target that asked for a pause: honour it (within the backoff's ceiling and
+    // the request's deadline). Another target need not wait for it.
+    if (same_target && result.retry_after) delay = std::max(delay, std::min(*result.retry_after, retry.backoff_max));
+    const auto left = std::chrono::duration_cast<config::Duration>(deadline_ - Clock::now());
+    delay = std::min(delay, std::max(left, config::Duration::zero()));
+    if (delay <= config::Duration::zero()) co_return;
+    net::steady_timer timer(co_await net::this_coro::executor);
+    timer.expires_after(delay);
+    co_await timer.async_wait(use_tuple);
 }
 
 template <class Stream>
@@ -91,7 +290,7 @@ net::awaitable<Attempt> ProxyCall::exchange(Stream& stream, upstream::Connection
     std::string& head = client_.head_buffer;
     head.clear();
     head.append("POST ").append(ctx_.upstream.target).append(" HTTP/1.1\r\nHost: ");
-    head.append(backend_.host_header()).append("\r\n");
+    head.append(backend_->host_header()).append("\r\n");
     bool has_content_type = false;
     upstream::for_each_forwarded_request_header(
         ctx_.headers, [&](std::string_view name, std::string_view value) {
@@ -100,9 +299,9 @@ net::awaitable<Attempt> ProxyCall::exchange(Stream& stream, upstream::Connection
         });
     if (!has_content_type) head.append("Content-Type: application/json\r\n");
     head.append("x-request-id: ").append(ctx_.request_id).append("\r\n");
-    if (!backend_.credential_header().empty()) {
-        head.append(backend_.credential_header()).append(": ");
-        head.append(backend_.credential_value().reveal()).append("\r\n");
+    if (!backend_->credential_header().empty()) {
+        head.append(backend_->credential_header()).append(": ");
+        head.append(backend_->credential_value(credential_.value_or(0)).reveal()).append("\r\n");
     }
     head.append("Content-Length: ").append(std::to_string(ctx_.upstream.body.size()));
     head.append("\r\n\r\n");
@@ -110,22 +309,29 @@ net::awaitable<Attempt> ProxyCall::exchange(Stream& stream, upstream::Connection
                                                    net::buffer(ctx_.upstream.body)};
 
     auto& tcp = connection.tcp();
-    tcp.expires_after(within_deadline(settings_.timeouts.first_byte));
+    // A stream with a first-token timeout must at least have its head by then.
+    auto head_limit = within_deadline(settings_->timeouts.first_byte);
+    if (first_token_deadline_) {
+        head_limit = std::min(head_limit, std::max<Clock::duration>(*first_token_deadline_ - Clock::now(), {}));
+    }
+    const auto head_phase = [&] {
+        return first_token_deadline_ && Clock::now() >= *first_token_deadline_ ? UpstreamError::first_token_timeout
+                                                                               : UpstreamError::first_byte_timeout;
+    };
+    tcp.expires_after(head_limit);
     auto [write_ec, written] = co_await net::async_write(stream, request, use_tuple);
     if (write_ec) {
         if (reused && !watch_->client_gone() && write_ec != beast::error::timeout) {
             co_return Attempt{.retry_on_fresh = true};
         }
-        co_await fail_before_head(write_ec == beast::error::timeout
-                                      ? timeout_kind(UpstreamError::first_byte_timeout)
-                                      : UpstreamError::reset);
-        co_return Attempt{};
+        co_return fail_before_head(write_ec == beast::error::timeout ? timeout_kind(head_phase())
+                                                                     : UpstreamError::reset);
     }
 
     http::response_parser<http::buffer_body> parser;
     parser.header_limit(kUpstreamHeaderLimit);
     parser.body_limit(boost::none);  // streams are bounded by time; bodies by their parser
-    tcp.expires_after(within_deadline(settings_.timeouts.first_byte));
+    tcp.expires_after(head_limit);
     auto [head_ec, head_bytes] =
         co_await http::async_read_header(stream, connection.buffer, parser, use_tuple);
     if (head_ec) {
@@ -134,8 +340,7 @@ net::awaitable<Attempt> ProxyCall::exchange(Stream& stream, upstream::Connection
         if (reused && is_reset(head_ec) && !parser.got_some() && !watch_->client_gone()) {
             co_return Attempt{.retry_on_fresh = true};
         }
-        co_await fail_before_head(classify(head_ec, UpstreamError::first_byte_timeout));
-        co_return Attempt{};
+        co_return fail_before_head(classify(head_ec, head_phase()));
     }
     done_.upstream_head_at = Clock::now();
 
@@ -158,22 +363,18 @@ template <class Stream>
 net::awaitable<Attempt> ProxyCall::relay_body(Stream& stream, upstream::Connection& connection,
                                               http::response_parser<http::buffer_body>& head_parser) {
     http::response_parser<http::string_body> parser{std::move(head_parser)};
-    parser.body_limit(settings_.max_response_bytes);
+    parser.body_limit(settings_->max_response_bytes);
     // Beast compares a Content-Length with the body limit only while it parses the head (read
     // here without a limit): compare it now, before any of the body is read and buffered.
     if (const auto length = parser.content_length();
-        length && *length > settings_.max_response_bytes) {
-        co_await fail_before_head(UpstreamError::too_large);
-        co_return Attempt{};
+        length && *length > settings_->max_response_bytes) {
+        co_return fail_before_head(UpstreamError::too_large);
     }
     auto& tcp = connection.tcp();
     while (!parser.is_done()) {
-        tcp.expires_after(within_deadline(settings_.timeouts.idle));
+        tcp.expires_after(within_deadline(settings_->timeouts.idle));
         auto [ec, n] = co_await http::async_read_some(stream, connection.buffer, parser, use_tuple);
-        if (ec) {
-            co_await fail_before_head(classify(ec, UpstreamError::idle_timeout));
-            co_return Attempt{};
-        }
+        if (ec) co_return fail_before_head(classify(ec, UpstreamError::idle_timeout));
     }
     tcp.expires_never();
 
@@ -182,9 +383,9 @@ net::awaitable<Attempt> ProxyCall::relay_body(Stream& stream, upstream::Connecti
     if (status == 401 || status == 403) {
         // The backend refused the gateway's own credential: relayed, it would tell the client
         // that its key is wrong, and the backend's message may quote part of the backend key.
-        backend_.metrics().count(UpstreamError::auth_refused);
-        co_await respond_error(api::upstream_auth_failed(backend_.name()));
-        co_return Attempt{.reusable = parser.keep_alive()};
+        backend_->metrics().count(UpstreamError::auth_refused);
+        respond_error(api::upstream_auth_failed(backend_->name()));
+        co_return Attempt{.reusable = parser.keep_alive(), .failure = UpstreamError::auth_refused, .status = status};
     }
     if (status >= 400 &&
         !(is_json(upstream.base()) && api::inspect_response_body(upstream.body()).valid_json)) {
@@ -194,18 +395,17 @@ net::awaitable<Attempt> ProxyCall::relay_body(Stream& stream, upstream::Connecti
         if (const auto found = upstream.find(http::field::retry_after); found != upstream.end()) {
             retry_after.append("Retry-After: ").append(found->value()).append("\r\n");
         }
-        co_await respond_error(api::upstream_error(backend_.name(), status), retry_after);
-        co_return Attempt{.reusable = parser.keep_alive()};
+        respond_error(api::upstream_error(backend_->name(), status), retry_after);
+        co_return Attempt{.reusable = parser.keep_alive(), .status = status, .retry_after = retry_after_of(upstream.base())};
     }
     if (status >= 200 && status < 300) {
         const api::ResponseBody inspected =
             is_json(upstream.base()) ? api::inspect_response_body(upstream.body())
                                      : api::ResponseBody{};
         if (!inspected.valid_json) {
-            backend_.metrics().count(UpstreamError::protocol);
-            co_await respond_error(
-                api::upstream_invalid_response(backend_.name(), "the body is not a JSON object"));
-            co_return Attempt{.reusable = parser.keep_alive()};
+            backend_->metrics().count(UpstreamError::protocol);
+            respond_error(api::upstream_invalid_response(backend_->name(), "the body is not a JSON object"));
+            co_return Attempt{.reusable = parser.keep_alive(), .failure = UpstreamError::protocol};
         }
         done_.usage = inspected.usage;
     }
@@ -217,9 +417,14 @@ net::awaitable<Attempt> ProxyCall::relay_body(Stream& stream, upstream::Connecti
                                ctx_.response_headers});
     // Written by run() once the upstream connection is back in the pool: a client that reads
     // slowly holds no upstream connection. The body string is moved, not copied.
+    Attempt result{.reusable = parser.keep_alive(), .status = status};
+    if (status >= 400) {
+        result.context_length = status == 400 && is_context_length_error(upstream.body());
+        result.retry_after = retry_after_of(upstream.base());
+    }
     reply_body_ = std::move(upstream.body());
     reply_pending_ = true;
-    co_return Attempt{.reusable = parser.keep_alive()};
+    co_return result;
 }
 
 net::awaitable<void> ProxyCall::write_reply() {
@@ -236,33 +441,38 @@ api::Error ProxyCall::error_for(UpstreamError kind) const {
         case UpstreamError::first_byte_timeout:
         case UpstreamError::idle_timeout:
         case UpstreamError::total_timeout:
-            return api::upstream_timeout(backend_.name());
+            return api::upstream_timeout(backend_->name());
         case UpstreamError::protocol:
-            return api::upstream_invalid_response(backend_.name(), "malformed HTTP or event stream");
+            return api::upstream_invalid_response(backend_->name(), "malformed HTTP or event stream");
         case UpstreamError::too_large:
-            return api::upstream_invalid_response(backend_.name(), "the response exceeds the size limit");
+            return api::upstream_invalid_response(backend_->name(), "the response exceeds the size limit");
         case UpstreamError::pool_timeout:
-            return api::upstream_overloaded(backend_.name());
+            return api::upstream_overloaded(backend_->name());
         default:
-            return api::upstream_unavailable(backend_.name());
+            return api::upstream_unavailable(backend_->name());
     }
 }
 
-net::awaitable<void> ProxyCall::fail_before_head(UpstreamError kind) {
+Attempt ProxyCall::fail_before_head(UpstreamError kind) {
     if (watch_->client_gone()) {
         client_gone();
-        co_return;
+        return Attempt{};
     }
-    backend_.metrics().count(kind);
-    co_await respond_error(error_for(kind));
+    backend_->metrics().count(kind);
+    respond_error(error_for(kind));
+    return Attempt{.failure = kind};
 }
 
-net::awaitable<void> ProxyCall::respond_error(const api::Error& error,
-                                              std::string_view extra_headers) {
+void ProxyCall::respond_error(const api::Error& error, std::string_view extra_headers) {
     done_.status = error.status;
     done_.code = error.code;
-    if (!extra_headers.empty()) ctx_.response_headers.append(extra_headers);
-    Response response = make_error_response(error, client_, ctx_.request_id, ctx_.response_headers);
+    error_ = error;
+    error_headers_.assign(extra_headers);
+}
+
+net::awaitable<void> ProxyCall::write_error() {
+    ctx_.response_headers.append(error_headers_);
+    Response response = make_error_response(*error_, client_, ctx_.request_id, ctx_.response_headers);
     done_.bytes_out = response.body().size();
     const beast::error_code ec =
         co_await write_response(client_, response, ctx_.snapshot.config.server.write_timeout);

@@ -1,5 +1,6 @@
-// ProxyCall: one routed request's exchange with its backend. Private to src/server/: the
-// non-streaming path lives in proxy_call.cpp, the SSE relay in stream_relay.cpp.
+// ProxyCall: one routed request's exchanges with its backends. Private to src/server/: the
+// attempt loop (retries, fallbacks) and the non-streaming path live in proxy_call.cpp, the
+// SSE relay in stream_relay.cpp.
 #pragma once
 
 #include <optional>
@@ -11,6 +12,7 @@
 #include "infergate/pipeline/request_context.hpp"
 #include "infergate/server/client_connection.hpp"
 #include "infergate/server/client_watch.hpp"
+#include "infergate/stages/routing/target_picker.hpp"
 #include "infergate/upstream/backend.hpp"
 #include "infergate/upstream/connection.hpp"
 
@@ -24,18 +26,24 @@ using observability::UpstreamError;
 using pipeline::Clock;
 using pipeline::Completion;
 
-// How one attempt on one connection ended.
+// How one exchange on one connection ended.
 struct Attempt {
     bool retry_on_fresh = false;  // a reused connection failed before any response byte
     bool reusable = false;        // response read to the end on a keep-alive connection
+    // Why the attempt failed, if it did, while nothing had reached the client: what decides
+    // whether another target (or model) is tried.
+    std::optional<UpstreamError> failure;  // no usable response
+    unsigned status = 0;                   // the upstream's own status (0: none)
+    bool context_length = false;           // a 400 about the prompt being too long
+    std::optional<config::Duration> retry_after;  // the upstream's Retry-After
 };
 
 class ProxyCall {
 public:
     ProxyCall(Worker& worker, ClientConnection& client, pipeline::RequestContext& ctx);
 
-    // Acquires a connection, exchanges, releases; retries once on a fresh connection when a
-    // pooled one turned out dead before answering.
+    // Tries the routed target, then others and the model's fallbacks as the route's retry
+    // and fallback policies allow, and answers the client with the last attempt's outcome.
     net::awaitable<Completion> run();
 
     // Streams the rest of an SSE answer whose head `parser` has read (stream_relay.cpp).
@@ -44,11 +52,20 @@ public:
                                          http::response_parser<http::buffer_body>& parser);
 
 private:
+    // One attempt on ctx_.target: its admission, a pooled connection (a fresh one if a
+    // pooled one turns out dead), the exchange; the target's load and breaker are updated.
+    net::awaitable<Attempt> attempt();
     template <class Stream>
     net::awaitable<Attempt> exchange(Stream& stream, upstream::Connection& connection, bool reused);
     template <class Stream>
     net::awaitable<Attempt> relay_body(Stream& stream, upstream::Connection& connection,
                                        http::response_parser<http::buffer_body>& head_parser);
+    // Moves to `choice` (another target, maybe of another route) for the next attempt.
+    void switch_target(const routing::TargetChoice& choice);
+    // Whether `result` may be retried on this route / answered by a fallback model.
+    bool should_retry(const Attempt& result, unsigned tries) const;
+    void forget_answer();  // the failed attempt's answer, so that the next one's is sent
+    net::awaitable<void> pause_before_retry(const Attempt& result, unsigned tries, bool same_target);
 
     // Reads what the gateway needs from one event; false: do not forward it.
     bool on_event(std::string_view event, bool& saw_done);
@@ -59,10 +76,12 @@ private:
     net::awaitable<void> end_stream_with_error(UpstreamError kind, bool chunked,
                                                config::Duration timeout);
     net::awaitable<void> write_reply();  // the non-streamed response relay_body() read
-    net::awaitable<void> fail_before_head(UpstreamError kind);
+    net::awaitable<void> write_error();  // the error respond_error() chose
+    // The attempt failed before a response head: the error answer, unless the client left.
+    Attempt fail_before_head(UpstreamError kind);
+    // Chooses the error answer (written by run() once no other attempt follows).
     // `extra_headers`: CRLF-terminated lines added to the request's own (rate-limit) headers.
-    net::awaitable<void> respond_error(const api::Error& error,
-                                       std::string_view extra_headers = {});
+    void respond_error(const api::Error& error, std::string_view extra_headers = {});
 
     UpstreamError classify(const beast::error_code& ec, UpstreamError timeout_phase) const;
     api::Error error_for(UpstreamError kind) const;
@@ -84,15 +103,21 @@ private:
     Worker& worker_;
     ClientConnection& client_;
     pipeline::RequestContext& ctx_;
-    const upstream::Backend& backend_;
-    const config::Backend& settings_;
+    const upstream::Backend* backend_;   // ctx_.target's
+    const config::Backend* settings_;
     Completion done_;
     ClientWatch* watch_ = nullptr;
     Clock::time_point deadline_;
+    std::optional<std::size_t> credential_;  // which of the backend's keys this attempt uses
+    bool committed_ = false;     // bytes reached the client: no other attempt may follow
     bool head_pending_ = false;  // a stream's head is built but not yet written
     bool stream_capped_ = false; // the caller's max_stream_tokens was reached: cut the stream
+    bool content_seen_ = false;  // a stream's first output went by: events flow freely now
+    std::optional<Clock::time_point> first_token_deadline_;  // streams, with first_token_timeout
     std::string reply_body_;     // with client_.head_buffer: the response write_reply() sends
     bool reply_pending_ = false;
+    std::optional<api::Error> error_;  // the answer write_error() sends
+    std::string error_headers_;
 };
 
 // An upstream stream that ends for one of these reasons ended early, not with an error in it.

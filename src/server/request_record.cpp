@@ -50,7 +50,7 @@ void record_proxied(Worker& worker, const pipeline::RequestContext& ctx, std::st
 
     if (const routing::RouteTarget* target = ctx.target) {
         record.backend = target->backend->name();
-        record.upstream_model = target->upstream_model;
+        record.upstream_model = routing::upstream_model(*ctx.route, *target, ctx.request.model);
         auto& m = *target->metrics;
         m.requests.increment(status);
         m.duration.Observe(std::chrono::duration<double>(elapsed).count());

@@ -14,6 +14,9 @@ namespace infergate::server::detail {
 
 namespace {
 constexpr std::size_t kRelayBufferStart = 16 * 1024;
+// Events before the first output (the role chunk, empty deltas) are held back, so that an
+// upstream failing early can still be replaced by another attempt. Up to this much.
+constexpr std::size_t kHoldBytes = 8 * 1024;
 }  // namespace
 
 template <class Stream>
@@ -35,6 +38,7 @@ net::awaitable<Attempt> ProxyCall::relay_stream(Stream& stream, upstream::Connec
     std::string& relay = client_.relay_buffer;
     if (relay.size() < kRelayBufferStart) relay.resize(kRelayBufferStart);
     std::size_t pending = 0;
+    std::size_t held = 0;  // relay[0, held): events seen but held back until the first output
     bool saw_done = false;
     auto& tcp = connection.tcp();
     std::optional<UpstreamError> failure;
@@ -43,15 +47,19 @@ net::awaitable<Attempt> ProxyCall::relay_stream(Stream& stream, upstream::Connec
     for (;;) {
         if (pending == relay.size()) {
             // A single event fills the buffer: grow up to the per-event cap, then give up.
-            if (relay.size() >= settings_.max_event_bytes) {
+            if (relay.size() >= settings_->max_event_bytes) {
                 failure = UpstreamError::too_large;
                 break;
             }
-            relay.resize(std::min(relay.size() * 2, settings_.max_event_bytes));
+            relay.resize(std::min(relay.size() * 2, settings_->max_event_bytes));
         }
         parser.get().body().data = relay.data() + pending;
         parser.get().body().size = relay.size() - pending;
-        tcp.expires_after(within_deadline(settings_.timeouts.idle));
+        auto read_limit = within_deadline(settings_->timeouts.idle);
+        if (!content_seen_ && first_token_deadline_) {
+            read_limit = std::min(read_limit, std::max<Clock::duration>(*first_token_deadline_ - Clock::now(), {}));
+        }
+        tcp.expires_after(read_limit);
         auto [ec, n] = co_await http::async_read_some(stream, connection.buffer, parser, use_tuple);
         if (ec == http::error::need_buffer) ec = {};
         // One socket read may hold several upstream chunks; async_read_some stops at each.
@@ -67,7 +75,7 @@ net::awaitable<Attempt> ProxyCall::relay_stream(Stream& stream, upstream::Connec
         pending = relay.size() - parser.get().body().size;
 
         // Forward every complete event; keep a partial one at the front of the buffer.
-        std::size_t consumed = 0;
+        std::size_t consumed = held;
         while (!stream_capped_) {
             const std::size_t length =
                 sse::find_event_end(std::string_view(relay.data() + consumed, pending - consumed));
@@ -80,7 +88,10 @@ net::awaitable<Attempt> ProxyCall::relay_stream(Stream& stream, upstream::Connec
                 pending -= length;
             }
         }
-        if (consumed > 0) {
+        // Until the first output, events wait (bounded) unless the stream is over.
+        const bool hold = !content_seen_ && !parser.is_done() && consumed < kHoldBytes;
+        held = hold ? consumed : 0;
+        if (consumed > 0 && !hold) {
             // The stream's last events and its terminating chunk share one write.
             finished = !ec && parser.is_done() && saw_done && consumed == pending;
             // Backpressure: the next upstream read waits for this write.
@@ -93,7 +104,9 @@ net::awaitable<Attempt> ProxyCall::relay_stream(Stream& stream, upstream::Connec
         }
         if (stream_capped_) break;
         if (ec) {
-            failure = classify(ec, UpstreamError::idle_timeout);
+            const bool first_token_late =
+                !content_seen_ && first_token_deadline_ && Clock::now() >= *first_token_deadline_;
+            failure = classify(ec, first_token_late ? UpstreamError::first_token_timeout : UpstreamError::idle_timeout);
             break;
         }
         if (parser.is_done()) break;
@@ -109,8 +122,10 @@ net::awaitable<Attempt> ProxyCall::relay_stream(Stream& stream, upstream::Connec
     }
     if (!failure && !saw_done) failure = UpstreamError::protocol;  // ended without [DONE]
     if (failure) {
+        // Nothing sent yet (the events were held): another attempt may still answer.
+        const bool unsent = head_pending_;
         co_await end_stream_with_error(*failure, chunked, write_timeout);
-        co_return Attempt{};
+        co_return unsent ? Attempt{.failure = failure} : Attempt{};
     }
     if (pending > 0) {  // bytes after the last complete event: pass them on as they are
         const bool written =
@@ -131,6 +146,7 @@ bool ProxyCall::on_event(std::string_view event, bool& saw_done) {
         saw_done = true;
         return true;
     }
+    if (!content_seen_ && sse::carries_content(*data)) content_seen_ = true;
     if (auto usage = sse::find_usage(*data)) {
         done_.usage = usage;
         // The usage-only chunk the gateway asked for on the client's behalf stays here.
@@ -150,6 +166,7 @@ net::awaitable<bool> ProxyCall::write_to_client(net::const_buffer bytes, bool ch
     const net::const_buffer head =
         head_pending_ ? net::buffer(client_.head_buffer) : net::const_buffer();
     head_pending_ = false;
+    committed_ = true;
     beast::error_code ec;
     if (chunked && last) {
         ec = co_await write_bytes(
@@ -173,14 +190,14 @@ net::awaitable<bool> ProxyCall::write_to_client(net::const_buffer bytes, bool ch
 // no [DONE], and no terminating chunk, so the client can tell it was cut.
 net::awaitable<void> ProxyCall::end_stream_with_error(UpstreamError kind, bool chunked,
                                                       config::Duration timeout) {
-    backend_.metrics().count(kind);
+    backend_->metrics().count(kind);
     co_await end_stream_with(error_for(kind), chunked, timeout);
 }
 
 net::awaitable<void> ProxyCall::end_stream_with(const api::Error& error, bool chunked, config::Duration timeout) {
     if (head_pending_) {  // nothing sent yet: a plain error response is still possible
         head_pending_ = false;
-        co_await respond_error(error);
+        respond_error(error);
         co_return;
     }
     done_.code = error.code;

@@ -68,6 +68,25 @@ bool is_done_event(std::string_view event) noexcept {
     return data && *data == "[DONE]";
 }
 
+bool carries_content(std::string_view json_object) noexcept {
+    // A textual look, not a parse: the relay calls this on every event until the first hit.
+    // A key followed by a non-empty string, or a tool call, is output; "" and null are not.
+    for (const std::string_view key : {std::string_view("\"content\":"), std::string_view("\"text\":"),
+                                       std::string_view("\"reasoning_content\":"),
+                                       std::string_view("\"refusal\":")}) {
+        for (std::size_t at = json_object.find(key); at != std::string_view::npos;
+             at = json_object.find(key, at + key.size())) {
+            std::size_t value = at + key.size();
+            while (value < json_object.size() && json_object[value] == ' ') ++value;
+            if (value + 1 < json_object.size() && json_object[value] == '"' && json_object[value + 1] != '"') {
+                return true;
+            }
+        }
+    }
+    return json_object.find("\"tool_calls\":") != std::string_view::npos ||
+           json_object.find("\"function_call\":") != std::string_view::npos;
+}
+
 Usage read_usage(std::string_view usage_object) noexcept {
     Usage found;
     auto count_of = [](const json::Member& member) -> std::int64_t {

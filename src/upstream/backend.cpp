@@ -41,15 +41,25 @@ Backend::Backend(config::Backend settings, observability::Metrics& metrics)
     const std::string host = ipv6 ? "[" + settings_.host + "]" : settings_.host;
     host_header_ = default_port ? host : fmt::format("{}:{}", host, settings_.port);
     if (settings_.tls) tls_ = make_tls_context(settings_);
-    if (!settings_.api_key.empty()) {
-        credential_header_ = "authorization";
-        credential_value_ = Secret("Bearer " + settings_.api_key.reveal());
-    }
     // Credentials are part of the identity (a rotated key must not reuse old connections'
     // auth state), but only through a fingerprint.
     pool_key_ = fmt::format("{}|{}|{}|{}|{}", settings_.name, settings_.url,
                             settings_.tls_settings.ca_file,
                             settings_.tls_settings.insecure_skip_verify, settings_.api_key);
+    std::vector<std::uint32_t> weights;
+    if (!settings_.api_key.empty()) {
+        credential_values_.push_back(Secret("Bearer " + settings_.api_key.reveal()));
+        weights.push_back(1);
+    }
+    for (const config::WeightedKey& key : settings_.api_keys) {
+        credential_values_.push_back(Secret("Bearer " + key.key.reveal()));
+        weights.push_back(key.weight);
+        pool_key_ += fmt::format("|{}", key.key);
+    }
+    if (!credential_values_.empty()) {
+        credential_header_ = "authorization";
+        credentials_ = std::make_unique<routing::CredentialPool>(std::move(weights));
+    }
 }
 
 }  // namespace infergate::upstream

@@ -114,13 +114,14 @@ TEST_F(StreamingTest, StreamEndingWithoutDoneIsReportedAsCut) {
     }
 }
 
-TEST_F(StreamingTest, SilentUpstreamMidStreamHitsTheIdleTimeout) {
-    // 3 s between chunks, idle timeout 1 s.
+TEST_F(StreamingTest, SilentUpstreamBeforeItsFirstWordIsAPlain504) {
+    // 3 s before each word, idle timeout 1 s: only the role chunk came, and it was held back
+    // (no output yet), so the client gets a plain error it (or a retry) can act on.
     const HttpResult result = post_json(port(), "/v1/chat/completions", kStreamBody,
                                         {{"x-mock-chunks", "3"}, {"x-mock-delay-ms", "3000"}});
-    const auto events = sse_data(result.body);
-    ASSERT_FALSE(events.empty());
-    EXPECT_EQ(json::parse(events.back())["error"]["code"], "upstream_timeout");
+    EXPECT_EQ(result.status, 504);
+    EXPECT_TRUE(sse_data(result.body).empty()) << result.body;
+    EXPECT_EQ(json::parse(result.body)["error"]["code"], "upstream_timeout");
 }
 
 TEST_F(StreamingTest, ClientDisconnectMidStreamCancelsTheUpstream) {

@@ -54,12 +54,17 @@ struct ApiKey {
     bool enabled = true;
     std::map<std::string, std::string> labels;
     ScopeLimits limits;
+    // Admission-queue band when a backend is saturated: 0 low, 1 normal, 2 high. With
+    // priority_header, the caller may pick its band per request (x-priority: low|normal|high).
+    int priority = 1;
+    bool priority_header = false;
 };
 
 struct Tenant {
     std::string name;
     std::vector<std::string> models;     // names or globs; empty: all
     ScopeLimits limits;
+    std::uint32_t share = 1;             // weight in a saturated backend's fair queue
 };
 
 struct JwtIssuer {

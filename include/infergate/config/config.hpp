@@ -11,10 +11,9 @@
 
 #include "infergate/common/secret.hpp"
 #include "infergate/config/access.hpp"
+#include "infergate/config/routing.hpp"
 
 namespace infergate::config {
-
-using Duration = std::chrono::milliseconds;
 
 enum class Provider { openai, azure_openai, anthropic, gemini };
 enum class LogFormat { json, text };
@@ -61,6 +60,7 @@ struct Backend {
     std::string url;                     // as written, without credentials
     Provider provider = Provider::openai;
     Secret api_key;                      // empty: no credential injected
+    std::vector<WeightedKey> api_keys;   // a pool instead of one key (see credential_pool.hpp)
     // Parsed from url by the loader:
     bool tls = false;
     std::string host;
@@ -71,16 +71,27 @@ struct Backend {
     TlsSettings tls_settings;
     std::size_t max_response_bytes = 64 * 1024 * 1024;  // non-streaming body cap
     std::size_t max_event_bytes = 1024 * 1024;          // one SSE event cap
+    Admission admission;
+    OutlierDetection outlier;
+    HealthCheck health_check;
 };
 
 struct Target {
     std::string backend;                 // key into Config::backends
     std::string model;                   // upstream model name; empty = the public name
+    std::uint32_t weight = 1;
 };
 
 struct Model {
-    std::string name;                    // the public name clients send
+    std::string name;                    // the public name clients send; "*": any other name
+    std::string alias_of;                // set: this name is another model's (no targets)
     std::vector<Target> targets;
+    Balancing balancing = Balancing::p2c_ewma;
+    std::size_t affinity_window = 4096;  // prefix_affinity: prompt bytes hashed
+    RetryPolicy retry;
+    FallbackPolicy fallback;
+    Duration first_token_timeout{0};     // 0: none (the backend's first_byte timeout applies)
+    std::optional<Canary> canary;
     Pricing pricing;                     // for budgets and spend metrics
     TokenWeights token_weights;          // for token limits
 };
@@ -101,6 +112,7 @@ struct Config {
     AdminSettings admin;
     std::map<std::string, Tenant, std::less<>> tenants;
     QuotaSettings quota;
+    std::vector<RouteRule> rules;        // routing.rules, in order
 };
 
 }  // namespace infergate::config

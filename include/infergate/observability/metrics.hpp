@@ -21,7 +21,8 @@ namespace infergate::observability {
 // Why an upstream exchange failed; a bounded metric label.
 enum class UpstreamError : std::uint8_t {
     dns, connect_refused, connect_timeout, tls, reset, first_byte_timeout, idle_timeout,
-    total_timeout, protocol, too_large, pool_timeout, auth_refused, count
+    total_timeout, protocol, too_large, pool_timeout, auth_refused, first_token_timeout,
+    queue_full, queue_timeout, count
 };
 std::string_view label(UpstreamError kind) noexcept;
 
@@ -59,6 +60,12 @@ struct TargetMetrics {
     prometheus::Counter& input_tokens;
     prometheus::Counter& output_tokens;
     prometheus::Gauge& in_flight;
+    // Routing: attempts sent to this target by outcome, ejections, and whether it serves now
+    // (1) or is ejected (0), refreshed when /metrics is read.
+    prometheus::Counter& attempts_ok;
+    prometheus::Counter& attempts_failed;
+    prometheus::Counter& ejections;
+    prometheus::Gauge& healthy;
 };
 
 // What one API key records; resolved once per snapshot, not per request.
@@ -115,6 +122,15 @@ public:
     prometheus::Family<prometheus::Counter>& key_tokens;
     prometheus::Family<prometheus::Counter>& key_spend;
     prometheus::Family<prometheus::Counter>& quota_rejections;
+    // Routing and resilience (retries and fallbacks are rare: their children are resolved
+    // when they happen).
+    prometheus::Family<prometheus::Counter>& upstream_attempts;
+    prometheus::Family<prometheus::Counter>& retries;
+    prometheus::Family<prometheus::Counter>& fallbacks;
+    prometheus::Family<prometheus::Counter>& target_ejections;
+    prometheus::Family<prometheus::Gauge>& target_healthy;
+    prometheus::Family<prometheus::Gauge>& queue_depth;
+    prometheus::Family<prometheus::Histogram>& queue_wait;
     // Requests that failed before a route was chosen (bad JSON, unknown model, unknown path).
     StatusCounters unrouted_requests;
     StatusCounters unknown_model_requests;

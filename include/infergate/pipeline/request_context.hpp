@@ -26,10 +26,12 @@ namespace infergate::pipeline {
 
 using Clock = std::chrono::steady_clock;
 
-// The request as it will be sent upstream (built by the transform stage).
+// The request as it will be sent to the current attempt's target (built by the transform
+// stage, and again for each retry or fallback on another target).
 struct UpstreamRequest {
     std::string target;                 // path and query, e.g. "/v1/chat/completions"
-    std::string body;                   // moved from the client body unless rewritten
+    std::string rewritten;              // the body, when it had to change for this target
+    std::string_view body;              // what is sent: `rewritten`, or the client's own bytes
 };
 
 struct RequestContext {
@@ -42,7 +44,8 @@ struct RequestContext {
     std::string_view request_id;
     api::Endpoint endpoint = api::Endpoint::unknown;
     Clock::time_point received_at = Clock::now();
-    std::string body;                   // the client's body (moved out of the parser)
+    std::string body;                   // the client's body (moved out of the parser), kept
+                                        // whole for every attempt
     api::ProxyRequest request;          // fields read from the body
     // Extra response header lines ("name: value\r\n") for every answer to this request,
     // whatever its outcome: the rate-limit headers, WWW-Authenticate.
@@ -65,9 +68,12 @@ struct RequestContext {
     };
     StreamCap stream_cap, shadow_stream_cap;
 
-    // routing
+    // routing (the attempt loop moves route and target on for retries and fallbacks)
     const routing::Route* route = nullptr;
     const routing::RouteTarget* target = nullptr;
+    std::size_t target_index = 0;       // of target within route->targets
+    std::string_view routed_by;         // the routing rule that chose the model, if any
+    std::uint64_t affinity_hash = 0;    // prefix_affinity routes: the prompt prefix's hash
     // transform
     UpstreamRequest upstream;
 };

@@ -20,6 +20,10 @@ std::size_t find_event_end(std::string_view bytes) noexcept;
 std::optional<std::string_view> first_data(std::string_view event) noexcept;
 
 bool is_done_event(std::string_view event) noexcept;  // data: [DONE]
+// Whether a chunk's JSON carries generated output (non-empty content, text, reasoning,
+// refusal, or tool calls), as opposed to a role announcement or an empty delta. The relay
+// holds the events before the first such chunk, so an attempt can still fail over.
+bool carries_content(std::string_view json_object) noexcept;
 
 struct Usage {
     std::int64_t prompt_tokens = 0;

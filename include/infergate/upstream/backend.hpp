@@ -10,6 +10,7 @@
 #include "infergate/config/config.hpp"
 #include "infergate/net.hpp"
 #include "infergate/observability/metrics.hpp"
+#include "infergate/stages/routing/credential_pool.hpp"
 
 namespace infergate::upstream {
 
@@ -25,9 +26,13 @@ public:
     const std::string& host_header() const noexcept { return host_header_; }
     // nullptr for plain HTTP.
     ssl::context* tls_context() const noexcept { return tls_.get(); }
-    // Header name and value carrying this backend's own credential ("" when none).
+    // Header name carrying this backend's own credential ("" when none), and its values: one
+    // per configured key (api_key, or each of api_keys).
     const std::string& credential_header() const noexcept { return credential_header_; }
-    const Secret& credential_value() const noexcept { return credential_value_; }
+    const Secret& credential_value(std::size_t index = 0) const noexcept { return credential_values_[index]; }
+    // Which key an attempt uses, and what the provider said of it (429: rest it; 401/403:
+    // retire it while another remains). Null when the backend has no credential.
+    routing::CredentialPool* credentials() const noexcept { return credentials_.get(); }
     // Identity of the connection pool: a reload that keeps these keeps warm connections.
     const std::string& pool_key() const noexcept { return pool_key_; }
 
@@ -44,7 +49,8 @@ private:
     std::string host_header_;
     std::unique_ptr<ssl::context> tls_;
     std::string credential_header_;
-    Secret credential_value_;
+    std::vector<Secret> credential_values_;
+    std::unique_ptr<routing::CredentialPool> credentials_;  // shared state: used by every worker
     std::string pool_key_;
     std::unique_ptr<observability::BackendMetrics> metrics_;
     mutable std::atomic<bool> reachable_{true};

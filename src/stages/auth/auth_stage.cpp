@@ -3,6 +3,7 @@
 #include "infergate/config/snapshot.hpp"
 #include "infergate/stages/auth/authenticator.hpp"
 #include "infergate/stages/quota/cost_model.hpp"
+#include "infergate/stages/routing/route_table.hpp"
 
 namespace infergate::auth {
 
@@ -32,9 +33,8 @@ void AuthStage::on_finish(pipeline::RequestContext& ctx, const pipeline::Complet
     key.cached_input_tokens.Increment(static_cast<double>(counts.cached_input));
     key.output_tokens.Increment(static_cast<double>(counts.output));
     key.reasoning_tokens.Increment(static_cast<double>(counts.reasoning));
-    const auto model = ctx.snapshot.config.models.find(ctx.request.model);
-    if (model != ctx.snapshot.config.models.end()) {
-        key.spend_usd.Increment(static_cast<double>(quota::cost_nano_usd(counts, model->second.pricing)) / 1e9);
+    if (ctx.route != nullptr) {  // priced as the model that answered
+        key.spend_usd.Increment(static_cast<double>(quota::cost_nano_usd(counts, ctx.route->settings->pricing)) / 1e9);
     }
 }
 

@@ -121,14 +121,16 @@ api::Error stream_cap_error(const pipeline::RequestContext& ctx) {
 
 net::awaitable<pipeline::Outcome> QuotaStage::on_request(pipeline::RequestContext& ctx) const {
     const Snapshot& snapshot = ctx.snapshot;
-    const auto model = snapshot.config.models.find(ctx.request.model);
-    if (model == snapshot.config.models.end()) co_return pipeline::Outcome::next();  // routing: 404
+    // Limits and prices are those of the model that serves (routing resolved aliases, rules
+    // and canaries); a fallback later is billed at the reservation's rate, settled at its own.
+    const config::Model& model = *ctx.route->settings;
+    const std::string_view model_name = ctx.route->model;
     const auth::Principal& principal = ctx.principal;
 
     Scopes scopes;
-    if (principal.key != nullptr) scopes.add(*principal.key_quota, principal.key->limits, model->first);
+    if (principal.key != nullptr) scopes.add(*principal.key_quota, principal.key->limits, model_name);
     if (principal.tenant_config != nullptr) {
-        scopes.add(*principal.tenant_quota, principal.tenant_config->limits, model->first);
+        scopes.add(*principal.tenant_quota, principal.tenant_config->limits, model_name);
     }
     if (scopes.count == 0) co_return pipeline::Outcome::next();
 
@@ -141,8 +143,8 @@ net::awaitable<pipeline::Outcome> QuotaStage::on_request(pipeline::RequestContex
     estimate.output = static_cast<std::int64_t>(
         std::min<__int128>(static_cast<__int128>(per_choice) * ctx.request.choices, kMaxAmount));
     Amount reserve;
-    reserve.tokens = weighted_tokens(estimate, model->second.token_weights);
-    reserve.nano_usd = cost_nano_usd(estimate, model->second.pricing);
+    reserve.tokens = weighted_tokens(estimate, model.token_weights);
+    reserve.nano_usd = cost_nano_usd(estimate, model.pricing);
 
     Admission admission = co_await snapshot.quota_store->admit(
         std::span<const ScopeCheck>(scopes.checks.data(), scopes.count), reserve);
@@ -156,7 +158,7 @@ net::awaitable<pipeline::Outcome> QuotaStage::on_request(pipeline::RequestContex
     if (const auto& refusal = admission.refusal) {
         count_rejection(snapshot.metrics, *refusal, "enforce");
         const std::int64_t limit = limit_of(scopes.refused_limits(*refusal), refusal->kind);
-        std::string message = refusal_message(*refusal, model->first, limit);
+        std::string message = refusal_message(*refusal, model_name, limit);
         ctx.response_headers.append("Retry-After: ")
             .append(std::to_string(retry_after_seconds(refusal->retry_after)))
             .append("\r\n");
@@ -164,7 +166,7 @@ net::awaitable<pipeline::Outcome> QuotaStage::on_request(pipeline::RequestContex
         co_return pipeline::Outcome::reject(budget ? api::budget_exhausted(std::move(message))
                                                    : api::rate_limited(std::move(message)));
     }
-    if (ctx.request.stream) pick_stream_caps(ctx, model->first);
+    if (ctx.request.stream) pick_stream_caps(ctx, model_name);
     ctx.admission = std::move(admission);
     ctx.reserved = reserve;
     // Usage is what settles the reservation: ask for it in streams, and hide it again from a
@@ -175,7 +177,6 @@ net::awaitable<pipeline::Outcome> QuotaStage::on_request(pipeline::RequestContex
 
 void QuotaStage::on_finish(pipeline::RequestContext& ctx, const pipeline::Completion& done) const noexcept {
     if (!ctx.admission.ticket) return;
-    const auto model = ctx.snapshot.config.models.find(ctx.request.model);
     TokenCounts used;
     if (done.usage) {
         used = classify(*done.usage);
@@ -185,11 +186,11 @@ void QuotaStage::on_finish(pipeline::RequestContext& ctx, const pipeline::Comple
         used.input = ctx.prompt_estimate;
         used.output = done.events_relayed;
     }
+    // Priced as the model that answered (a fallback's own prices).
+    const config::Model& model = *ctx.route->settings;
     Amount amount;
-    if (model != ctx.snapshot.config.models.end()) {
-        amount.tokens = weighted_tokens(used, model->second.token_weights);
-        amount.nano_usd = cost_nano_usd(used, model->second.pricing);
-    }
+    amount.tokens = weighted_tokens(used, model.token_weights);
+    amount.nano_usd = cost_nano_usd(used, model.pricing);
     ctx.snapshot.quota_store->settle(ctx.admission, amount);
 }
 

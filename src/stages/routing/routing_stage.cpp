@@ -1,18 +1,30 @@
 #include "infergate/stages/routing/routing_stage.hpp"
 
 #include "infergate/config/snapshot.hpp"
+#include "infergate/stages/routing/prompt_prefix.hpp"
+#include "infergate/stages/routing/route_rules.hpp"
+#include "infergate/stages/routing/target_picker.hpp"
 
 namespace infergate::routing {
 
 net::awaitable<pipeline::Outcome> RoutingStage::on_request(pipeline::RequestContext& ctx) const {
-    const auto found = ctx.snapshot.routes.find(ctx.request.model);
-    if (found == ctx.snapshot.routes.end()) {
-        co_return pipeline::Outcome::reject(api::model_not_found(ctx.request.model));
+    const RouteTable& table = ctx.snapshot.routes;
+    const Route* route = nullptr;
+    if (const CompiledRule* rule = first_matching_rule(table, ctx)) {
+        route = rule->route;
+        ctx.routed_by = rule->rule->name;
+    } else {
+        route = table.find(ctx.request.model);
     }
-    const Route& route = *found->second;
-    const std::size_t turn = route.next.fetch_add(1, std::memory_order_relaxed);
-    ctx.route = &route;
-    ctx.target = &route.targets[turn % route.targets.size()];
+    if (route == nullptr) co_return pipeline::Outcome::reject(api::model_not_found(ctx.request.model));
+    route = apply_canary(*route, ctx);
+    ctx.route = route;
+    if (route->settings->balancing == config::Balancing::prefix_affinity) {
+        ctx.affinity_hash = prompt_prefix_hash(ctx.request.prompt_token, route->settings->affinity_window);
+    }
+    const auto choice = pick_target(*route, ctx.affinity_hash, 0, std::chrono::steady_clock::now());
+    ctx.target = choice->target;  // a compiled route has at least one target
+    ctx.target_index = choice->index;
     co_return pipeline::Outcome::next();
 }
 

@@ -25,7 +25,7 @@ log: { access_log: { fromat: json } }
 backends:
   b: { url: "http://h", timeouts: { conect: 1s }, pool: { size: 1 }, tls: { verify: no }, retry: 2 }
 models:
-  m: { targets: [ { backend: b, weight: 1 } ], alias: x }
+  m: { targets: [ { backend: b, wieght: 1 } ], aliases: x }
 )");
     EXPECT_THAT(result.errors,
                 ElementsAre("infergate.yaml:1:1: tracing: unknown key",
@@ -34,8 +34,8 @@ models:
                             "infergate.yaml:4:59: backends.b.pool.size: unknown key",
                             "infergate.yaml:4:77: backends.b.tls.verify: unknown key",
                             "infergate.yaml:4:91: backends.b.retry: unknown key",
-                            "infergate.yaml:6:33: models.m.targets[0].weight: unknown key",
-                            "infergate.yaml:6:48: models.m.alias: unknown key"));
+                            "infergate.yaml:6:33: models.m.targets[0].wieght: unknown key",
+                            "infergate.yaml:6:48: models.m.aliases: unknown key"));
 }
 
 TEST(ConfigLoader, NamesAnUnknownBackendAtTheTargetValue) {

@@ -1,31 +1,83 @@
 // Public model name -> the targets that can serve it, compiled from the config once per
-// snapshot. Each target carries its backend and its metric children, resolved up front.
+// snapshot: each target with its backend, its live state (load, circuit breaker) and its
+// metric children; each route with its balancer, retry budget, fallbacks and canary.
 #pragma once
 
-#include <atomic>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "infergate/config/config.hpp"
 #include "infergate/observability/metrics.hpp"
+#include "infergate/stages/routing/balancer.hpp"
+#include "infergate/stages/routing/circuit_breaker.hpp"
+#include "infergate/stages/routing/retry_budget.hpp"
+#include "infergate/stages/routing/target_load.hpp"
 #include "infergate/upstream/backend.hpp"
 
 namespace infergate::routing {
 
+// What a target has learnt about itself. Kept across reloads while the target (model,
+// backend, upstream model) and its backend's outlier settings stay the same.
+struct TargetState {
+    explicit TargetState(const BreakerSettings& settings) : breaker(settings) {}
+    TargetLoad load;
+    CircuitBreaker breaker;
+};
+
 struct RouteTarget {
     upstream::BackendPtr backend;
-    std::string upstream_model;       // the name sent upstream
-    bool renames = false;             // upstream_model differs from the public name
+    std::string upstream_model;       // the name sent upstream (the "*" route: the requested one)
+    std::uint32_t weight = 1;
+    std::shared_ptr<TargetState> state;
     std::unique_ptr<observability::TargetMetrics> metrics;
 };
 
 struct Route {
-    std::string model;                // public name
-    std::vector<RouteTarget> targets; // at least one
-    mutable std::atomic<std::size_t> next{0};  // round-robin cursor shared by workers
+    std::string model;                // public name ("*" for the passthrough route)
+    const config::Model* settings = nullptr;
+    std::vector<RouteTarget> targets; // at least one, at most kMaxCandidates
+    std::unique_ptr<Balancer> balancer;
+    std::shared_ptr<RetryBudget> retry_budget;  // kept across reloads, like TargetState
+    std::vector<const Route*> fallbacks;        // in order
+    const Route* canary = nullptr;
+    bool passthrough = false;         // "*": the requested model name goes upstream as it is
 };
 
-using RouteTable = std::map<std::string, std::unique_ptr<Route>, std::less<>>;
+// The model name an attempt on `target` sends upstream for a request that named `requested`.
+inline std::string_view upstream_model(const Route& route, const RouteTarget& target,
+                                       std::string_view requested) noexcept {
+    return route.passthrough ? requested : std::string_view(target.upstream_model);
+}
+
+struct CompiledRule {
+    const config::RouteRule* rule = nullptr;
+    const Route* route = nullptr;
+};
+
+class RouteTable {
+public:
+    // The route serving `model`: its own, its alias's, or the "*" route; null: none.
+    const Route* find(std::string_view model) const noexcept;
+    // Only routes with targets of their own (not aliases), by public name.
+    const std::map<std::string, std::unique_ptr<Route>, std::less<>>& routes() const noexcept {
+        return routes_;
+    }
+    const std::vector<CompiledRule>& rules() const noexcept { return rules_; }
+
+    // Built by build_snapshot(): routes first, then aliases, fallbacks, canaries and rules.
+    Route& add(std::string name, std::unique_ptr<Route> route);
+    void add_alias(std::string name, const Route* route) { aliases_.emplace(std::move(name), route); }
+    void add_rule(CompiledRule rule) { rules_.push_back(rule); }
+    Route* mutable_route(std::string_view name);
+
+private:
+    std::map<std::string, std::unique_ptr<Route>, std::less<>> routes_;
+    std::map<std::string, const Route*, std::less<>> aliases_;
+    const Route* wildcard_ = nullptr;
+    std::vector<CompiledRule> rules_;
+};
 
 }  // namespace infergate::routing

@@ -6,6 +6,11 @@
 
 namespace infergate::transform {
 
+// Builds ctx.upstream for ctx.target. The client's body stays as it was, so a retry or a
+// fallback on another target builds its own request from it again; an unchanged body is sent
+// from the client's buffer, uncopied.
+void prepare_upstream(pipeline::RequestContext& ctx);
+
 class TransformStage final : public pipeline::Stage {
 public:
     std::string_view name() const noexcept override { return "transform"; }

@@ -1,0 +1,42 @@
+#include "infergate/stages/routing/target_picker.hpp"
+
+#include <array>
+
+namespace infergate::routing {
+
+std::optional<TargetChoice> pick_target(const Route& route, std::uint64_t affinity_hash,
+                                        std::uint64_t tried_mask, TimePoint now) {
+    const std::size_t count = std::min(route.targets.size(), kMaxCandidates);
+    if (count == 0) return std::nullopt;
+    std::array<Candidate, kMaxCandidates> candidates;
+    std::size_t usable = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+        const RouteTarget& target = route.targets[i];
+        const bool ejected = target.state->breaker.ejected(now);
+        candidates[i] = Candidate{target.weight, &target.state->load, !ejected,
+                                  target.backend->settings().admission.max_concurrency};
+        usable += ejected ? 0 : 1;
+    }
+    const bool panic = usable == 0;
+    if (panic) {
+        for (std::size_t i = 0; i < count; ++i) candidates[i].usable = true;
+    }
+    const std::span<const Candidate> view(candidates.data(), count);
+    // allow() hands out a half-open target's single probe: a target whose probe another
+    // request took meanwhile is left out and the balancer asked again.
+    for (std::size_t round = 0; round < count; ++round) {
+        const auto pick = route.balancer->pick(view, PickInput{affinity_hash, tried_mask});
+        if (!pick) break;
+        const RouteTarget& target = route.targets[pick->index];
+        if (panic || target.state->breaker.allow(now)) {
+            return TargetChoice{&target, pick->index, pick->saturated, panic};
+        }
+        candidates[pick->index].usable = false;
+    }
+    // Every candidate lost its probe race: take the balancer's choice regardless.
+    const auto pick = route.balancer->pick(view, PickInput{affinity_hash, tried_mask});
+    const std::size_t index = pick ? pick->index : 0;
+    return TargetChoice{&route.targets[index], index, pick && pick->saturated, true};
+}
+
+}  // namespace infergate::routing
