@@ -65,6 +65,19 @@ void add_all_caller_metrics(Snapshot& snapshot) {
     }
 }
 
+// A backend whose address and limits did not change keeps its admission queue over a reload:
+// its in-flight requests still hold slots of it, and a second queue would double the limit.
+std::shared_ptr<routing::AdmissionQueue> kept_admission(const Snapshot* previous, const config::Backend& settings) {
+    if (previous == nullptr) return nullptr;
+    const auto found = previous->backends.find(settings.name);
+    if (found == previous->backends.end()) return nullptr;
+    const config::Backend& before = found->second->settings();
+    const bool same = before.url == settings.url && before.admission.max_concurrency == settings.admission.max_concurrency &&
+                      before.admission.max_queue == settings.admission.max_queue &&
+                      before.admission.max_wait == settings.admission.max_wait;
+    return same ? found->second->admission_queue() : nullptr;
+}
+
 }  // namespace
 
 Snapshot::Snapshot(config::Config config, std::uint64_t generation, observability::Metrics& metrics)
@@ -99,7 +112,8 @@ SnapshotBuild build_snapshot(config::Config config, std::uint64_t generation,
     SnapshotBuild build;
     for (const auto& [name, settings] : snapshot->config.backends) {
         try {
-            snapshot->backends.emplace(name, std::make_shared<const upstream::Backend>(settings, metrics));
+            snapshot->backends.emplace(name, std::make_shared<const upstream::Backend>(
+                                                 settings, metrics, kept_admission(previous, settings)));
         } catch (const std::exception& error) {
             build.errors.push_back(snapshot->config.source + ": " + error.what());
         }

@@ -103,7 +103,9 @@ TargetMetrics::TargetMetrics(Metrics& metrics, const std::string& model,
 BackendMetrics::BackendMetrics(Metrics& metrics, const std::string& backend)
     : idle(metrics.upstream_connections.Add({{"backend", backend}, {"state", "idle"}})),
       busy(metrics.upstream_connections.Add({{"backend", backend}, {"state", "busy"}})),
-      connecting(metrics.upstream_connections.Add({{"backend", backend}, {"state", "connecting"}})) {
+      connecting(metrics.upstream_connections.Add({{"backend", backend}, {"state", "connecting"}})),
+      queue_depth(metrics.queue_depth.Add({{"backend", backend}})),
+      queue_wait(metrics.queue_wait.Add({{"backend", backend}}, kFirstTokenBuckets)) {
     for (std::size_t i = 0; i < errors.size(); ++i) {
         errors[i] = &metrics.upstream_errors.Add(
             {{"backend", backend}, {"kind", std::string(label(static_cast<UpstreamError>(i)))}});

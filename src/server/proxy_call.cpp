@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <string>
 
 #include <spdlog/spdlog.h>
@@ -76,6 +77,22 @@ std::string failure_label(const Attempt& result) {
 bool is_context_length_error(std::string_view body) {
     return body.find("context_length_exceeded") != std::string_view::npos ||
            body.find("maximum context length") != std::string_view::npos;
+}
+
+std::optional<std::int64_t> integer_header(const http::fields& fields, std::string_view name) {
+    const auto found = fields.find(name);
+    if (found == fields.end()) return std::nullopt;
+    std::int64_t value = 0;
+    const std::string_view text = found->value();
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc{} || end != text.data() + text.size() || value < 0) return std::nullopt;
+    return value;
+}
+
+std::optional<config::Duration> duration_header(const http::fields& fields, std::string_view name) {
+    const auto found = fields.find(name);
+    if (found == fields.end()) return std::nullopt;
+    return routing::parse_reset_duration(found->value());
 }
 
 std::optional<config::Duration> retry_after_of(const http::fields& fields) {
@@ -177,6 +194,35 @@ net::awaitable<Attempt> ProxyCall::attempt() {
         }
     }
 
+    // The backend's max_concurrency: wait (fairly, by priority) for a slot, or 429.
+    std::optional<routing::Admission> slot = backend_->admission().try_admit(admission_request());
+    if (!slot) {
+        observability::BackendMetrics& metrics = backend_->metrics();
+        metrics.queue_depth.Increment();
+        routing::Admission waited = co_await backend_->admission().admit(admission_request());
+        metrics.queue_depth.Decrement();
+        metrics.queue_wait.Observe(std::chrono::duration<double>(waited.waited()).count());
+        slot.emplace(std::move(waited));
+    }
+    if (!slot->admitted()) {
+        if (watch_->client_gone()) {
+            client_gone();
+            co_return Attempt{};
+        }
+        const bool full = slot->result() == routing::AdmissionResult::queue_full;
+        const UpstreamError kind = full ? UpstreamError::queue_full : UpstreamError::queue_timeout;
+        backend_->metrics().count(kind);
+        const auto seconds = std::max<std::int64_t>(
+            std::chrono::ceil<std::chrono::seconds>(slot->retry_after()).count(), 1);
+        api::Error error = api::rate_limited(
+            "Backend '" + backend_->name() + "' is at its concurrency limit" +
+            (full ? " and its queue is full." : " and no slot freed in time.") + " Please try again in " +
+            std::to_string(seconds) + "s.");
+        error.code = "backend_saturated";
+        respond_error(error, "Retry-After: " + std::to_string(seconds) + "\r\n");
+        co_return Attempt{.failure = kind, .retry_after = std::chrono::seconds(seconds)};
+    }
+
     upstream::ConnectionPool& pool = worker_.pool_for(target.backend);
     state.load.begin();
     target.metrics->in_flight.Increment();
@@ -243,6 +289,17 @@ net::awaitable<Attempt> ProxyCall::attempt() {
     co_return result;
 }
 
+void ProxyCall::note_provider_limits(const http::fields& fields) const {
+    // Hosted providers say what is left of their rate limits (OpenAI's and Azure's names):
+    // the backend's admission holds back what the provider would refuse.
+    const auto requests = integer_header(fields, "x-ratelimit-remaining-requests");
+    const auto tokens = integer_header(fields, "x-ratelimit-remaining-tokens");
+    if (!requests && !tokens) return;
+    backend_->admission().note_provider_limits(requests, tokens,
+                                               duration_header(fields, "x-ratelimit-reset-requests"),
+                                               duration_header(fields, "x-ratelimit-reset-tokens"));
+}
+
 void ProxyCall::switch_target(const routing::TargetChoice& choice) {
     forget_answer();
     ctx_.target = choice.target;
@@ -260,6 +317,25 @@ void ProxyCall::forget_answer() {
     head_pending_ = false;
     content_seen_ = false;
     done_ = Completion{};
+}
+
+routing::AdmissionRequest ProxyCall::admission_request() const {
+    const auth::Principal& caller = ctx_.principal;
+    routing::AdmissionRequest request;
+    request.tenant = caller.tenant;
+    request.tenant_weight = caller.tenant_config != nullptr ? caller.tenant_config->share : 1;
+    request.priority = caller.key != nullptr ? caller.key->priority : 1;
+    if (caller.key != nullptr && caller.key->priority_header) {
+        if (const auto found = ctx_.headers.find("x-priority"); found != ctx_.headers.end()) {
+            const std::string_view band = found->value();
+            if (band == "low") request.priority = 0;
+            if (band == "normal") request.priority = 1;
+            if (band == "high") request.priority = 2;
+        }
+    }
+    request.deadline = deadline_;
+    request.estimated_tokens = ctx_.prompt_estimate + ctx_.request.max_tokens.value_or(0);
+    return request;
 }
 
 bool ProxyCall::should_retry(const Attempt& result, unsigned tries) const {
@@ -343,6 +419,7 @@ net::awaitable<Attempt> ProxyCall::exchange(Stream& stream, upstream::Connection
         co_return fail_before_head(classify(head_ec, head_phase()));
     }
     done_.upstream_head_at = Clock::now();
+    note_provider_limits(parser.get().base());
 
     if (parser.get().result() == http::status::ok && is_event_stream(parser.get().base())) {
         co_return co_await relay_stream(stream, connection, parser);

@@ -32,10 +32,10 @@ struct Attempt {
     bool reusable = false;        // response read to the end on a keep-alive connection
     // Why the attempt failed, if it did, while nothing had reached the client: what decides
     // whether another target (or model) is tried.
-    std::optional<UpstreamError> failure;  // no usable response
+    std::optional<UpstreamError> failure = std::nullopt;  // no usable response
     unsigned status = 0;                   // the upstream's own status (0: none)
     bool context_length = false;           // a 400 about the prompt being too long
-    std::optional<config::Duration> retry_after;  // the upstream's Retry-After
+    std::optional<config::Duration> retry_after = std::nullopt;  // the upstream's Retry-After
 };
 
 class ProxyCall {
@@ -60,6 +60,8 @@ private:
     template <class Stream>
     net::awaitable<Attempt> relay_body(Stream& stream, upstream::Connection& connection,
                                        http::response_parser<http::buffer_body>& head_parser);
+    routing::AdmissionRequest admission_request() const;
+    void note_provider_limits(const http::fields& fields) const;
     // Moves to `choice` (another target, maybe of another route) for the next attempt.
     void switch_target(const routing::TargetChoice& choice);
     // Whether `result` may be retried on this route / answered by a fallback model.

@@ -33,9 +33,18 @@ std::unique_ptr<ssl::context> make_tls_context(const config::Backend& settings) 
 
 }  // namespace
 
-Backend::Backend(config::Backend settings, observability::Metrics& metrics)
+Backend::Backend(config::Backend settings, observability::Metrics& metrics,
+                 std::shared_ptr<routing::AdmissionQueue> admission)
     : settings_(std::move(settings)),
+      admission_(std::move(admission)),
       metrics_(std::make_unique<observability::BackendMetrics>(metrics, settings_.name)) {
+    if (!admission_) {
+        routing::AdmissionSettings queue;
+        queue.max_concurrency = settings_.admission.max_concurrency;
+        queue.max_queue = settings_.admission.max_queue;
+        queue.max_wait = settings_.admission.max_wait;
+        admission_ = std::make_shared<routing::AdmissionQueue>(queue);
+    }
     const bool default_port = settings_.port == (settings_.tls ? 443 : 80);
     const bool ipv6 = settings_.host.find(':') != std::string::npos;
     const std::string host = ipv6 ? "[" + settings_.host + "]" : settings_.host;

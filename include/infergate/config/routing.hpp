@@ -24,7 +24,7 @@ struct FailureMatch {
     bool connect_error = true;    // refused, DNS, TLS, connect timeout, pool timeout
     bool reset = true;            // the connection broke before any response byte
     bool timeout = true;          // no response head (or, for a stream, no content) in time
-    std::vector<unsigned> statuses;  // exact codes; 0 stands for "any 5xx"
+    std::vector<unsigned> statuses = {};  // exact codes; 0 stands for "any 5xx"
     bool context_length = false;  // a 400 whose error code is context_length_exceeded
 };
 

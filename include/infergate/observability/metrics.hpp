@@ -86,6 +86,8 @@ struct BackendMetrics {
     prometheus::Gauge& idle;
     prometheus::Gauge& busy;
     prometheus::Gauge& connecting;
+    prometheus::Gauge& queue_depth;         // requests waiting for its max_concurrency
+    prometheus::Histogram& queue_wait;      // how long those waited, admitted or not
     void count(UpstreamError kind) { errors[static_cast<std::size_t>(kind)]->Increment(); }
 };
 

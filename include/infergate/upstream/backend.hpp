@@ -10,6 +10,7 @@
 #include "infergate/config/config.hpp"
 #include "infergate/net.hpp"
 #include "infergate/observability/metrics.hpp"
+#include "infergate/stages/routing/admission_queue.hpp"
 #include "infergate/stages/routing/credential_pool.hpp"
 
 namespace infergate::upstream {
@@ -18,7 +19,10 @@ class Backend {
 public:
     // Throws std::runtime_error with a message naming the backend if its TLS settings cannot
     // be applied (e.g. unreadable ca_file); snapshot building turns that into a config error.
-    Backend(config::Backend settings, observability::Metrics& metrics);
+    // `admission`: the replaced snapshot's queue for this backend, to keep its in-flight count
+    // and waiters across a reload (null: a new one).
+    Backend(config::Backend settings, observability::Metrics& metrics,
+            std::shared_ptr<routing::AdmissionQueue> admission = nullptr);
 
     const config::Backend& settings() const noexcept { return settings_; }
     const std::string& name() const noexcept { return settings_.name; }
@@ -33,6 +37,9 @@ public:
     // Which key an attempt uses, and what the provider said of it (429: rest it; 401/403:
     // retire it while another remains). Null when the backend has no credential.
     routing::CredentialPool* credentials() const noexcept { return credentials_.get(); }
+    // max_concurrency and its fair waiting queue; also where provider rate-limit headers go.
+    routing::AdmissionQueue& admission() const noexcept { return *admission_; }
+    const std::shared_ptr<routing::AdmissionQueue>& admission_queue() const noexcept { return admission_; }
     // Identity of the connection pool: a reload that keeps these keeps warm connections.
     const std::string& pool_key() const noexcept { return pool_key_; }
 
@@ -51,6 +58,7 @@ private:
     std::string credential_header_;
     std::vector<Secret> credential_values_;
     std::unique_ptr<routing::CredentialPool> credentials_;  // shared state: used by every worker
+    std::shared_ptr<routing::AdmissionQueue> admission_;
     std::string pool_key_;
     std::unique_ptr<observability::BackendMetrics> metrics_;
     mutable std::atomic<bool> reachable_{true};
