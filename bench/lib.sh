@@ -137,7 +137,9 @@ start_mock() {
     PID[$t]=$SPAWNED
     PORT[$t]=""
     for ((i = 0; i < 50; i++)); do
-        PORT[$t]=$(sed -n 's/^llm-mock listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$WORK/$t.log")
+        # The log may not exist yet: the background shell opens it when it gets to run.
+        PORT[$t]=$(sed -n 's/^llm-mock listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' \
+            "$WORK/$t.log" 2>/dev/null || true)
         [[ -n ${PORT[$t]} ]] && break
         sleep 0.1
     done
