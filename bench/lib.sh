@@ -220,6 +220,13 @@ $(field p50_us "$line") $(field p99_us "$line") $req $((after - before)) $errs" 
         "p99 $(field p99_us "$line") µs, errors $errs"
 }
 
+# rotated ROUND ITEM...: the items, one per line, starting from the ROUND-th (1-based, wrapping):
+# the order targets take their turns in, so that none always runs right after another.
+rotated() {
+    local k=$((($1 - 1) % ($# - 1))); shift
+    printf '%s\n' "${@:k+1}" "${@:1:k}"
+}
+
 # --- report ---------------------------------------------------------------------------------
 
 # median COLUMN SCENARIO TARGET over the measured rounds (columns as in RESULTS, 1-based).
