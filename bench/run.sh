@@ -17,16 +17,13 @@
 #   BENCH_KEEP=1              keep the temp directory (configs, wrk and server logs)
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILD=$ROOT/build-bench
 WARMUP=${BENCH_WARMUP:-2}
 DURATION=${BENCH_DURATION:-5}
 ROUNDS=${BENCH_ROUNDS:-3}
 PORTKEY_WANTED=${BENCH_PORTKEY:-auto}
-LOAD_CPU=${BENCH_LOAD_CPU:-0}
-SERVER_CPU=${BENCH_SERVER_CPU:-1}
-DOC=${BENCH_DOC:-$ROOT/docs/performance.md}
 PATH=$PATH:/usr/sbin:/sbin  # nginx lives in sbin
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # id | description | connections | stream (0/1) | chunks | delay between chunks (ms)
 SCENARIOS=(
@@ -36,113 +33,9 @@ SCENARIOS=(
     "paced-256|paced streams, 10 chunks x 10 ms, 256 connections|256|1|10|10"
 )
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/infergate-bench.XXXXXX")
-RESULTS=$WORK/results      # scenario target round rps p50 p99 requests cpu_ticks errors
-RSS=$WORK/rss              # scenario target kib
-ANOMALIES=$WORK/anomalies  # free text, verbatim wrk lines
-: >"$RESULTS"; : >"$RSS"; : >"$ANOMALIES"
-CLK_TCK=$(getconf CLK_TCK)
-PIDS=()
-TARGETS=()
-declare -A PORT PID HEADERS
 PORTKEY_NOTE=""
-PIN_NOTE=""
-PIN_LOAD=()    # command prefixes: taskset -c CPU, or nothing when pinning is impossible
-PIN_SERVER=()
-
-log() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-cleanup() {
-    local pid
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-    if [[ ${BENCH_KEEP:-0} == 1 ]]; then log "kept $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# --- processes ------------------------------------------------------------------------------
-
-# spawn NAME COMMAND...: starts COMMAND in the background (output to WORK/NAME.log); sets SPAWNED,
-# the pid of the program itself (taskset execs it), so /proc/SPAWNED is the server's.
-spawn() {
-    local name=$1; shift
-    "$@" >"$WORK/$name.log" 2>&1 &
-    SPAWNED=$!
-    PIDS+=("$SPAWNED")
-}
-
-stop() {
-    local pid=$1 kept=() p
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    for p in "${PIDS[@]}"; do [[ $p == "$pid" ]] || kept+=("$p"); done
-    PIDS=("${kept[@]}")
-}
-
-free_port() {
-    perl -MIO::Socket::INET -e \
-        'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1", LocalPort => 0)->sockport'
-}
-
-# wait_ready TARGET: until a chat request through it answers 200 (10 s at most).
-wait_ready() {
-    local t=$1 i args=() h hs
-    IFS='|' read -ra hs <<<"${HEADERS[$t]}"
-    for h in "${hs[@]}"; do args+=(-H "$h"); done
-    for ((i = 0; i < 100; i++)); do
-        kill -0 "${PID[$t]}" 2>/dev/null || die "$t exited at start; see its log"
-        if [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "${args[@]}" \
-            -H 'Content-Type: application/json' \
-            -d '{"model":"demo","messages":[{"role":"user","content":"hi"}]}' \
-            "http://127.0.0.1:${PORT[$t]}/v1/chat/completions" || true) == 200 ]]; then
-            return 0
-        fi
-        sleep 0.1
-    done
-    die "$t did not answer on port ${PORT[$t]}"
-}
 
 # --- setup ----------------------------------------------------------------------------------
-
-ensure_tools() {
-    local missing=()
-    command -v wrk >/dev/null || missing+=(wrk)
-    command -v nginx >/dev/null || missing+=(nginx-light)
-    command -v curl >/dev/null || missing+=(curl)
-    command -v perl >/dev/null || missing+=(perl)
-    command -v taskset >/dev/null || missing+=(util-linux)
-    if ((${#missing[@]})); then
-        log "installing ${missing[*]}"
-        { apt-get install -y "${missing[@]}" || { apt-get update && apt-get install -y "${missing[@]}"; }; } \
-            >"$WORK/apt.log" 2>&1 || die "apt-get install ${missing[*]} failed (see $WORK/apt.log)"
-    fi
-    if (($(nproc) < 2)) || ! taskset -c "$LOAD_CPU,$SERVER_CPU" true 2>/dev/null; then
-        PIN_NOTE="not pinned: fewer than 2 usable CPUs"
-        log "$PIN_NOTE"
-    else
-        PIN_LOAD=(taskset -c "$LOAD_CPU")
-        PIN_SERVER=(taskset -c "$SERVER_CPU")
-    fi
-    ulimit -n 65536 2>/dev/null || true
-}
-
-build_binaries() {
-    if [[ ${BENCH_SKIP_BUILD:-0} == 1 ]]; then
-        log "BENCH_SKIP_BUILD=1: using the binaries in build-bench as they are"
-    else
-        log "building infergate and llm-mock (Release) in build-bench"
-        if [[ ! -f $BUILD/build.ninja ]]; then
-            cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-                -DINFERGATE_BUILD_TESTS=OFF >"$WORK/cmake.log" 2>&1 ||
-                { tail -30 "$WORK/cmake.log" >&2; die "cmake failed"; }
-        fi
-        ninja -C "$BUILD" infergate llm-mock >"$WORK/ninja.log" 2>&1 ||
-            { tail -30 "$WORK/ninja.log" >&2; die "build failed"; }
-    fi
-    [[ -x $BUILD/infergate && -x $BUILD/tools/llm-mock/llm-mock ]] || die "binaries missing in $BUILD"
-}
 
 # Portkey is optional: any failure here only leaves it out, with a note.
 setup_portkey() {
@@ -164,42 +57,17 @@ setup_portkey() {
 
 # --- servers --------------------------------------------------------------------------------
 
-start_mock() {  # chunks delay_ms
-    local i
-    spawn mock "${PIN_SERVER[@]}" "$BUILD/tools/llm-mock/llm-mock" --listen 127.0.0.1:0 --threads 1 \
-        --chunks "$1" --delay-ms "$2"
-    PID[direct]=$SPAWNED
-    for ((i = 0; i < 50; i++)); do
-        PORT[direct]=$(sed -n 's/^llm-mock listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$WORK/mock.log")
-        [[ -n ${PORT[direct]} ]] && break
-        sleep 0.1
-    done
-    [[ -n ${PORT[direct]} ]] || die "llm-mock did not start: $(cat "$WORK/mock.log")"
-    HEADERS[direct]=""
-    wait_ready direct
-}
-
-# start_gateway TARGET MODEL_YAML EXTRA_YAML HEADER: infergate with one worker, the access log to
-# /dev/null and model "demo" on the mock; MODEL_YAML is appended to the model's mapping,
-# EXTRA_YAML to the config, HEADER is what wrk sends with every request.
+# start_gateway TARGET MODEL_YAML EXTRA_YAML HEADER: infergate with model "demo" on the mock;
+# MODEL_YAML is appended to the model's mapping, EXTRA_YAML to the config, HEADER is what wrk
+# sends with every request.
 start_gateway() {
-    local t=$1
-    PORT[$t]=$(free_port)
-    cat >"$WORK/$t.yaml" <<EOF
-server: { listen: "127.0.0.1:${PORT[$t]}", workers: 1 }
-log: { level: warn, access_log: { format: json, path: /dev/null } }
-backends:
-  mock: { url: "http://127.0.0.1:${PORT[direct]}", provider: openai, pool: { max_connections: 1024 } }
+    start_infergate_with "$1" "backends:
+  mock: { url: \"http://127.0.0.1:${PORT[direct]}\", provider: openai, pool: { max_connections: 1024 } }
 models:
   demo:
     targets: [ { backend: mock, model: mock-model } ]
 $2
-$3
-EOF
-    spawn "$t" "${PIN_SERVER[@]}" "$BUILD/infergate" --config "$WORK/$t.yaml"
-    PID[$t]=$SPAWNED
-    HEADERS[$t]=$4
-    wait_ready "$t"
+$3" "$4"
 }
 
 start_infergate() { start_gateway infergate "" "" ""; }
@@ -277,37 +145,10 @@ start_portkey() {
     wait_ready portkey
 }
 
-# --- measuring ------------------------------------------------------------------------------
-
-cpu_ticks() {  # utime + stime of all the process's threads, in clock ticks
-    local stat f
-    stat=$(<"/proc/$1/stat")
-    read -ra f <<<"${stat##*) }"
-    echo $((f[11] + f[12]))
-}
-
-peak_rss_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
-
-# run_wrk SCENARIO TARGET LABEL SECONDS CONNS STREAM CHUNKS DELAY: prints wrk's BENCH line.
-run_wrk() {
-    local scen=$1 t=$2 label=$3 secs=$4 conns=$5 stream=$6 chunks=$7 delay=$8
-    local out=$WORK/wrk-$scen-$t-$label.log
-    BENCH_MODEL=demo BENCH_STREAM=$stream BENCH_CHUNKS=$chunks BENCH_DELAY_MS=$delay \
-        BENCH_HEADERS=${HEADERS[$t]} \
-        "${PIN_LOAD[@]}" wrk -t1 -c"$conns" -d"${secs}s" --timeout 10s --latency \
-        -s "$ROOT/bench/chat.lua" "http://127.0.0.1:${PORT[$t]}/" >"$out" 2>&1 ||
-        echo "$scen $t $label: wrk exited with an error: $(tail -2 "$out" | tr '\n' ' ')" >>"$ANOMALIES"
-    grep -E 'Non-2xx|Socket errors' "$out" | sed "s/^ */$scen $t $label: /" >>"$ANOMALIES" || true
-    grep '^BENCH ' "$out" || true
-}
-
-field() { sed -n "s/.* $1=\([0-9]*\).*/\1/p" <<<"$2"; }
-
 run_scenario() {
-    local scen=$1 desc=$2 conns=$3 stream=$4 chunks=$5 delay=$6 t r line pid before after
-    local -A dead=()
+    local scen=$1 desc=$2 conns=$3 stream=$4 chunks=$5 delay=$6 t r
     log "scenario $scen: $desc"
-    start_mock "$chunks" "$delay"
+    start_mock direct --chunks "$chunks" --delay-ms "$delay"
     start_infergate
     start_infergate_auth
     start_nginx
@@ -318,28 +159,7 @@ run_scenario() {
     done
     for ((r = 1; r <= ROUNDS; r++)); do
         for t in "${TARGETS[@]}"; do
-            [[ -n ${dead[$t]:-} ]] && continue
-            pid=${PID[$t]}
-            if ! kill -0 "$pid" 2>/dev/null; then
-                echo "$scen $t: the $t process exited during the run (see its log)" >>"$ANOMALIES"
-                dead[$t]=1
-                continue
-            fi
-            before=$(cpu_ticks "$pid")
-            line=$(run_wrk "$scen" "$t" "round$r" "$DURATION" "$conns" "$stream" "$chunks" "$delay")
-            after=$(cpu_ticks "$pid" 2>/dev/null || echo "$before")
-            if [[ -z $line ]]; then
-                echo "$scen $t round$r: no result from wrk" >>"$ANOMALIES"
-                continue
-            fi
-            local req dur errs
-            req=$(field requests "$line")
-            dur=$(field duration_us "$line")
-            errs=$(($(field err_connect "$line") + $(field err_read "$line") + $(field err_write "$line") +
-                $(field err_status "$line") + $(field err_timeout "$line")))
-            echo "$scen $t $r $(awk -v n="$req" -v d="$dur" 'BEGIN { printf "%.1f", n * 1e6 / d }') \
-$(field p50_us "$line") $(field p99_us "$line") $req $((after - before)) $errs" >>"$RESULTS"
-            log "  $t round $r: $(awk -v n="$req" -v d="$dur" 'BEGIN { printf "%.0f", n * 1e6 / d }') req/s, errors $errs"
+            measure_round "$scen" "$t" "$r" "$conns" "$stream" "$chunks" "$delay"
         done
     done
     for t in "${TARGETS[@]}"; do
@@ -353,28 +173,18 @@ $(field p50_us "$line") $(field p99_us "$line") $req $((after - before)) $errs" 
 
 # --- report ---------------------------------------------------------------------------------
 
-# median COLUMN SCENARIO TARGET over the measured rounds (columns as in RESULTS, 1-based).
-median() {
-    awk -v c="$1" -v s="$2" -v t="$3" '$1 == s && $2 == t { print $c }' "$RESULTS" | sort -g |
-        awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2];
-                                  else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-total() { awk -v c="$1" -v s="$2" -v t="$3" '$1 == s && $2 == t { n += $c } END { print n + 0 }' "$RESULTS"; }
-
 # Fills STAT[scenario,target,metric] for rps ratio p50 p99 add50 add99 cpu rss err.
 declare -A STAT
 compute() {
-    local spec scen t rps p50 p99 req ticks base50 base99
+    local spec scen t rps p50 p99 base50 base99
     for spec in "${SCENARIOS[@]}"; do
         scen=${spec%%|*}
         for t in "${TARGETS[@]}"; do
             rps=$(median 4 "$scen" "$t"); p50=$(median 5 "$scen" "$t"); p99=$(median 6 "$scen" "$t")
             [[ -z $rps ]] && continue
-            req=$(total 7 "$scen" "$t"); ticks=$(total 8 "$scen" "$t")
             STAT[$scen,$t,rps]=$rps; STAT[$scen,$t,p50]=$p50; STAT[$scen,$t,p99]=$p99
             STAT[$scen,$t,err]=$(total 9 "$scen" "$t")
-            STAT[$scen,$t,cpu]=$(awk -v k="$ticks" -v hz="$CLK_TCK" -v n="$req" \
-                'BEGIN { if (n > 0) printf "%.1f", k * 1e6 / hz / n }')
+            STAT[$scen,$t,cpu]=$(cpu_per_request "$scen" "$t")
             STAT[$scen,$t,rss]=$(awk -v s="$scen" -v t="$t" '$1 == s && $2 == t { printf "%.1f", $3 / 1024 }' "$RSS")
             if [[ -n ${STAT[$scen,direct,rps]:-} ]]; then
                 base50=${STAT[$scen,direct,p50]}
@@ -406,13 +216,6 @@ results_table() {
             fi
         done
     done
-}
-
-# verdict A OP B: "met" / "not met" for a numeric comparison (awk), "n/a" when a side is missing.
-verdict() {
-    [[ -z $1 || -z $3 ]] && { echo "n/a"; return; }
-    awk -v a="$1" -v b="$3" -v op="$2" 'BEGIN {
-        ok = (op == "<=") ? (a <= b) : (a >= b); print ok ? "**met**" : "**not met**" }'
 }
 
 goals_table() {
@@ -454,25 +257,8 @@ reference_table() {
     echo "| Peak RSS, 64 connections (MiB) | 17 | ${STAT[chat-64,nginx,rss]:-?} | ${STAT[chat-64,infergate,rss]:-?} |"
 }
 
-anomalies() {
-    if [[ -s $ANOMALIES ]]; then
-        echo '```'
-        cat "$ANOMALIES"
-        echo '```'
-    else
-        echo "None: no non-2xx answers, socket errors or exited processes in any run (warm-ups included)."
-    fi
-}
-
 machine() {
-    local rev
-    rev=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-    [[ -n $(git -C "$ROOT" status --porcelain 2>/dev/null) ]] && rev="$rev + uncommitted changes"
-    echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-    echo "- CPUs: $(nproc) × $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
-    echo "- Kernel: $(uname -r)"
-    echo "- Load average (1/5/15 min) at the start: $LOAD_START; at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "- infergate: git $rev, Release build in build-bench"
+    machine_lines
     echo "- nginx: $(nginx -v 2>&1 | sed 's/^nginx version: //'); wrk: $(wrk -v 2>&1 | head -1 | awk '{print $2}')"
     if [[ " ${TARGETS[*]} " == *" portkey "* ]]; then
         echo "- Portkey: @portkey-ai/gateway $(node -p "require('$ROOT/bench/portkey/node_modules/@portkey-ai/gateway/package.json').version"), node $(node -v)"
@@ -487,7 +273,8 @@ write_doc() {
     cat <<EOF
 # Performance
 
-Generated by \`bash bench/run.sh\`; rerun it to refresh this page (it overwrites the whole file).
+Generated by \`bash bench/run.sh\`; rerun it to refresh this page (it rewrites all of it but the
+[Routing](#routing) section at the end, which \`bash bench/routing.sh\` writes).
 
 ## What is measured
 
@@ -563,8 +350,8 @@ EOF
 }
 
 main() {
-    LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-    ensure_tools
+    bench_init bench
+    ensure_tools nginx:nginx-light
     build_binaries
     TARGETS=(direct infergate infergate-auth nginx)
     setup_portkey
@@ -575,14 +362,12 @@ main() {
         run_scenario "$scen" "$desc" "$conns" "$stream" "$chunks" "$delay"
     done
     compute
-    echo
-    results_table
-    echo
-    goals_table
-    echo
-    if [[ -s $ANOMALIES ]]; then echo "Anomalies:"; cat "$ANOMALIES"; fi
+    print_report results_table goals_table
     if [[ $DOC != "-" ]]; then
-        write_doc >"$DOC"
+        local routing
+        routing=$(routing_section "$DOC")
+        { write_doc; [[ -z $routing ]] || printf '\n%s\n' "$routing"; } >"$WORK/doc.md"
+        mv "$WORK/doc.md" "$DOC"
         log "wrote ${DOC#"$ROOT"/}"
     fi
 }

@@ -1,0 +1,287 @@
+# shellcheck shell=bash disable=SC2034  # sourced: the variables are the scripts' own
+# bench/lib.sh: what bench/run.sh and bench/routing.sh share: a temp directory, processes
+# started and stopped with the script, building the binaries, the mock, infergate, wrk with
+# bench/chat.lua, CPU and RSS from /proc, measured rounds, medians and the report's pieces.
+# Sourced, not run. The script sets WARMUP, DURATION and ROUNDS, then calls bench_init.
+#
+# Results go to RESULTS, one line per measured round:
+#   scenario target round rps p50_us p99_us requests cpu_ticks errors
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=$ROOT/build-bench
+LOAD_CPU=${BENCH_LOAD_CPU:-0}
+SERVER_CPU=${BENCH_SERVER_CPU:-1}
+DOC=${BENCH_DOC:-$ROOT/docs/performance.md}
+CLK_TCK=$(getconf CLK_TCK)
+PIDS=()
+TARGETS=()
+declare -A PORT PID HEADERS MODEL DEAD
+PIN_NOTE=""
+PIN_LOAD=()    # command prefixes: taskset -c CPU, or nothing when pinning is impossible
+PIN_SERVER=()
+
+# docs/performance.md: bench/run.sh writes the page and keeps what stands between these markers,
+# which bench/routing.sh writes.
+ROUTING_BEGIN='<!-- bench/routing.sh writes from here -->'
+ROUTING_END='<!-- bench/routing.sh: end -->'
+
+log() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# bench_init NAME: the temp directory (infergate-NAME.XXXXXX) and its result files; cleanup at exit.
+bench_init() {
+    LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+    WORK=$(mktemp -d "${TMPDIR:-/tmp}/infergate-$1.XXXXXX")
+    RESULTS=$WORK/results      # as above
+    RSS=$WORK/rss              # scenario target kib
+    ANOMALIES=$WORK/anomalies  # free text, verbatim wrk lines
+    : >"$RESULTS"; : >"$RSS"; : >"$ANOMALIES"
+    trap cleanup EXIT
+    trap 'exit 130' INT TERM
+}
+
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    if [[ ${BENCH_KEEP:-0} == 1 ]]; then log "kept $WORK"; else rm -rf "$WORK"; fi
+}
+
+# --- processes ------------------------------------------------------------------------------
+
+# spawn NAME COMMAND...: starts COMMAND in the background (output to WORK/NAME.log); sets SPAWNED,
+# the pid of the program itself (taskset execs it), so /proc/SPAWNED is the server's.
+spawn() {
+    local name=$1; shift
+    "$@" >"$WORK/$name.log" 2>&1 &
+    SPAWNED=$!
+    PIDS+=("$SPAWNED")
+}
+
+stop() {
+    local pid=$1 kept=() p
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    for p in "${PIDS[@]}"; do [[ $p == "$pid" ]] || kept+=("$p"); done
+    PIDS=("${kept[@]}")
+}
+
+free_port() {
+    perl -MIO::Socket::INET -e \
+        'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1", LocalPort => 0)->sockport'
+}
+
+# wait_ready TARGET: until a chat request (for MODEL[TARGET], default demo) answers 200 (10 s at most).
+wait_ready() {
+    local t=$1 i args=() h hs
+    IFS='|' read -ra hs <<<"${HEADERS[$t]}"
+    for h in "${hs[@]}"; do args+=(-H "$h"); done
+    for ((i = 0; i < 100; i++)); do
+        kill -0 "${PID[$t]}" 2>/dev/null || die "$t exited at start; see its log"
+        if [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "${args[@]}" \
+            -H 'Content-Type: application/json' \
+            -d "{\"model\":\"${MODEL[$t]:-demo}\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}" \
+            "http://127.0.0.1:${PORT[$t]}/v1/chat/completions" || true) == 200 ]]; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    die "$t did not answer on port ${PORT[$t]}"
+}
+
+# --- setup ----------------------------------------------------------------------------------
+
+# ensure_tools [COMMAND:PACKAGE...]: wrk, curl, perl, taskset and the ones given; sets the pinning.
+ensure_tools() {
+    local missing=() spec
+    for spec in wrk:wrk curl:curl perl:perl taskset:util-linux "$@"; do
+        command -v "${spec%%:*}" >/dev/null || missing+=("${spec#*:}")
+    done
+    if ((${#missing[@]})); then
+        log "installing ${missing[*]}"
+        { apt-get install -y "${missing[@]}" || { apt-get update && apt-get install -y "${missing[@]}"; }; } \
+            >"$WORK/apt.log" 2>&1 || die "apt-get install ${missing[*]} failed (see $WORK/apt.log)"
+    fi
+    if (($(nproc) < 2)) || ! taskset -c "$LOAD_CPU,$SERVER_CPU" true 2>/dev/null; then
+        PIN_NOTE="not pinned: fewer than 2 usable CPUs"
+        log "$PIN_NOTE"
+    else
+        PIN_LOAD=(taskset -c "$LOAD_CPU")
+        PIN_SERVER=(taskset -c "$SERVER_CPU")
+    fi
+    ulimit -n 65536 2>/dev/null || true
+}
+
+build_binaries() {
+    if [[ ${BENCH_SKIP_BUILD:-0} == 1 ]]; then
+        log "BENCH_SKIP_BUILD=1: using the binaries in build-bench as they are"
+    else
+        log "building infergate and llm-mock (Release) in build-bench"
+        if [[ ! -f $BUILD/build.ninja ]]; then
+            cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+                -DINFERGATE_BUILD_TESTS=OFF >"$WORK/cmake.log" 2>&1 ||
+                { tail -30 "$WORK/cmake.log" >&2; die "cmake failed"; }
+        fi
+        ninja -C "$BUILD" infergate llm-mock >"$WORK/ninja.log" 2>&1 ||
+            { tail -30 "$WORK/ninja.log" >&2; die "build failed"; }
+    fi
+    [[ -x $BUILD/infergate && -x $BUILD/tools/llm-mock/llm-mock ]] || die "binaries missing in $BUILD"
+}
+
+# --- servers --------------------------------------------------------------------------------
+
+# start_mock NAME [llm-mock options...]: one llm-mock thread on a free port, as target NAME.
+start_mock() {
+    local t=$1 i; shift
+    spawn "$t" "${PIN_SERVER[@]}" "$BUILD/tools/llm-mock/llm-mock" --listen 127.0.0.1:0 --threads 1 "$@"
+    PID[$t]=$SPAWNED
+    PORT[$t]=""
+    for ((i = 0; i < 50; i++)); do
+        # The log may not exist yet: the background shell opens it when it gets to run.
+        PORT[$t]=$(sed -n 's/^llm-mock listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' \
+            "$WORK/$t.log" 2>/dev/null || true)
+        [[ -n ${PORT[$t]} ]] && break
+        sleep 0.1
+    done
+    [[ -n ${PORT[$t]} ]] || die "llm-mock did not start: $(cat "$WORK/$t.log")"
+    HEADERS[$t]=""
+    wait_ready "$t"
+}
+
+# start_infergate_with TARGET YAML HEADER: infergate with one worker and the access log to
+# /dev/null; YAML (backends, models, ...) follows those lines in the config. HEADER is what
+# wrk sends with every request ("name: value" pairs separated by "|").
+start_infergate_with() {
+    local t=$1
+    PORT[$t]=$(free_port)
+    cat >"$WORK/$t.yaml" <<EOF
+server: { listen: "127.0.0.1:${PORT[$t]}", workers: 1 }
+log: { level: warn, access_log: { format: json, path: /dev/null } }
+$2
+EOF
+    spawn "$t" "${PIN_SERVER[@]}" "$BUILD/infergate" --config "$WORK/$t.yaml"
+    PID[$t]=$SPAWNED
+    HEADERS[$t]=$3
+    wait_ready "$t"
+}
+
+# --- measuring ------------------------------------------------------------------------------
+
+cpu_ticks() {  # utime + stime of all the process's threads, in clock ticks
+    local stat f
+    stat=$(<"/proc/$1/stat")
+    read -ra f <<<"${stat##*) }"
+    echo $((f[11] + f[12]))
+}
+
+peak_rss_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+
+# run_wrk SCENARIO TARGET LABEL SECONDS CONNS STREAM CHUNKS DELAY: prints wrk's BENCH line.
+# An empty CHUNKS or DELAY sends no x-mock-* header for it (the mock's own setting holds).
+run_wrk() {
+    local scen=$1 t=$2 label=$3 secs=$4 conns=$5 stream=$6 chunks=$7 delay=$8
+    local out=$WORK/wrk-$scen-$t-$label.log
+    BENCH_MODEL=${MODEL[$t]:-demo} BENCH_STREAM=$stream BENCH_CHUNKS=$chunks BENCH_DELAY_MS=$delay \
+        BENCH_HEADERS=${HEADERS[$t]} \
+        "${PIN_LOAD[@]}" wrk -t1 -c"$conns" -d"${secs}s" --timeout 10s --latency \
+        -s "$ROOT/bench/chat.lua" "http://127.0.0.1:${PORT[$t]}/" >"$out" 2>&1 ||
+        echo "$scen $t $label: wrk exited with an error: $(tail -2 "$out" | tr '\n' ' ')" >>"$ANOMALIES"
+    grep -E 'Non-2xx|Socket errors' "$out" | sed "s/^ */$scen $t $label: /" >>"$ANOMALIES" || true
+    grep '^BENCH ' "$out" || true
+}
+
+field() { sed -n "s/.* $1=\([0-9]*\).*/\1/p" <<<"$2"; }
+
+# measure_round SCENARIO TARGET ROUND CONNS STREAM CHUNKS DELAY: one measured wrk run against
+# TARGET, its CPU from /proc, a line in RESULTS. A target whose process has exited is noted
+# once and skipped from then on.
+measure_round() {
+    local scen=$1 t=$2 r=$3 pid=${PID[$2]} before after line req dur errs
+    [[ -n ${DEAD[$scen,$t]:-} ]] && return 0
+    if ! kill -0 "$pid" 2>/dev/null; then
+        echo "$scen $t: the $t process exited during the run (see its log)" >>"$ANOMALIES"
+        DEAD[$scen,$t]=1
+        return 0
+    fi
+    before=$(cpu_ticks "$pid")
+    line=$(run_wrk "$scen" "$t" "round$r" "$DURATION" "$4" "$5" "$6" "$7")
+    after=$(cpu_ticks "$pid" 2>/dev/null || echo "$before")
+    if [[ -z $line ]]; then
+        echo "$scen $t round$r: no result from wrk" >>"$ANOMALIES"
+        return 0
+    fi
+    req=$(field requests "$line")
+    dur=$(field duration_us "$line")
+    errs=$(($(field err_connect "$line") + $(field err_read "$line") + $(field err_write "$line") +
+        $(field err_status "$line") + $(field err_timeout "$line")))
+    echo "$scen $t $r $(awk -v n="$req" -v d="$dur" 'BEGIN { printf "%.1f", n * 1e6 / d }') \
+$(field p50_us "$line") $(field p99_us "$line") $req $((after - before)) $errs" >>"$RESULTS"
+    log "  $t round $r: $(awk -v n="$req" -v d="$dur" 'BEGIN { printf "%.0f", n * 1e6 / d }') req/s," \
+        "p99 $(field p99_us "$line") µs, errors $errs"
+}
+
+# rotated ROUND ITEM...: the items, one per line, starting from the ROUND-th (1-based, wrapping):
+# the order targets take their turns in, so that none always runs right after another.
+rotated() {
+    local k=$((($1 - 1) % ($# - 1))); shift
+    printf '%s\n' "${@:k+1}" "${@:1:k}"
+}
+
+# --- report ---------------------------------------------------------------------------------
+
+# median COLUMN SCENARIO TARGET over the measured rounds (columns as in RESULTS, 1-based).
+median() {
+    awk -v c="$1" -v s="$2" -v t="$3" '$1 == s && $2 == t { print $c }' "$RESULTS" | sort -g |
+        awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2];
+                                  else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+total() { awk -v c="$1" -v s="$2" -v t="$3" '$1 == s && $2 == t { n += $c } END { print n + 0 }' "$RESULTS"; }
+
+# cpu_per_request SCENARIO TARGET: the process's CPU µs per completed request over all rounds.
+cpu_per_request() {
+    awk -v k="$(total 8 "$1" "$2")" -v hz="$CLK_TCK" -v n="$(total 7 "$1" "$2")" \
+        'BEGIN { if (n > 0) printf "%.1f", k * 1e6 / hz / n }'
+}
+
+# verdict A OP B: "met" / "not met" for a numeric comparison (awk), "n/a" when a side is missing.
+verdict() {
+    [[ -z $1 || -z $3 ]] && { echo "n/a"; return; }
+    awk -v a="$1" -v b="$3" -v op="$2" 'BEGIN {
+        ok = (op == "<=") ? (a <= b) : (a >= b); print ok ? "**met**" : "**not met**" }'
+}
+
+# print_report FUNCTION...: each function's table on stdout, then the anomalies, if any.
+print_report() {
+    local f
+    echo
+    for f in "$@"; do "$f"; echo; done
+    if [[ -s $ANOMALIES ]]; then echo "Anomalies:"; cat "$ANOMALIES"; fi
+}
+
+anomalies() {
+    if [[ -s $ANOMALIES ]]; then
+        echo '```'
+        cat "$ANOMALIES"
+        echo '```'
+    else
+        echo "None: no non-2xx answers, socket errors or exited processes in any run (warm-ups included)."
+    fi
+}
+
+# machine_lines: the Machine list's first lines (date, CPUs, kernel, load, infergate's revision).
+machine_lines() {
+    local rev
+    rev=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+    [[ -n $(git -C "$ROOT" status --porcelain 2>/dev/null) ]] && rev="$rev + uncommitted changes"
+    echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "- CPUs: $(nproc) × $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
+    echo "- Kernel: $(uname -r)"
+    echo "- Load average (1/5/15 min) at the start: $LOAD_START; at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "- infergate: git $rev, Release build in build-bench"
+}
+
+# routing_section FILE: the part of FILE that bench/routing.sh wrote (markers included), if any.
+routing_section() {
+    [[ -f $1 ]] || return 0
+    awk -v b="$ROUTING_BEGIN" -v e="$ROUTING_END" '$0 == b { on = 1 } on { print } $0 == e { on = 0 }' "$1"
+}
