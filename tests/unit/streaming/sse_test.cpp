@@ -79,5 +79,16 @@ TEST(SseEvents, DataLineAfterBareCrLines) {
     EXPECT_EQ(find_event_end("id: 1\rdata: y\r\rnext"), 15u);
 }
 
+TEST(Sse, CarriesContentTellsOutputFromPreamble) {
+    EXPECT_FALSE(sse::carries_content(R"({"choices":[{"delta":{"role":"assistant","content":""}}]})"));
+    EXPECT_FALSE(sse::carries_content(R"({"choices":[{"delta":{"content":null}}]})"));
+    EXPECT_FALSE(sse::carries_content(R"({"choices":[],"usage":{"prompt_tokens":3}})"));
+    EXPECT_TRUE(sse::carries_content(R"({"choices":[{"delta":{"content":"Hi"}}]})"));
+    EXPECT_TRUE(sse::carries_content(R"({"choices":[{"delta":{"content": " x"}}]})"));
+    EXPECT_TRUE(sse::carries_content(R"({"choices":[{"text":"Once"}]})"));
+    EXPECT_TRUE(sse::carries_content(R"({"choices":[{"delta":{"reasoning_content":"think"}}]})"));
+    EXPECT_TRUE(sse::carries_content(R"({"choices":[{"delta":{"tool_calls":[{"index":0}]}}]})"));
+}
+
 }  // namespace
 }  // namespace infergate::sse
