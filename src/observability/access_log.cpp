@@ -67,6 +67,8 @@ void format_json(fmt::memory_buffer& line, std::string_view ts, const AccessReco
     json_string(line, "key_id", r.key_id);
     json_string(line, "tenant", r.tenant);
     json_string(line, "key_fp", r.key_fingerprint);
+    json_string(line, "served_model", r.served_model);
+    json_string(line, "attempts", r.attempts);
     fmt::format_to(std::back_inserter(line),
                    ",\"stream\":{},\"duration_ms\":{:.3f},\"upstream_first_byte_ms\":{:.3f},"
                    "\"ttft_ms\":{:.3f},\"prompt_tokens\":{},\"completion_tokens\":{},"
@@ -95,6 +97,10 @@ void format_text(fmt::memory_buffer& line, std::string_view ts, const AccessReco
     text_value(line, r.tenant);
     line.append(std::string_view(" key_fp="));
     text_value(line, r.key_fingerprint);
+    line.append(std::string_view(" served_model="));
+    text_value(line, r.served_model);
+    line.append(std::string_view(" attempts="));
+    text_value(line, r.attempts);
     fmt::format_to(out,
                    " stream={} duration_ms={:.3f} ttfb_ms={:.3f} ttft_ms={:.3f} prompt_tokens={} "
                    "completion_tokens={} bytes_in={} bytes_out={}\n",

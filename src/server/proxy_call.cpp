@@ -5,6 +5,7 @@
 #include <charconv>
 #include <string>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "infergate/api/response_body.hpp"
@@ -127,6 +128,7 @@ net::awaitable<Completion> ProxyCall::run() {
         const Attempt result = co_await attempt();
         const bool failed = result.failure || result.status >= 400;
         if (!failed || committed_ || watch.client_gone()) break;
+        last_outcome_ = failure_label(result);
         tried |= std::uint64_t{1} << ctx_.target_index;
         ++tries;
         const routing::Route& route = *ctx_.route;
@@ -164,6 +166,7 @@ net::awaitable<Completion> ProxyCall::run() {
         co_await write_error();
     }
     watch_ = nullptr;
+    done_.failed_attempts = std::move(failed_attempts_);
     co_return std::move(done_);
 }
 
@@ -171,6 +174,7 @@ net::awaitable<Attempt> ProxyCall::attempt() {
     const routing::RouteTarget& target = *ctx_.target;
     routing::TargetState& state = *target.state;
     const auto started = Clock::now();
+    attempt_started_ = started;
     first_token_deadline_.reset();
     const config::Duration first_token = ctx_.route->settings->first_token_timeout;
     if (ctx_.request.stream && first_token.count() > 0) first_token_deadline_ = started + first_token;
@@ -301,6 +305,12 @@ void ProxyCall::note_provider_limits(const http::fields& fields) const {
 }
 
 void ProxyCall::switch_target(const routing::TargetChoice& choice) {
+    // The failed attempt, for the access log: "backend=outcome:ms".
+    if (!failed_attempts_.empty()) failed_attempts_.push_back(' ');
+    failed_attempts_.append(backend_->name()).push_back('=');
+    failed_attempts_.append(last_outcome_);
+    failed_attempts_.append(fmt::format(":{:.1f}ms", std::chrono::duration<double, std::milli>(
+                                                         Clock::now() - attempt_started_).count()));
     forget_answer();
     ctx_.target = choice.target;
     ctx_.target_index = choice.index;

@@ -120,6 +120,9 @@ private:
     bool reply_pending_ = false;
     std::optional<api::Error> error_;  // the answer write_error() sends
     std::string error_headers_;
+    Clock::time_point attempt_started_;
+    std::string last_outcome_;    // of the attempt that just failed
+    std::string failed_attempts_; // see Completion::failed_attempts
 };
 
 // An upstream stream that ends for one of these reasons ended early, not with an error in it.

@@ -32,6 +32,10 @@ void record_proxied(Worker& worker, const pipeline::RequestContext& ctx, std::st
     record.method = ctx.headers.method_string();
     record.path = path_of(ctx.headers.target());
     record.model = ctx.request.model;
+    if (ctx.route != nullptr && !ctx.route->passthrough && ctx.route->model != ctx.request.model) {
+        record.served_model = ctx.route->model;
+    }
+    record.attempts = done.failed_attempts;
     record.key_id = ctx.principal.key_id;
     record.tenant = ctx.principal.tenant;
     record.key_fingerprint = ctx.credential_fingerprint;

@@ -23,6 +23,11 @@ struct AccessRecord {
     std::string_view model;          // public model, empty if none
     std::string_view backend;        // empty if none
     std::string_view upstream_model; // empty if none
+    std::string_view served_model;   // the model that answered, when not the one asked for
+                                     // (an alias, a rule, a canary or a fallback chose it)
+    // Earlier attempts that failed, "backend=outcome:12.3ms ..." (outcome: a status or an
+    // error kind); empty when the first attempt answered.
+    std::string_view attempts;
     std::string_view key_id;         // the API key's configured id (never the key), if any
     std::string_view tenant;
     std::string_view key_fingerprint; // of a refused credential: 8 hex digits of its SHA-256

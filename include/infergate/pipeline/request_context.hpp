@@ -88,6 +88,7 @@ struct Completion {
     std::optional<Clock::time_point> first_event_at;  // streams: first event sent to the client
     std::int64_t events_relayed = 0;
     std::uint64_t bytes_out = 0;
+    std::string failed_attempts;        // for the access log (AccessRecord::attempts)
 };
 
 }  // namespace infergate::pipeline
