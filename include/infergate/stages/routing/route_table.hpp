@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "infergate/config/config.hpp"
@@ -69,13 +70,16 @@ public:
 
     // Built by build_snapshot(): routes first, then aliases, fallbacks, canaries and rules.
     Route& add(std::string name, std::unique_ptr<Route> route);
-    void add_alias(std::string name, const Route* route) { aliases_.emplace(std::move(name), route); }
+    void add_alias(std::string name, const Route* route);
     void add_rule(CompiledRule rule) { rules_.push_back(rule); }
     Route* mutable_route(std::string_view name);
 
 private:
     std::map<std::string, std::unique_ptr<Route>, std::less<>> routes_;
     std::map<std::string, const Route*, std::less<>> aliases_;
+    // Every name a request may use (routes and aliases; not "*"), hashed: one lookup per
+    // request whatever the number of models. Keys view the names held above.
+    std::unordered_map<std::string_view, const Route*> by_name_;
     const Route* wildcard_ = nullptr;
     std::vector<CompiledRule> rules_;
 };
