@@ -12,6 +12,7 @@ Endpoint classify(std::string_view target) noexcept {
     if (path == "/v1/models") return Endpoint::models;
     if (path == "/v1/usage") return Endpoint::usage;
     if (path == "/admin/usage") return Endpoint::admin_usage;
+    if (path == "/admin/targets") return Endpoint::admin_targets;
     if (path == "/healthz") return Endpoint::healthz;
     if (path == "/readyz") return Endpoint::readyz;
     if (path == "/metrics") return Endpoint::metrics;
@@ -43,6 +44,7 @@ std::string_view name(Endpoint endpoint) noexcept {
         case Endpoint::models: return "models";
         case Endpoint::usage: return "usage";
         case Endpoint::admin_usage: return "admin_usage";
+        case Endpoint::admin_targets: return "admin_targets";
         case Endpoint::healthz: return "healthz";
         case Endpoint::readyz: return "readyz";
         case Endpoint::metrics: return "metrics";

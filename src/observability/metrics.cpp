@@ -231,8 +231,12 @@ Metrics::Metrics()
                            .Register(*registry)),
       target_healthy(BuildGauge()
                          .Name("infergate_target_healthy")
-                         .Help("1 while a target serves, 0 while it is ejected")
+                         .Help("1 while a target serves (or its cooldown ended), 0 while it is ejected")
                          .Register(*registry)),
+      health_checks(BuildCounter()
+                        .Name("infergate_health_checks_total")
+                        .Help("Active health checks of a backend, by result pass|fail")
+                        .Register(*registry)),
       queue_depth(BuildGauge()
                       .Name("infergate_backend_queue_depth")
                       .Help("Requests waiting for a saturated backend (max_concurrency)")

@@ -8,7 +8,7 @@ namespace infergate::server {
 
 Gateway::Gateway(SnapshotPtr snapshot, observability::Metrics& metrics,
                  std::shared_ptr<const observability::AccessLog> access_log)
-    : metrics_(metrics), access_log_(std::move(access_log)), current_(std::move(snapshot)) {}
+    : metrics_(metrics), access_log_(std::move(access_log)), current_(std::move(snapshot)), health_checker_(metrics) {}
 
 Gateway::~Gateway() { stop(); }
 
@@ -29,6 +29,7 @@ void Gateway::start() {
         workers_.push_back(std::move(worker));
     }
     for (auto& worker : workers_) worker->start();
+    health_checker_.start(current_);
 }
 
 void Gateway::stop() {
@@ -38,6 +39,7 @@ void Gateway::stop() {
         stopped_ = true;
     }
     draining_.store(true, std::memory_order_relaxed);
+    health_checker_.stop();
     for (auto& worker : workers_) worker->stop();
     for (auto& worker : workers_) worker->join();
     workers_.clear();  // each worker flushes its access-log lines
@@ -47,6 +49,7 @@ void Gateway::publish(SnapshotPtr snapshot) {
     std::lock_guard lock(mutex_);
     current_ = snapshot;
     for (auto& worker : workers_) worker->publish(snapshot);
+    health_checker_.publish(snapshot);
 }
 
 SnapshotPtr Gateway::current() const {

@@ -2,10 +2,14 @@
 
 #include <chrono>
 
+#include <nlohmann/json.hpp>
+
 #include "infergate/config/snapshot.hpp"
 #include "infergate/observability/metrics.hpp"
 #include "infergate/stages/auth/authenticator.hpp"
 #include "infergate/stages/quota/usage_report.hpp"
+#include "infergate/stages/routing/route_health.hpp"
+#include "infergate/stages/routing/target_report.hpp"
 
 namespace infergate::server {
 namespace {
@@ -23,24 +27,43 @@ LocalAnswer json(std::string body) {
     return answer;
 }
 
+// Ready: not draining, the last connect to some backend worked (or none was tried), and every
+// model has a target that is not ejected (by outlier detection or health checks). A not-ready
+// answer says why, and names the models that cannot be served.
+LocalAnswer readiness(const Snapshot& snapshot, bool draining) {
+    nlohmann::ordered_json body{{"status", "not_ready"}};
+    if (draining) {
+        body["reason"] = "draining";
+    } else if (!snapshot.any_backend_reachable()) {
+        body["reason"] = "no_backend_reachable";
+    } else if (auto models = routing::unavailable_models(snapshot.routes, std::chrono::steady_clock::now());
+               !models.empty()) {
+        body["reason"] = "models_unavailable";
+        body["models"] = std::move(models);
+    } else {
+        return json(R"({"status":"ready"})");
+    }
+    LocalAnswer answer = json(body.dump());
+    answer.status = 503;
+    return answer;
+}
+
 }  // namespace
 
 net::awaitable<LocalAnswer> answer_locally(const LocalRequest& request) {
     const Snapshot& snapshot = request.snapshot;
     switch (request.endpoint) {
         case api::Endpoint::healthz: co_return json(R"({"status":"ok"})");
-        case api::Endpoint::readyz: {
-            const bool ready = !request.draining && snapshot.any_backend_reachable();
-            LocalAnswer answer = json(ready ? R"({"status":"ready"})" : R"({"status":"not_ready"})");
-            answer.status = ready ? 200 : 503;
-            co_return answer;
-        }
+        case api::Endpoint::readyz: co_return readiness(snapshot, request.draining);
         case api::Endpoint::metrics: {
+            // Breakers change state by time alone (a cooldown ends): read them now.
+            routing::refresh_target_gauges(snapshot.routes, std::chrono::steady_clock::now());
             LocalAnswer answer = json(request.metrics.serialize());
             answer.content_type = "text/plain; version=0.0.4";
             co_return answer;
         }
-        case api::Endpoint::admin_usage: {
+        case api::Endpoint::admin_usage:
+        case api::Endpoint::admin_targets: {
             // No admin key configured: there is no admin API to find.
             if (!snapshot.config.admin.key_sha256) {
                 LocalAnswer answer;
@@ -49,6 +72,10 @@ net::awaitable<LocalAnswer> answer_locally(const LocalRequest& request) {
             }
             auto verdict = auth::authenticate_admin(request.headers, request.client_address, snapshot);
             if (std::holds_alternative<api::Error>(verdict.result)) co_return refused(verdict);
+            if (request.endpoint == api::Endpoint::admin_targets) {
+                co_return json(routing::render_target_report(snapshot.routes, std::chrono::steady_clock::now(),
+                                                             std::chrono::system_clock::now()));
+            }
             co_return json(co_await quota::render_usage_report(snapshot));
         }
         default: break;

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "infergate/common/event_loop.hpp"
 #include "infergate/server/gateway.hpp"
 #include "infergate/server/http_session.hpp"
 
@@ -32,17 +33,11 @@ void Worker::start() {
     });
     net::co_spawn(io_, flush_access_log_periodically(), net::detached);
     thread_ = std::thread([this] {
-        for (;;) {
-            try {
-                io_.run();
-                return;
-            } catch (const std::exception& error) {
-                // Sessions catch their own errors; this is a last line of defence.
-                spdlog::error("worker {}: unexpected exception in the event loop: {}", index_,
-                              error.what());
-                gateway_.metrics().session_exceptions.Increment();
-            }
-        }
+        run_event_loop(io_, [this](const std::exception& error) {
+            // Sessions catch their own errors; this is a last line of defence.
+            spdlog::error("worker {}: unexpected exception in the event loop: {}", index_, error.what());
+            gateway_.metrics().session_exceptions.Increment();
+        });
     });
 }
 

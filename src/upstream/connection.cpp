@@ -48,7 +48,8 @@ void Connection::close() noexcept {
     tcp().close();  // also cancels the deadline timer and any pending operation
 }
 
-net::awaitable<ConnectResult> connect(Connection& connection, const Backend& backend) {
+net::awaitable<ConnectResult> connect(Connection& connection, const Backend& backend,
+                                      std::optional<std::chrono::milliseconds> timeout) {
     const config::Backend& settings = backend.settings();
     auto& stream = connection.tcp();
 
@@ -65,7 +66,7 @@ net::awaitable<ConnectResult> connect(Connection& connection, const Backend& bac
         for (const auto& entry : results) endpoints.push_back(entry.endpoint());
     }
 
-    stream.expires_after(settings.timeouts.connect);
+    stream.expires_after(timeout.value_or(settings.timeouts.connect));
     auto [connect_ec, endpoint] = co_await stream.async_connect(endpoints, use_tuple);
     if (connect_ec) co_return ConnectResult{connect_ec, classify_connect_error(connect_ec)};
     stream.socket().set_option(tcp::no_delay(true), ec);

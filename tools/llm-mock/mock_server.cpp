@@ -521,6 +521,7 @@ struct Shared {
     Options opts;
     std::atomic<std::uint64_t> next_id{1};
     std::atomic<std::size_t> accepted{0}, open{0}, aborted{0};
+    std::atomic<unsigned> health_status{200};
     mutable std::mutex mu;
     std::vector<RecordedRequest> recorded;
     std::string models_response;  // precomputed keep-alive response for GET /v1/models
@@ -802,6 +803,11 @@ private:
         }
         if (get && path == "/v1/models/mock-model")
             co_return co_await send_json(200, std::string(kModelObject));
+        if (get && path == "/health") {
+            const unsigned status = s_.health_status.load(std::memory_order_relaxed);
+            if (status == 200) co_return co_await send_json(200, R"({"status":"ok"})");
+            co_return co_await status_response(status);
+        }
 
         std::string message = "Invalid URL (";
         message += r.method;
@@ -1262,6 +1268,10 @@ std::size_t MockServer::open_connections() const {
 
 std::size_t MockServer::aborted_responses() const {
     return impl_->shared.aborted.load(std::memory_order_relaxed);
+}
+
+void MockServer::set_health_status(unsigned status) {
+    impl_->shared.health_status.store(status, std::memory_order_relaxed);
 }
 
 }  // namespace llm_mock

@@ -7,6 +7,7 @@
 //   POST /v1/completions        text_completion (also streamed)
 //   POST /v1/embeddings         list of 8-float embeddings, one per input
 //   GET  /v1/models             one model "mock-model" (GET /v1/models/mock-model: that model)
+//   GET  /health                200 {"status":"ok"}, or the status set_health_status() chose
 //
 // Deterministic reply: the reply has `chunks` words; word 0 is "mock", word 1 is "reply",
 // word k >= 2 is the decimal number k-1. With 8 chunks the text is "mock reply 1 2 3 4 5 6".
@@ -88,6 +89,9 @@ public:
     std::size_t open_connections() const;
     // Responses the mock could not finish because the peer closed/reset the connection.
     std::size_t aborted_responses() const;
+    // What GET /health answers from now on (any thread): 200 (the default) or an error status,
+    // so tests can make a backend fail its health checks while it still serves completions.
+    void set_health_status(unsigned status);
 
 private:
     struct Impl;

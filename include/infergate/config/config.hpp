@@ -32,7 +32,7 @@ struct ServerSettings {
     // limit a new connection replaces the one that has waited longest without a request in
     // progress; `reserved_connections` more are admitted when every connection is busy, for
     // the gateway's own endpoints only (/healthz, /readyz, /metrics, /v1/models, /v1/usage,
-    // /admin/usage).
+    // /admin/usage, /admin/targets).
     std::size_t max_connections = 10000;
     std::size_t reserved_connections = 16;
 };

@@ -131,6 +131,7 @@ public:
     prometheus::Family<prometheus::Counter>& fallbacks;
     prometheus::Family<prometheus::Counter>& target_ejections;
     prometheus::Family<prometheus::Gauge>& target_healthy;
+    prometheus::Family<prometheus::Counter>& health_checks;  // by backend, result (resolved per check)
     prometheus::Family<prometheus::Gauge>& queue_depth;
     prometheus::Family<prometheus::Histogram>& queue_wait;
     // Requests that failed before a route was chosen (bad JSON, unknown model, unknown path).

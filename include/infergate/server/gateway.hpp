@@ -1,5 +1,6 @@
-// The running gateway: N workers serving one listen address, the metrics and the access log.
-// Used by main() and, in-process on 127.0.0.1:0, by the integration tests.
+// The running gateway: N workers serving one listen address, the active health checks, the
+// metrics and the access log. Used by main() and, in-process on 127.0.0.1:0, by the
+// integration tests.
 #pragma once
 
 #include <memory>
@@ -9,6 +10,7 @@
 #include "infergate/config/snapshot.hpp"
 #include "infergate/observability/access_log.hpp"
 #include "infergate/observability/metrics.hpp"
+#include "infergate/upstream/health_checker.hpp"
 
 namespace infergate::server {
 
@@ -20,19 +22,22 @@ public:
             std::shared_ptr<const observability::AccessLog> access_log);
     ~Gateway();
 
-    // Binds (throws std::system_error if the address is unavailable) and starts the workers.
+    // Binds (throws std::system_error if the address is unavailable) and starts the workers
+    // and the health checks.
     void start();
     std::uint16_t port() const noexcept { return port_; }
     std::size_t worker_count() const noexcept { return worker_count_; }  // fixed by start()
-    // Stops accepting and stops the workers; open connections are closed.
+    // Stops the health checks, stops accepting and stops the workers; open connections are closed.
     void stop();
-    // Hands a new snapshot to every worker; requests in flight keep the one they pinned.
+    // Hands a new snapshot to every worker and to the health checks; requests in flight keep
+    // the one they pinned.
     void publish(SnapshotPtr snapshot);
     SnapshotPtr current() const;
 
     observability::Metrics& metrics() noexcept { return metrics_; }
     const observability::AccessLog& access_log() const noexcept { return *access_log_; }
     bool draining() const noexcept { return draining_.load(std::memory_order_relaxed); }
+    const upstream::HealthChecker& health_checker() const noexcept { return health_checker_; }
 
 private:
     observability::Metrics& metrics_;
@@ -40,6 +45,7 @@ private:
     mutable std::mutex mutex_;  // control thread state only; never taken by a request
     SnapshotPtr current_;
     std::vector<std::unique_ptr<Worker>> workers_;
+    upstream::HealthChecker health_checker_;
     std::uint16_t port_ = 0;
     std::size_t worker_count_ = 1;
     std::atomic<bool> draining_{false};

@@ -45,7 +45,8 @@ public:
 
     observability::BackendMetrics& metrics() const noexcept { return *metrics_; }
 
-    // Readiness: the most recent connect attempt from any worker succeeded (or none was made).
+    // Readiness: the most recent connect attempt from any worker or health check succeeded
+    // (or none was made).
     bool reachable() const noexcept { return reachable_.load(std::memory_order_relaxed); }
     void set_reachable(bool value) const noexcept {
         reachable_.store(value, std::memory_order_relaxed);

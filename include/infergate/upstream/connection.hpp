@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <variant>
 
 #include "infergate/net.hpp"
@@ -47,7 +48,9 @@ struct ConnectResult {
 };
 
 // Resolves, connects (TCP_NODELAY) and, for https, handshakes with SNI and verification of
-// the certificate against the backend's host name, all within the connect timeout.
-net::awaitable<ConnectResult> connect(Connection& connection, const Backend& backend);
+// the certificate against the backend's host name, all within `timeout` (unset: the backend's
+// connect timeout). Name resolution itself is bounded by the system resolver only.
+net::awaitable<ConnectResult> connect(Connection& connection, const Backend& backend,
+                                      std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
 }  // namespace infergate::upstream

@@ -48,7 +48,8 @@ std::unique_ptr<Route> compile_route(const std::string& name, const config::Mode
         compiled.backend = backends.at(target.backend);  // validated by the loader
         compiled.upstream_model = target.model.empty() ? name : target.model;
         compiled.weight = target.weight;
-        const BreakerSettings settings = breaker_settings(compiled.backend->settings().outlier);
+        const config::Backend& backend = compiled.backend->settings();
+        const BreakerSettings settings = breaker_settings(backend.outlier, backend.health_check);
         compiled.state = carried_state(previous, target.backend, compiled.upstream_model, settings);
         if (!compiled.state) compiled.state = std::make_shared<TargetState>(settings);
         compiled.metrics = std::make_unique<observability::TargetMetrics>(metrics, name, target.backend);
@@ -69,7 +70,7 @@ std::unique_ptr<Route> compile_route(const std::string& name, const config::Mode
 
 }  // namespace
 
-BreakerSettings breaker_settings(const config::OutlierDetection& outlier) {
+BreakerSettings breaker_settings(const config::OutlierDetection& outlier, const config::HealthCheck& check) {
     BreakerSettings settings;
     settings.consecutive_failures = outlier.consecutive_failures;
     settings.error_rate = outlier.error_rate;
@@ -77,6 +78,10 @@ BreakerSettings breaker_settings(const config::OutlierDetection& outlier) {
     settings.window = outlier.window;
     settings.base_ejection = outlier.base_ejection;
     settings.max_ejection = outlier.max_ejection;
+    // Without checks the thresholds are 0, so turning checks off builds a fresh breaker: one
+    // carried over could stay ejected by checks that no longer run.
+    settings.unhealthy_threshold = check.enabled ? check.unhealthy_threshold : 0;
+    settings.healthy_threshold = check.enabled ? check.healthy_threshold : 0;
     return settings;
 }
 

@@ -23,6 +23,7 @@ RouteTable build_route_table(const config::Config& config, const BackendMap& bac
                              observability::Metrics& metrics, const RouteTable* previous,
                              std::vector<std::string>& errors);
 
-BreakerSettings breaker_settings(const config::OutlierDetection& outlier);
+// A backend's outlier detection and health check thresholds, as its targets' breakers use them.
+BreakerSettings breaker_settings(const config::OutlierDetection& outlier, const config::HealthCheck& check);
 
 }  // namespace infergate::routing
