@@ -6,6 +6,7 @@
 #include "infergate/observability/metrics.hpp"
 #include "infergate/stages/auth/authenticator.hpp"
 #include "infergate/stages/quota/usage_report.hpp"
+#include "infergate/stages/routing/route_table.hpp"
 
 namespace infergate::server {
 namespace {
@@ -23,6 +24,17 @@ LocalAnswer json(std::string body) {
     return answer;
 }
 
+// infergate_target_healthy follows each target's breaker, whose cooldown ends with time
+// rather than with traffic: it is read when scraped.
+void refresh_target_health(const Snapshot& snapshot) {
+    const auto now = std::chrono::steady_clock::now();
+    for (const auto& [name, route] : snapshot.routes.routes()) {
+        for (const routing::RouteTarget& target : route->targets) {
+            target.metrics->healthy.Set(target.state->breaker.ejected(now) ? 0 : 1);
+        }
+    }
+}
+
 }  // namespace
 
 net::awaitable<LocalAnswer> answer_locally(const LocalRequest& request) {
@@ -36,6 +48,7 @@ net::awaitable<LocalAnswer> answer_locally(const LocalRequest& request) {
             co_return answer;
         }
         case api::Endpoint::metrics: {
+            refresh_target_health(snapshot);
             LocalAnswer answer = json(request.metrics.serialize());
             answer.content_type = "text/plain; version=0.0.4";
             co_return answer;
