@@ -339,8 +339,17 @@ routing::AdmissionRequest ProxyCall::admission_request() const {
 }
 
 bool ProxyCall::should_retry(const Attempt& result, unsigned tries) const {
+    if (Clock::now() >= deadline_) return false;
     const config::RetryPolicy& retry = ctx_.route->settings->retry;
-    return tries < retry.attempts && matches(retry.on, result) && Clock::now() < deadline_;
+    if (tries < retry.attempts && matches(retry.on, result)) return true;
+    // A refused key says nothing about the request: while the backend has another key in
+    // rotation, it is tried whatever `attempts` allows (each refusal takes a key out, so this
+    // ends). Without this, a single-target model answers 502 for every key it finds bad.
+    if (result.failure != UpstreamError::auth_refused) return false;
+    const routing::CredentialPool* keys = backend_->credentials();
+    if (keys == nullptr || keys->size() < 2) return false;
+    const auto ready = keys->next_available();
+    return ready && *ready <= Clock::now();
 }
 
 net::awaitable<void> ProxyCall::pause_before_retry(const Attempt& result, unsigned tries, bool same_target) {
