@@ -314,37 +314,68 @@ TEST_F(RoutingStreamRetry, AFirstTokenLaterThanTheTimeoutIsRetriedInvisibly) {
     expect_timeouts_retried(options);
 }
 
-// The backend has two keys and the provider refuses one of them (the secret canary, so the
-// refusal's handling is also checked for leaks): that key leaves the rotation and every
-// request is answered with the other.
-TEST(RoutingCredentials, ARefusedKeyIsTakenOutOfRotation) {
-    llm_mock::Options options;
-    options.status_for_key[kBackendCanary] = 401;
-    auto upstream = start_replica(options);
-    TestGateway gateway(routing_config(fmt::format(R"(  pooled:
+// A backend with two keys, the secret canary and a second one, and a provider that answers
+// `canary_status` to the canary (so that handling is also checked for leaks).
+class RoutingCredentials : public ::testing::Test {
+protected:
+    static constexpr const char* kSecondKey = "sk-test-second-key";
+
+    void start(int canary_status) {
+        llm_mock::Options options;
+        options.status_for_key[kBackendCanary] = canary_status;
+        upstream_ = start_replica(options);
+        gateway_ = std::make_unique<TestGateway>(routing_config(fmt::format(R"(  pooled:
     url: "http://127.0.0.1:{}"
     provider: openai
-    api_keys: [ "${{TEST_BACKEND_KEY}}", "sk-test-second-key" ]
+    api_keys: [ "${{TEST_BACKEND_KEY}}", "{}" ]
 )",
-                                                   upstream->port()),
-                                       R"(
+                                                                            upstream_->port(), kSecondKey),
+                                                                R"(
   chat:
     targets: [ { backend: pooled, model: up } ]
 )"));
-    for (int i = 0; i < 20; ++i) {
-        const HttpResult result = post_json(gateway.port(), "/v1/chat/completions", kChat);
-        ASSERT_EQ(result.status, 200) << "request " << i << ": " << result.body;
     }
-    std::size_t with_canary = 0, with_second = 0;
-    for (const llm_mock::RecordedRequest& request : upstream->requests()) {
-        for (const auto& [name, value] : request.headers) {
-            if (name != "Authorization" && name != "authorization") continue;
-            with_canary += value == std::string("Bearer ") + kBackendCanary ? 1 : 0;
-            with_second += value == "Bearer sk-test-second-key" ? 1 : 0;
+
+    void expect_all_answered(int count) {
+        for (int i = 0; i < count; ++i) {
+            const HttpResult result = post_json(gateway_->port(), "/v1/chat/completions", kChat);
+            ASSERT_EQ(result.status, 200) << "request " << i << ": " << result.body;
         }
     }
-    EXPECT_EQ(with_canary, 1u) << "the refused key was used again";
-    EXPECT_EQ(with_second, 20u);
+
+    // How many requests the provider received with `key`.
+    std::size_t sent_with(const std::string& key) const {
+        std::size_t count = 0;
+        for (const llm_mock::RecordedRequest& request : upstream_->requests()) {
+            for (const auto& [name, value] : request.headers) {
+                count += beast::iequals(name, "authorization") && value == "Bearer " + key ? 1 : 0;
+            }
+        }
+        return count;
+    }
+
+    std::unique_ptr<llm_mock::MockServer> upstream_;
+    std::unique_ptr<TestGateway> gateway_;
+};
+
+// The refused key leaves the rotation, and the request that found it out is answered with
+// the other key.
+TEST_F(RoutingCredentials, ARefusedKeyIsTakenOutOfRotation) {
+    start(401);
+    ASSERT_NO_FATAL_FAILURE(expect_all_answered(20));
+    EXPECT_EQ(sent_with(kBackendCanary), 1u) << "the refused key was used again";
+    EXPECT_EQ(sent_with(kSecondKey), 20u);
+}
+
+// A key's rate limit is that key's: the other key answers, at once and for as long as the
+// limited one rests (the mock's Retry-After: 1 s).
+TEST_F(RoutingCredentials, ARateLimitedKeyRestsWhileTheOtherAnswers) {
+    start(429);
+    const auto started = std::chrono::steady_clock::now();
+    ASSERT_NO_FATAL_FAILURE(expect_all_answered(20));
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(900));
+    EXPECT_EQ(sent_with(kBackendCanary), 1u) << "the rate-limited key was used before its Retry-After";
+    EXPECT_EQ(sent_with(kSecondKey), 20u);
 }
 
 }  // namespace
