@@ -1,12 +1,14 @@
 // Where requests go, on real sockets: weighted splits between replicas, p2c_ewma steering
 // away from a slow replica, canary shares and their stickiness, aliases, the "*" passthrough
-// route and routing rules (headers, stream, prompt size; the first match wins). Each replica
+// route and routing rules (headers, stream, prompt size, caller's key and tenant, model globs;
+// the first match wins). Each replica
 // is its own recording llm-mock, so "where it went" is what the mocks saw and which upstream
 // model name the answer carries.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
+#include "infergate/stages/auth/api_key.hpp"
 #include "support/http_client.hpp"
 #include "support/replicas.hpp"
 #include "support/test_gateway.hpp"
@@ -218,6 +220,71 @@ TEST_F(RoutingRules, TheFirstMatchingRuleWins) {
     EXPECT_EQ(routed(chat("gpt-4", long_prompt, true), {{"x-priority", "high"}}).first, "fast-upstream");
     // Matches "streams" and "long-prompts": "streams" comes first.
     EXPECT_EQ(routed(chat("gpt-4", long_prompt, true)).first, "streamer-upstream");
+}
+
+// Rules on who calls: a tenant, a key together with a model glob. Keys are the test's own.
+class RoutingRulesByCaller : public ::testing::Test {
+protected:
+    static std::string hash(const std::string& key) { return auth::to_hex(auth::sha256_of(key)); }
+
+    void SetUp() override {
+        upstream_ = start_replica();
+        gateway_ = std::make_unique<TestGateway>(routing_config(backend_entry("up", *upstream_), R"(
+  gpt-4o:
+    targets: [ { backend: up, model: gpt-4o-upstream } ]
+    canary: { model: gpt-4o-next, percent: 50 }
+  gpt-4o-next:
+    targets: [ { backend: up, model: gpt-4o-next-upstream } ]
+  o1:
+    targets: [ { backend: up, model: o1-upstream } ]
+  fast:
+    targets: [ { backend: up, model: fast-upstream } ]
+  big:
+    targets: [ { backend: up, model: big-upstream } ]
+)",
+                                                                 R"(
+tenants:
+  premium: {}
+auth:
+  keys:
+    - { id: alice, sha256: ")" + hash(kAlice) + R"(", tenant: premium }
+    - { id: bob, sha256: ")" + hash(kBob) + R"(" }
+routing:
+  rules:
+    - { name: premium, match: { tenants: [premium] }, model: big }
+    - { name: bob-o-models, match: { keys: [bob], models: ["o*"] }, model: fast }
+)"));
+    }
+
+    std::string answered(const std::string& key, const std::string& model) {
+        const HttpResult result = post_json(gateway_->port(), "/v1/chat/completions", chat(model),
+                                            {{"Authorization", "Bearer " + key}});
+        EXPECT_EQ(result.status, 200) << result.body;
+        return answered_model(result.body);
+    }
+
+    const std::string kAlice = "sk-ig-alice-" + std::string(kClientCanary);
+    const std::string kBob = "sk-ig-bob-Bobsecret0123456789";
+    std::unique_ptr<llm_mock::MockServer> upstream_;
+    std::unique_ptr<TestGateway> gateway_;
+};
+
+TEST_F(RoutingRulesByCaller, ATenantRuleSendsTheTenantsKeysToItsModel) {
+    EXPECT_EQ(answered(kAlice, "gpt-4o"), "big-upstream");
+    EXPECT_EQ(answered(kAlice, "o1"), "big-upstream");
+}
+
+TEST_F(RoutingRulesByCaller, AKeyRuleAppliesOnlyToTheModelsItsGlobMatches) {
+    EXPECT_EQ(answered(kBob, "o1"), "fast-upstream");
+    const std::string other = answered(kBob, "gpt-4o");
+    EXPECT_TRUE(other == "gpt-4o-upstream" || other == "gpt-4o-next-upstream") << other;
+}
+
+// Without the sticky header a caller's key decides its side of a canary: every request of
+// bob's lands on the same one.
+TEST_F(RoutingRulesByCaller, WithoutTheStickyHeaderACanaryKeepsAKeyOnOneSide) {
+    const std::string first = answered(kBob, "gpt-4o");
+    for (int i = 0; i < 20; ++i) EXPECT_EQ(answered(kBob, "gpt-4o"), first);
 }
 
 }  // namespace
