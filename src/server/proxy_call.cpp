@@ -134,7 +134,9 @@ net::awaitable<Completion> ProxyCall::run() {
         const routing::Route& route = *ctx_.route;
         if (should_retry(result, tries) && route.retry_budget->try_retry(Clock::now())) {
             const auto choice = routing::pick_target(route, ctx_.affinity_hash, tried, Clock::now());
-            co_await pause_before_retry(result, tries, choice->target == ctx_.target);
+            // A Retry-After that rested only the key used is not the target's to honour.
+            const bool same_target = choice->target == ctx_.target && !key_failed_alone(result);
+            co_await pause_before_retry(result, tries, same_target);
             if (watch.client_gone()) break;
             ctx_.snapshot.metrics.retries.Add({{"model", route.model}, {"reason", failure_label(result)}})
                 .Increment();
@@ -348,9 +350,21 @@ routing::AdmissionRequest ProxyCall::admission_request() const {
     return request;
 }
 
+bool ProxyCall::key_failed_alone(const Attempt& result) const {
+    if (!credential_ || (result.failure != UpstreamError::auth_refused && result.status != 429)) return false;
+    const routing::CredentialPool* keys = backend_->credentials();
+    if (keys == nullptr || keys->size() < 2) return false;
+    const auto ready = keys->next_available();
+    return ready && *ready <= Clock::now();
+}
+
 bool ProxyCall::should_retry(const Attempt& result, unsigned tries) const {
+    if (Clock::now() >= deadline_) return false;
     const config::RetryPolicy& retry = ctx_.route->settings->retry;
-    return tries < retry.attempts && matches(retry.on, result) && Clock::now() < deadline_;
+    // A key's refusal or rate limit says nothing about the request or the target: another key
+    // is tried whatever `attempts` allows (each such failure rests or drops a key, so this
+    // ends). Otherwise a model with one target answered 502/429 while it had a usable key.
+    return (tries < retry.attempts && matches(retry.on, result)) || key_failed_alone(result);
 }
 
 net::awaitable<void> ProxyCall::pause_before_retry(const Attempt& result, unsigned tries, bool same_target) {

@@ -66,6 +66,9 @@ private:
     void switch_target(const routing::TargetChoice& choice);
     // Whether `result` may be retried on this route / answered by a fallback model.
     bool should_retry(const Attempt& result, unsigned tries) const;
+    // The attempt failed on its backend key alone (refused, or rate-limited) and the backend
+    // has another key ready now.
+    bool key_failed_alone(const Attempt& result) const;
     void forget_answer();  // the failed attempt's answer, so that the next one's is sent
     net::awaitable<void> pause_before_retry(const Attempt& result, unsigned tries, bool same_target);
 

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <utility>
@@ -378,6 +379,43 @@ TEST_F(LlmMock, ReturnsTheRequestedErrorStatusWithAnOpenAIErrorBody) {
     expect_openai_error(client.post("/v1/embeddings", "{}", {{"x-mock-status", "403"}}), 403,
                         "invalid_request_error");
     EXPECT_EQ(mock_->connections_accepted(), 1u);
+}
+
+TEST_F(LlmMock, DefaultStatusAnswersEveryRequestUnlessTheRequestSetsItsOwn) {
+    llm_mock::Options options;
+    options.status = 503;
+    start(options);
+    Client client(port());
+    expect_openai_error(client.post("/v1/chat/completions", kChat), 503, "server_error");
+    expect_openai_error(client.post("/v1/chat/completions", kChat, {{"x-mock-status", "429"}}), 429,
+                        "rate_limit_exceeded");
+    EXPECT_EQ(mock_->connections_accepted(), 1u);
+}
+
+TEST_F(LlmMock, DefaultFaultAppliesUnlessTheRequestNamesAnother) {
+    llm_mock::Options options;
+    options.fault = "reset-before-headers";
+    start(options);
+    Client client(port());
+    EXPECT_EQ(client.post("/v1/chat/completions", kChat).ec, net::error::connection_reset);
+    Client other(port());
+    const Response healthy = other.post("/v1/chat/completions", kChat, {{"x-mock-fault", "none"}});
+    ASSERT_FALSE(healthy.ec) << healthy.ec.message();
+    EXPECT_EQ(healthy.status, 200u);
+
+    options.fault = "no-such-fault";
+    EXPECT_THROW(llm_mock::MockServer(options).start(), std::invalid_argument);
+}
+
+TEST_F(LlmMock, StatusForKeyAnswersOnlyThatBearerKey) {
+    llm_mock::Options options;
+    options.status_for_key["sk-revoked"] = 401;
+    start(options);
+    Client client(port());
+    expect_openai_error(client.post("/v1/chat/completions", kChat, {{"Authorization", "Bearer sk-revoked"}}), 401,
+                        "invalid_request_error");
+    EXPECT_EQ(client.post("/v1/chat/completions", kChat, {{"Authorization", "Bearer sk-good"}}).status, 200u);
+    EXPECT_EQ(client.post("/v1/chat/completions", kChat).status, 200u);
 }
 
 TEST_F(LlmMock, ResetBeforeHeadersIsAConnectionErrorForTheClient) {

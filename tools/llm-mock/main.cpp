@@ -17,7 +17,8 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: llm-mock [--listen HOST:PORT] [--threads N] [--chunks N] [--delay-ms D]\n"
-    "                [--ttft-ms T] [--tls-self-signed [--tls-cert-out FILE]] [--help]\n"
+    "                [--ttft-ms T] [--status S] [--fault NAME] [--key-status KEY=S]...\n"
+    "                [--tls-self-signed [--tls-cert-out FILE]] [--help]\n"
     "\n"
     "OpenAI-compatible mock model server.\n"
     "  --listen HOST:PORT   listen address (default 127.0.0.1:8090; [::1]:PORT for IPv6;\n"
@@ -26,6 +27,12 @@ constexpr const char* kUsage =
     "  --chunks N           words per reply / stream chunks (default 8)\n"
     "  --delay-ms D         delay before each streamed word (default 0)\n"
     "  --ttft-ms T          delay before the response head (default 0)\n"
+    "  --status S           answer every request with error status S (400-599) unless it\n"
+    "                       sends x-mock-status (default: none)\n"
+    "  --fault NAME         apply fault NAME (an x-mock-fault value) to every request\n"
+    "                       without its own x-mock-fault (default: none)\n"
+    "  --key-status KEY=S   answer requests with \"Authorization: Bearer KEY\" with status S\n"
+    "                       unless they send x-mock-status (repeatable)\n"
     "  --tls-self-signed    serve HTTPS with a fresh self-signed certificate for localhost\n"
     "  --tls-cert-out FILE  also write that certificate (PEM) to FILE, for clients to trust\n"
     "Per-request headers: x-mock-chunks, x-mock-delay-ms, x-mock-ttft-ms, x-mock-status,\n"
@@ -89,6 +96,16 @@ int main(int argc, char** argv) {
             options.chunk_delay = std::chrono::milliseconds(parse_number(arg, next(), 0, 3'600'000));
         } else if (arg == "--ttft-ms") {
             options.ttft = std::chrono::milliseconds(parse_number(arg, next(), 0, 3'600'000));
+        } else if (arg == "--status") {
+            options.status = static_cast<int>(parse_number(arg, next(), 400, 599));
+        } else if (arg == "--fault") {
+            options.fault = next();
+        } else if (arg == "--key-status") {
+            const std::string v = next();
+            const auto eq = v.rfind('=');
+            if (eq == std::string::npos || eq == 0) usage_error("--key-status expects KEY=STATUS");
+            options.status_for_key[v.substr(0, eq)] =
+                static_cast<int>(parse_number(arg, v.substr(eq + 1), 400, 599));
         } else if (arg == "--tls-self-signed" && !has_value) {
             tls = true;
         } else if (arg == "--tls-cert-out") {

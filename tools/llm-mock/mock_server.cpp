@@ -239,8 +239,11 @@ struct Request {
     bool expect_continue = false;
     int chunks = -1, delay_ms = -1, ttft_ms = -1, status = 0;
     Fault fault = Fault::none;
+    bool fault_given = false;
+    bool want_authorization = false;  // only kept when some key has its own status
+    std::string authorization;
 
-    void reset(bool rec) {
+    void reset(bool rec, bool want_auth) {
         method.clear();
         target.clear();
         body.clear();
@@ -253,6 +256,9 @@ struct Request {
         chunks = delay_ms = ttft_ms = -1;
         status = 0;
         fault = Fault::none;
+        fault_given = false;
+        want_authorization = want_auth;
+        authorization.clear();
     }
 };
 
@@ -279,6 +285,7 @@ private:
                        beast::error_code&) override {
         if (r_.record) r_.headers.emplace_back(std::string(name), std::string(value));
         if (f == http::field::expect && iequals(value, "100-continue")) r_.expect_continue = true;
+        if (f == http::field::authorization && r_.want_authorization) r_.authorization.assign(value);
         if (name.size() < 8 || !iequals(name.substr(0, 7), "x-mock-")) return;
         const string_view what = name.substr(7);
         bool ok = true;
@@ -290,8 +297,10 @@ private:
             ok = parse_int(value, 0, kMaxDelayMs, r_.ttft_ms);
         else if (iequals(what, "status"))
             ok = parse_int(value, 400, 599, r_.status);
-        else if (iequals(what, "fault"))
+        else if (iequals(what, "fault")) {
             r_.fault = parse_fault(value);
+            r_.fault_given = true;
+        }
         if (!ok) r_.bad_control = true;
     }
     void on_header_impl(beast::error_code&) override {}
@@ -509,7 +518,7 @@ constexpr string_view kModelObject =
     R"({"id":"mock-model","object":"model","created":1700000000,"owned_by":"llm-mock"})";
 
 struct Shared {
-    explicit Shared(Options o) : opts(std::move(o)) {
+    explicit Shared(Options o) : opts(std::move(o)), default_fault(parse_fault(opts.fault)) {
         std::string body = "{\"object\":\"list\",\"data\":[";
         body += kModelObject;
         body += "]}";
@@ -519,6 +528,7 @@ struct Shared {
     }
 
     Options opts;
+    Fault default_fault;  // opts.fault parsed (unknown: refused by start())
     std::atomic<std::uint64_t> next_id{1};
     std::atomic<std::size_t> accepted{0}, open{0}, aborted{0};
     std::atomic<unsigned> health_status{200};
@@ -576,7 +586,7 @@ public:
             if (ec) co_return;
         }
         for (;;) {
-            req_.reset(s_.opts.record);
+            req_.reset(s_.opts.record, !s_.opts.status_for_key.empty());
             RequestParser parser(req_);
             parser.header_limit(kHeaderLimit);
             parser.body_limit(kBodyLimit);
@@ -746,9 +756,23 @@ private:
         co_return co_await send_response();
     }
 
+    // The status a request is answered with: x-mock-status, else its key's, else the default.
+    int effective_status() const {
+        const Request& r = req_;
+        if (r.status) return r.status;
+        const string_view bearer = "Bearer ";
+        if (!r.authorization.empty() && r.authorization.starts_with(bearer)) {
+            const auto found = s_.opts.status_for_key.find(r.authorization.substr(bearer.size()));
+            if (found != s_.opts.status_for_key.end()) return found->second;
+        }
+        return s_.opts.status;
+    }
+
     net::awaitable<Next> respond(bool keep_alive) {
         const Options& o = s_.opts;
-        const Request& r = req_;
+        Request& r = req_;
+        if (!r.fault_given) r.fault = s_.default_fault;
+        r.status = effective_status();
         watch_ = true;
         chunked_ = r.version >= 11;
         conn_ = !keep_alive ? Conn::close : r.version >= 11 ? Conn::keep_alive_11 : Conn::keep_alive_10;
@@ -1211,6 +1235,15 @@ void MockServer::start() {
     Options& o = im.shared.opts;
     if (o.tls_cert_pem.empty() != o.tls_key_pem.empty())
         throw std::invalid_argument("llm-mock: tls_cert_pem and tls_key_pem must both be set");
+    if (im.shared.default_fault == Fault::unknown)
+        throw std::invalid_argument("llm-mock: unknown default fault '" + o.fault + "'");
+    const auto is_error_status = [](int status) { return status >= 400 && status <= 599; };
+    if (o.status != 0 && !is_error_status(o.status))
+        throw std::invalid_argument("llm-mock: the default status must be 400-599");
+    for (const auto& [key, status] : o.status_for_key) {
+        if (!is_error_status(status))
+            throw std::invalid_argument("llm-mock: a key's status must be 400-599");
+    }
     try {
         if (!o.tls_cert_pem.empty()) {
             auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);

@@ -39,6 +39,12 @@
 //   inside the data: line, then between the two '\n'), 1 ms apart.
 //   An unknown fault name or a malformed control value is answered with 400.
 //
+// Per-server defaults (Options), for tests with several replicas that behave differently:
+// `status` and `fault` apply to every request without its own x-mock-status / x-mock-fault
+// header (x-mock-fault: none turns a default fault off); `status_for_key` answers requests
+// authorised with "Bearer <key>" with that status unless x-mock-status is given (it wins over
+// `status`). Unset, they change nothing.
+//
 // aborted_responses() counts responses the mock could not finish because the peer went away:
 // a failed write, or a FIN/RST seen while waiting (ttft, chunk delay, or a "hang" fault).
 // A half-close (shutdown(SHUT_WR)) by the client during such a wait counts as going away.
@@ -47,6 +53,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -62,6 +69,9 @@ struct Options {
     int chunks = 8;                             // default stream chunk (word) count
     std::chrono::milliseconds chunk_delay{0};   // default delay between chunks
     std::chrono::milliseconds ttft{0};          // default delay before the response head
+    int status = 0;                             // 400-599: default error status; 0 = none
+    std::string fault;                          // default x-mock-fault value; "" = none
+    std::map<std::string, int> status_for_key;  // bearer key -> status (400-599)
     std::string tls_cert_pem, tls_key_pem;      // both set: serve HTTPS instead of HTTP
     bool record = false;                        // keep every received request (tests)
 };
