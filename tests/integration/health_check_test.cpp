@@ -1,12 +1,13 @@
 // Active health checks against real mocks: a backend whose health endpoint fails is ejected
 // after unhealthy_threshold checks (traffic moves to the other target, /admin/targets and the
 // gauges show it, /readyz fails for a model left with nothing) and comes back after
-// healthy_threshold passes; what a check sends; timeouts, refused connections and non-2xx
-// answers fail; reloads start and end checks; stopping is prompt; /admin/targets needs the
-// admin key.
+// healthy_threshold passes; what a check sends; checks over verified TLS; timeouts, refused
+// connections, untrusted certificates and non-2xx answers fail; reloads start and end checks;
+// stopping is prompt; /admin/targets needs the admin key.
 #include <gtest/gtest.h>
 
-#include <regex>
+#include <filesystem>
+#include <fstream>
 
 #include <nlohmann/json.hpp>
 
@@ -16,6 +17,7 @@
 #include "mock_server.hpp"
 #include "support/http_client.hpp"
 #include "support/test_gateway.hpp"
+#include "tls_cert.hpp"
 
 namespace infergate::testing {
 namespace {
@@ -172,6 +174,30 @@ TEST_F(HealthCheckTest, ChecksSendTheBackendsHostAndCredential) {
     EXPECT_EQ(headers["host"], "127.0.0.1:" + std::to_string(a_->port()));
     EXPECT_EQ(headers["authorization"], std::string("Bearer ") + kBackendCanary);
     EXPECT_EQ(headers["user-agent"], "infergate-health-check");
+}
+
+TEST_F(HealthCheckTest, AnHttpsBackendIsCheckedOverVerifiedTls) {
+    const auto pair = llm_mock::generate_self_signed("localhost");
+    llm_mock::Options options;
+    options.record = true;
+    options.tls_cert_pem = pair.cert_pem;
+    options.tls_key_pem = pair.key_pem;
+    llm_mock::MockServer tls_mock(options);
+    tls_mock.start();
+    const auto ca_file =
+        std::filesystem::temp_directory_path() / ("infergate-health-ca-" + std::to_string(tls_mock.port()) + ".pem");
+    std::ofstream(ca_file) << pair.cert_pem;
+    const std::string url = "https://localhost:" + std::to_string(tls_mock.port());
+    {
+        gateway_ = std::make_unique<TestGateway>(
+            two_backends(url, url_of(*b_), "    tls: { ca_file: \"" + ca_file.string() + "\" }\n" + kFastChecks));
+        EXPECT_TRUE(eventually([&] { return requests_to(tls_mock, "/health") >= 2; }));
+        EXPECT_EQ(state_of("solo", "a"), "healthy");
+    }
+    // The system CA store does not know the test CA: the handshake fails, and so does the check.
+    gateway_ = std::make_unique<TestGateway>(two_backends(url, url_of(*b_), kFastChecks));
+    EXPECT_TRUE(eventually_state("solo", "a", "failing_health_checks"));
+    std::filesystem::remove(ca_file);
 }
 
 TEST_F(HealthCheckTest, ANonSuccessAnswerFailsTheCheckAndTheBasePathIsKept) {
