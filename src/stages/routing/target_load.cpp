@@ -39,6 +39,11 @@ void TargetLoad::end(std::chrono::nanoseconds latency, Clock::time_point now) no
     }
 }
 
+void TargetLoad::end_failed(std::chrono::nanoseconds elapsed, Clock::time_point now) noexcept {
+    const std::chrono::nanoseconds twice_average = 2 * ewma_latency();
+    end(std::max({elapsed, kFailurePenalty, twice_average}), now);
+}
+
 std::chrono::nanoseconds TargetLoad::ewma_latency() const noexcept {
     return std::chrono::nanoseconds(std::llround(ewma_ns_.load(std::memory_order_relaxed)));
 }

@@ -30,6 +30,13 @@ public:
     // caller's choice; it must be the same for every target of a route).
     void end(std::chrono::nanoseconds latency) noexcept { end(latency, Clock::now()); }
     void end(std::chrono::nanoseconds latency, Clock::time_point now) noexcept;
+    // It failed (no answer, 5xx, 429) after `elapsed`. A failure is often fast (a refused
+    // connection, an instant 503), and counted as it came it would make the failing target
+    // look like the best one and draw the traffic to it. It is recorded as the worse of its
+    // own time, kFailurePenalty and twice the current average, so a target that fails often
+    // loses its share and a slow model's failures still weigh more than its successes.
+    static constexpr std::chrono::nanoseconds kFailurePenalty = std::chrono::seconds(1);
+    void end_failed(std::chrono::nanoseconds elapsed, Clock::time_point now) noexcept;
 
     std::uint32_t in_flight() const noexcept {
         return in_flight_.load(std::memory_order_relaxed);

@@ -34,6 +34,35 @@ TEST_F(BalancerP2cEwma, PrefersTheFastReplicasUnderLoad) {
     for (const std::size_t fast : {0, 1, 3}) EXPECT_GT(counts[fast], 2'500);
 }
 
+TEST_F(BalancerP2cEwma, AReplicaThatFailsFastDoesNotDrawTheTraffic) {
+    Targets targets(equal_weights(4));
+    for (std::size_t i = 0; i < 4; ++i) targets.measure(i, 10ms);
+    const auto balancer = make_balancer(Strategy::p2c_ewma, targets.weights);
+    // Simulated time, a request every 5 ms (ahead of the real clock, so the balancer reads
+    // each average as it stands).
+    auto now = TargetLoad::Clock::now();
+    std::deque<std::size_t> in_flight;
+    std::vector<int> counts(4, 0);
+    for (int n = 0; n < 10'000; ++n) {
+        now += 5ms;
+        const std::size_t index = balancer->pick(targets.candidates)->index;
+        ++counts[index];
+        targets.loads[index]->begin();
+        in_flight.push_back(index);
+        if (in_flight.size() > 8) {
+            const std::size_t done = in_flight.front();
+            in_flight.pop_front();
+            // Replica 1 answers every request with an instant 503.
+            if (done == 1) {
+                targets.loads[done]->end_failed(10us, now);
+            } else {
+                targets.loads[done]->end(10ms, now);
+            }
+        }
+    }
+    EXPECT_LT(counts[1], 500);  // under 5%, though its failures took 1/1000 of the others' time
+}
+
 TEST_F(BalancerP2cEwma, SpreadsOverEqualReplicas) {
     Targets targets(equal_weights(4));
     for (std::size_t i = 0; i < 4; ++i) targets.measure(i, 20ms);

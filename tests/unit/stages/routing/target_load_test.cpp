@@ -66,6 +66,29 @@ TEST(TargetLoad, TheAverageForgetsAtTheSamePaceWhateverTheRequestRate) {
     EXPECT_NEAR(milliseconds(busy.ewma_latency()), milliseconds(quiet.ewma_latency()), 1e-3);
 }
 
+TEST(TargetLoad, AFastFailureCountsAsSlowNotFast) {
+    TargetLoad load;
+    load.begin();
+    load.end_failed(1ms, kStart);  // a refused connection, at once
+    EXPECT_EQ(load.ewma_latency(), TargetLoad::kFailurePenalty);
+}
+
+TEST(TargetLoad, AFailureOfASlowTargetWeighsMoreThanItsSuccesses) {
+    TargetLoad load(10s);
+    load.begin();
+    load.end(20s, kStart);  // a long generation
+    load.begin();
+    load.end_failed(2s, kStart + 10s);  // then a 5xx after 2 s: counted as 40 s
+    EXPECT_GT(load.ewma_latency(), 20s);
+}
+
+TEST(TargetLoad, ASlowFailureKeepsItsOwnTime) {
+    TargetLoad load;
+    load.begin();
+    load.end_failed(5s, kStart);  // a timeout
+    EXPECT_EQ(load.ewma_latency(), 5s);
+}
+
 TEST(TargetLoad, AClockReadThatLostTheRaceWeighsNothing) {
     TargetLoad load(10s);
     load.begin();
