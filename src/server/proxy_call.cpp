@@ -220,10 +220,14 @@ net::awaitable<Attempt> ProxyCall::attempt() {
         backend_->metrics().count(kind);
         const auto seconds = std::max<std::int64_t>(
             std::chrono::ceil<std::chrono::seconds>(slot->retry_after()).count(), 1);
-        api::Error error = api::rate_limited(
-            "Backend '" + backend_->name() + "' is at its concurrency limit" +
-            (full ? " and its queue is full." : " and no slot freed in time.") + " Please try again in " +
-            std::to_string(seconds) + "s.");
+        const std::string why =
+            slot->held_by_provider()
+                ? "'s provider reported its rate limit used up" +
+                      std::string(full ? ", and the queue of requests waiting for it is full." : " until later.")
+                : " is at its concurrency limit" +
+                      std::string(full ? " and its queue is full." : " and no slot freed in time.");
+        api::Error error = api::rate_limited("Backend '" + backend_->name() + "'" + why + " Please try again in " +
+                                             std::to_string(seconds) + "s.");
         error.code = "backend_saturated";
         respond_error(error, "Retry-After: " + std::to_string(seconds) + "\r\n");
         co_return Attempt{.failure = kind, .retry_after = std::chrono::seconds(seconds)};
@@ -263,9 +267,15 @@ net::awaitable<Attempt> ProxyCall::attempt() {
     target.metrics->in_flight.Decrement();
     const auto ended = Clock::now();
     // Latency for the balancers: to the response head (a stream's length says nothing about
-    // the target's speed).
-    state.load.end(done_.upstream_head_at && *done_.upstream_head_at >= started ? *done_.upstream_head_at - started
-                                                                              : ended - started);
+    // the target's speed). A failure, a 5xx or a 429 counts as slow, however fast it came.
+    const auto latency = done_.upstream_head_at && *done_.upstream_head_at >= started
+                             ? *done_.upstream_head_at - started
+                             : ended - started;
+    if ((result.failure && !done_.client_disconnected) || result.status >= 500 || result.status == 429) {
+        state.load.end_failed(latency, ended);
+    } else {
+        state.load.end(latency, ended);
+    }
 
     if (keys != nullptr && credential_) {
         if (result.status == 429) {

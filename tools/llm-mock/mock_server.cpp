@@ -518,7 +518,10 @@ constexpr string_view kModelObject =
     R"({"id":"mock-model","object":"model","created":1700000000,"owned_by":"llm-mock"})";
 
 struct Shared {
-    explicit Shared(Options o) : opts(std::move(o)), default_fault(parse_fault(opts.fault)) {
+    explicit Shared(Options o)
+        : opts(std::move(o)),
+          default_fault(parse_fault(opts.fault)),
+          stream_extra_headers("Cache-Control: no-cache\r\n" + opts.success_headers) {
         std::string body = "{\"object\":\"list\",\"data\":[";
         body += kModelObject;
         body += "]}";
@@ -529,6 +532,7 @@ struct Shared {
 
     Options opts;
     Fault default_fault;  // opts.fault parsed (unknown: refused by start())
+    std::string stream_extra_headers;  // of an SSE head, after its Content-Type
     std::atomic<std::uint64_t> next_id{1};
     std::atomic<std::size_t> accepted{0}, open{0}, aborted{0};
     std::atomic<unsigned> health_status{200};
@@ -945,7 +949,7 @@ private:
                          f == Fault::close_mid_stream;
         out_.clear();
         put_head(out_, 200, content_type, static_cast<long long>(body_.size()), false,
-                 cut ? Conn::close : conn_);
+                 cut ? Conn::close : conn_, s_.opts.success_headers);
         out_.append(body_, 0, cut ? body_.size() / 2 : body_.size());
         const bool sent = co_await send(out_);
         if (!sent) co_return Next::done;
@@ -1086,7 +1090,7 @@ private:
         if (!chunked_) conn_ = Conn::close;  // HTTP/1.0: close-delimited body
 
         out_.clear();
-        put_head(out_, 200, "text/event-stream", -1, chunked_, conn_, "Cache-Control: no-cache\r\n");
+        put_head(out_, 200, "text/event-stream", -1, chunked_, conn_, s_.stream_extra_headers);
         if (delay.count() <= 0 && !split) {  // everything (up to a fault) in one write
             for (std::size_t k = 0; k < end; ++k) {
                 build_event(p, k, id, created);

@@ -43,7 +43,8 @@
 // `status` and `fault` apply to every request without its own x-mock-status / x-mock-fault
 // header (x-mock-fault: none turns a default fault off); `status_for_key` answers requests
 // authorised with "Bearer <key>" with that status unless x-mock-status is given (it wins over
-// `status`). Unset, they change nothing.
+// `status`). `success_headers` are added to every 200 head (e.g. a provider's
+// x-ratelimit-remaining-* report). Unset, they change nothing.
 //
 // aborted_responses() counts responses the mock could not finish because the peer went away:
 // a failed write, or a FIN/RST seen while waiting (ttft, chunk delay, or a "hang" fault).
@@ -74,6 +75,7 @@ struct Options {
     std::map<std::string, int> status_for_key;  // bearer key -> status (400-599)
     std::string tls_cert_pem, tls_key_pem;      // both set: serve HTTPS instead of HTTP
     bool record = false;                        // keep every received request (tests)
+    std::string success_headers;                // "Name: value\r\n" lines added to every 200
 };
 
 struct RecordedRequest {

@@ -40,7 +40,8 @@ Admission::Admission(Admission&& other) noexcept
     : queue_(std::exchange(other.queue_, nullptr)),
       result_(other.result_),
       waited_(other.waited_),
-      retry_after_(other.retry_after_) {}
+      retry_after_(other.retry_after_),
+      held_by_provider_(other.held_by_provider_) {}
 
 Admission& Admission::operator=(Admission&& other) noexcept {
     if (this != &other) {
@@ -48,6 +49,7 @@ Admission& Admission::operator=(Admission&& other) noexcept {
         queue_ = std::exchange(other.queue_, nullptr);
         result_ = other.result_;
         waited_ = other.waited_;
+        held_by_provider_ = other.held_by_provider_;
         retry_after_ = other.retry_after_;
     }
     return *this;
@@ -161,6 +163,13 @@ AdmissionClock::duration AdmissionQueue::retry_after_locked(std::int64_t estimat
     return open_at > now ? open_at - now : settings_.retry_after;
 }
 
+Admission AdmissionQueue::refusal_locked(AdmissionResult result, AdmissionClock::time_point start,
+                                         std::int64_t estimated_tokens, AdmissionClock::time_point now) const {
+    Admission refusal(nullptr, result, now - start, retry_after_locked(estimated_tokens, now));
+    refusal.held_by_provider_ = provider_.open_at(estimated_tokens, now) > now;
+    return refusal;
+}
+
 std::optional<Admission> AdmissionQueue::admit_at_once_locked(const AdmissionRequest& request) {
     // Nobody jumps the queue: with waiters, a free slot is already promised to the head.
     if (!waiting_.empty() || !slot_free_locked()) return std::nullopt;
@@ -181,8 +190,7 @@ std::optional<Admission> AdmissionQueue::enqueue(const std::shared_ptr<Waiter>& 
     if (at_once) return at_once;
     if (waiting_.size() >= settings_.max_queue) {
         const AdmissionClock::time_point now = AdmissionClock::now();
-        return Admission(nullptr, AdmissionResult::queue_full, now - start,
-                         retry_after_locked(request.estimated_tokens, now));
+        return refusal_locked(AdmissionResult::queue_full, start, request.estimated_tokens, now);
     }
     waiter->ticket = waiting_.push(waiter, request.priority, request.tenant, request.tenant_weight);
     pump_locked(waiter.get());  // a new head held back by the provider must watch its reset
@@ -209,10 +217,9 @@ AdmissionQueue::Step AdmissionQueue::poll(Waiter& waiter, bool cancelled,
                 {}};
     }
     if (now >= deadline) {
-        const AdmissionClock::duration retry_after =
-            retry_after_locked(waiter.estimated_tokens, now);
+        Admission refusal = refusal_locked(AdmissionResult::timeout, start, waiter.estimated_tokens, now);
         leave_locked(waiter);
-        return {Admission(nullptr, AdmissionResult::timeout, now - start, retry_after), {}};
+        return {std::move(refusal), {}};
     }
     return {std::nullopt, std::min(deadline, waiter.provider_reset_at)};
 }

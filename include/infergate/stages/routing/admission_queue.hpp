@@ -72,6 +72,9 @@ public:
     // For a refused request's Retry-After: the time until the provider's reset when that is what
     // holds it back, else AdmissionSettings::retry_after. Zero when admitted or cancelled.
     AdmissionClock::duration retry_after() const noexcept { return retry_after_; }
+    // For a refusal: whether the provider's reported rate limit (not max_concurrency) was
+    // holding the request back, so the answer can say which.
+    bool held_by_provider() const noexcept { return held_by_provider_; }
 
     // Gives the slot back now (waking the next waiter). Idempotent; no-op for a refusal.
     void release() noexcept;
@@ -86,6 +89,7 @@ private:
     AdmissionResult result_;
     AdmissionClock::duration waited_;
     AdmissionClock::duration retry_after_;
+    bool held_by_provider_ = false;
 };
 
 class AdmissionQueue {
@@ -136,6 +140,9 @@ private:
     }
     AdmissionClock::time_point provider_open_at_locked(std::int64_t estimated_tokens,
                                                        AdmissionClock::time_point now);
+    // A queue_full or timeout answer at `now` for a request that started waiting at `start`.
+    Admission refusal_locked(AdmissionResult result, AdmissionClock::time_point start,
+                             std::int64_t estimated_tokens, AdmissionClock::time_point now) const;
     AdmissionClock::duration retry_after_locked(std::int64_t estimated_tokens,
                                                 AdmissionClock::time_point now) const;
 
