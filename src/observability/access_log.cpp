@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <chrono>
 #include <ctime>
 #include <system_error>
@@ -51,6 +52,41 @@ void text_value(fmt::memory_buffer& out, std::string_view value) {
     }
 }
 
+void append_int(fmt::memory_buffer& out, std::int64_t value) {
+    const fmt::format_int text(value);
+    out.append(text.data(), text.data() + text.size());
+}
+
+// Milliseconds with three decimals, from integer microseconds: fmt's fixed-precision float
+// path costs several times more, and each line has three of these.
+void append_millis(fmt::memory_buffer& out, double ms) {
+    if (!(std::fabs(ms) < 1e15)) {  // NaN or absurd: fmt's general path
+        fmt::format_to(std::back_inserter(out), "{:.3f}", ms);
+        return;
+    }
+    if (ms < 0) {  // -1: "none"
+        out.push_back('-');
+        ms = -ms;
+    }
+    const auto micros = static_cast<std::int64_t>(std::llround(ms * 1000.0));
+    append_int(out, micros / 1000);
+    const auto fraction = static_cast<int>(micros % 1000);
+    const char digits[] = {'.', static_cast<char>('0' + fraction / 100), static_cast<char>('0' + fraction / 10 % 10),
+                           static_cast<char>('0' + fraction % 10)};
+    out.append(digits, digits + 4);
+}
+
+// `key` (with its separator and '=' or ':' already in it) and an integer.
+void int_field(fmt::memory_buffer& out, std::string_view key, std::int64_t value) {
+    out.append(key);
+    append_int(out, value);
+}
+
+void millis_field(fmt::memory_buffer& out, std::string_view key, double ms) {
+    out.append(key);
+    append_millis(out, ms);
+}
+
 void format_json(fmt::memory_buffer& line, std::string_view ts, const AccessRecord& r) {
     line.append(std::string_view("{\"ts\":\""));
     line.append(ts);
@@ -62,30 +98,33 @@ void format_json(fmt::memory_buffer& line, std::string_view ts, const AccessReco
     json_string(line, "model", r.model);
     json_string(line, "backend", r.backend);
     json_string(line, "upstream_model", r.upstream_model);
-    fmt::format_to(std::back_inserter(line), ",\"status\":{}", r.status);
+    int_field(line, ",\"status\":", r.status);
     json_string(line, "code", r.code);
     json_string(line, "key_id", r.key_id);
     json_string(line, "tenant", r.tenant);
     json_string(line, "key_fp", r.key_fingerprint);
     json_string(line, "served_model", r.served_model);
     json_string(line, "attempts", r.attempts);
-    fmt::format_to(std::back_inserter(line),
-                   ",\"stream\":{},\"duration_ms\":{:.3f},\"upstream_first_byte_ms\":{:.3f},"
-                   "\"ttft_ms\":{:.3f},\"prompt_tokens\":{},\"completion_tokens\":{},"
-                   "\"bytes_in\":{},\"bytes_out\":{}}}\n",
-                   r.stream, r.duration_ms, r.upstream_first_byte_ms, r.time_to_first_token_ms,
-                   r.prompt_tokens, r.completion_tokens, r.bytes_in, r.bytes_out);
+    line.append(r.stream ? std::string_view(",\"stream\":true") : std::string_view(",\"stream\":false"));
+    millis_field(line, ",\"duration_ms\":", r.duration_ms);
+    millis_field(line, ",\"upstream_first_byte_ms\":", r.upstream_first_byte_ms);
+    millis_field(line, ",\"ttft_ms\":", r.time_to_first_token_ms);
+    int_field(line, ",\"prompt_tokens\":", r.prompt_tokens);
+    int_field(line, ",\"completion_tokens\":", r.completion_tokens);
+    int_field(line, ",\"bytes_in\":", static_cast<std::int64_t>(r.bytes_in));
+    int_field(line, ",\"bytes_out\":", static_cast<std::int64_t>(r.bytes_out));
+    line.append(std::string_view("}\n"));
 }
 
 void format_text(fmt::memory_buffer& line, std::string_view ts, const AccessRecord& r) {
-    auto out = std::back_inserter(line);
     line.append(ts);
     line.push_back(' ');
     for (std::string_view field : {r.request_id, r.peer, r.method, r.path}) {
         text_value(line, field);
         line.push_back(' ');
     }
-    fmt::format_to(out, "status={} code=", r.status);
+    int_field(line, "status=", r.status);
+    line.append(std::string_view(" code="));
     text_value(line, r.code);
     line.append(std::string_view(" model="));
     text_value(line, r.model);
@@ -101,11 +140,15 @@ void format_text(fmt::memory_buffer& line, std::string_view ts, const AccessReco
     text_value(line, r.served_model);
     line.append(std::string_view(" attempts="));
     text_value(line, r.attempts);
-    fmt::format_to(out,
-                   " stream={} duration_ms={:.3f} ttfb_ms={:.3f} ttft_ms={:.3f} prompt_tokens={} "
-                   "completion_tokens={} bytes_in={} bytes_out={}\n",
-                   r.stream, r.duration_ms, r.upstream_first_byte_ms, r.time_to_first_token_ms,
-                   r.prompt_tokens, r.completion_tokens, r.bytes_in, r.bytes_out);
+    line.append(r.stream ? std::string_view(" stream=true") : std::string_view(" stream=false"));
+    millis_field(line, " duration_ms=", r.duration_ms);
+    millis_field(line, " ttfb_ms=", r.upstream_first_byte_ms);
+    millis_field(line, " ttft_ms=", r.time_to_first_token_ms);
+    int_field(line, " prompt_tokens=", r.prompt_tokens);
+    int_field(line, " completion_tokens=", r.completion_tokens);
+    int_field(line, " bytes_in=", static_cast<std::int64_t>(r.bytes_in));
+    int_field(line, " bytes_out=", static_cast<std::int64_t>(r.bytes_out));
+    line.push_back('\n');
 }
 
 }  // namespace

@@ -1,30 +1,24 @@
 #include "infergate/stages/auth/api_key.hpp"
 
-#include <memory>
 #include <stdexcept>
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
 namespace infergate::auth {
 
 config::Sha256 sha256_of(std::string_view text) noexcept {
-    // Every authenticated request hashes its key. OpenSSL 3's one-shot SHA256() looks the
-    // algorithm up and allocates a context each call; the algorithm is fetched once and each
-    // thread reuses one context.
-    static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-    struct ContextDeleter {
-        void operator()(EVP_MD_CTX* ctx) const noexcept { EVP_MD_CTX_free(ctx); }
-    };
-    thread_local const std::unique_ptr<EVP_MD_CTX, ContextDeleter> context(EVP_MD_CTX_new());
+    // Every authenticated request hashes its key. OpenSSL 3's EVP interface costs about twice
+    // the hash of a key-sized input (provider dispatch, a context reset per use); the direct
+    // SHA-256 functions, deprecated in 3.0 but still built, need neither (~95 against ~175 ns).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    SHA256_CTX context;
+    SHA256_Init(&context);
+    SHA256_Update(&context, text.data(), text.size());
     config::Sha256 digest{};
-    unsigned int size = 0;
-    if (kSha256 == nullptr || !context || EVP_DigestInit_ex(context.get(), kSha256, nullptr) != 1 ||
-        EVP_DigestUpdate(context.get(), text.data(), text.size()) != 1 ||
-        EVP_DigestFinal_ex(context.get(), digest.data(), &size) != 1) {
-        SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest.data());
-    }
+    SHA256_Final(digest.data(), &context);
+#pragma GCC diagnostic pop
     return digest;
 }
 

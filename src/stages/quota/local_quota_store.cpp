@@ -172,7 +172,8 @@ struct Ticket {
         // Set under the state's lock; std::map nodes never move, and `state` keeps them alive.
         Windows* all_windows = nullptr;
         Windows* model_windows = nullptr;
-        config::Limits all, per_model;  // copies: a reload may free the snapshot's limits
+        const config::Limits* all = nullptr;  // the ScopeCheck's (valid until settled)
+        const config::Limits* per_model = nullptr;
     };
     boost::container::small_vector<Held, 2> held;
     Amount reserved;
@@ -217,8 +218,8 @@ Admission LocalQuotaStore::admit_now(std::span<const ScopeCheck> scopes, const A
             held.owner = scope(check.scope);
             held.state = held.owner.get();
         }
-        if (check.all != nullptr) held.all = *check.all;
-        if (check.per_model != nullptr) held.per_model = *check.per_model;
+        held.all = check.all;
+        held.per_model = check.per_model;
         checks.push_back(&check);
     }
     if (ticket->held.empty()) return admission;
@@ -239,17 +240,17 @@ Admission LocalQuotaStore::admit_now(std::span<const ScopeCheck> scopes, const A
         const ScopeCheck& check = *checks[i];
         if (check.all != nullptr) {
             held.all_windows = &held.state->all;
-            checker.check(*held.all_windows, held.all, check.scope, false);
+            checker.check(*held.all_windows, *held.all, check.scope, false);
         }
         if (check.per_model != nullptr) {
             held.model_windows = &held.state->model(check.model);
-            checker.check(*held.model_windows, held.per_model, check.scope, true);
+            checker.check(*held.model_windows, *held.per_model, check.scope, true);
         }
     }
     if (!admission.admitted()) return admission;
     for (const auto& held : ticket->held) {
-        if (held.all_windows != nullptr) charge(*held.all_windows, held.all, reserve, now);
-        if (held.model_windows != nullptr) charge(*held.model_windows, held.per_model, reserve, now);
+        if (held.all_windows != nullptr) charge(*held.all_windows, *held.all, reserve, now);
+        if (held.model_windows != nullptr) charge(*held.model_windows, *held.per_model, reserve, now);
     }
     admission.ticket = std::move(ticket);
     return admission;
@@ -284,8 +285,8 @@ void LocalQuotaStore::settle(const Admission& admission, const Amount& used) noe
     const Nanos now = std::chrono::duration_cast<nanoseconds>(steady_now_().time_since_epoch()).count();
     for (const auto& held : ticket->held) {
         std::lock_guard lock(held.state->mutex);
-        for (const auto& [windows, limits] : {std::pair{held.all_windows, &held.all},
-                                              std::pair{held.model_windows, &held.per_model}}) {
+        for (const auto& [windows, limits] : {std::pair{held.all_windows, held.all},
+                                              std::pair{held.model_windows, held.per_model}}) {
             if (windows != nullptr) {
                 settle_windows(*windows, *limits, ticket->reserved, used, now, ticket->periods);
             }

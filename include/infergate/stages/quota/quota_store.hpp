@@ -35,6 +35,8 @@ struct Amount {
 struct ScopeCheck {
     std::string_view scope;                      // stable id: "key:app-1", "tenant:team-a"
     std::string_view model;                      // the public model name
+    // Both stay valid until the admission is settled (they live in the request's pinned
+    // snapshot), so a store may keep the pointers instead of copies.
     const config::Limits* all = nullptr;         // null: no limits on this scope
     const config::Limits* per_model = nullptr;   // null: none for this model
     // The store's handle for `scope` from resolve(), or null (admit() looks the id up). Whoever

@@ -1,0 +1,125 @@
+// The access log's lines as an SRE reads them: JSON lines that parse, with every field and
+// durations at microsecond precision; text lines whose values cannot forge fields or lines.
+#include "infergate/observability/access_log.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+namespace infergate::observability {
+namespace {
+
+class AccessLogLines : public ::testing::Test {
+protected:
+    void SetUp() override {
+        path_ = std::filesystem::temp_directory_path() /
+                ("infergate-access-" + std::to_string(::getpid()) + "-" +
+                 ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".log");
+        std::filesystem::remove(path_);
+    }
+    void TearDown() override { std::filesystem::remove(path_); }
+
+    // The lines `record` becomes in `format`.
+    std::string written(config::LogFormat format, const AccessRecord& record) {
+        config::LogSettings settings;
+        settings.access_format = format;
+        settings.access_path = path_.string();
+        AccessLog sink(settings);
+        {
+            AccessLogBuffer buffer(sink);
+            buffer.write(record);
+        }  // flushed
+        std::ifstream in(path_);
+        std::stringstream text;
+        text << in.rdbuf();
+        return text.str();
+    }
+
+    static AccessRecord sample() {
+        AccessRecord r;
+        r.request_id = "req-1";
+        r.peer = "127.0.0.1:5000";
+        r.method = "POST";
+        r.path = "/v1/chat/completions";
+        r.model = "demo";
+        r.backend = "mock";
+        r.upstream_model = "mock-model";
+        r.key_id = "app-1";
+        r.tenant = "team-a";
+        r.status = 200;
+        r.stream = true;
+        r.duration_ms = 12.3456;
+        r.upstream_first_byte_ms = 0.0005;
+        r.time_to_first_token_ms = 1500;
+        r.prompt_tokens = 7;
+        r.completion_tokens = 8;
+        r.bytes_in = 90;
+        r.bytes_out = 1234;
+        return r;
+    }
+
+    std::filesystem::path path_;
+};
+
+TEST_F(AccessLogLines, AJsonLineCarriesEveryField) {
+    const std::string line = written(config::LogFormat::json, sample());
+    ASSERT_FALSE(line.empty());
+    EXPECT_EQ(line.back(), '\n');
+    const auto json = nlohmann::json::parse(line);
+    EXPECT_EQ(json["request_id"], "req-1");
+    EXPECT_EQ(json["model"], "demo");
+    EXPECT_EQ(json["key_id"], "app-1");
+    EXPECT_EQ(json["tenant"], "team-a");
+    EXPECT_EQ(json["status"], 200);
+    EXPECT_EQ(json["stream"], true);
+    EXPECT_EQ(json["prompt_tokens"], 7);
+    EXPECT_EQ(json["completion_tokens"], 8);
+    EXPECT_EQ(json["bytes_in"], 90);
+    EXPECT_EQ(json["bytes_out"], 1234);
+    EXPECT_NE(line.find("\"duration_ms\":12.346,"), std::string::npos) << line;
+    EXPECT_NE(line.find("\"upstream_first_byte_ms\":0.001,"), std::string::npos) << line;
+    EXPECT_NE(line.find("\"ttft_ms\":1500.000,"), std::string::npos) << line;
+}
+
+TEST_F(AccessLogLines, UnknownFiguresAreMinusOne) {
+    AccessRecord r = sample();
+    r.stream = false;
+    r.upstream_first_byte_ms = -1;
+    r.time_to_first_token_ms = -1;
+    r.prompt_tokens = -1;
+    const auto json = nlohmann::json::parse(written(config::LogFormat::json, r));
+    EXPECT_EQ(json["stream"], false);
+    EXPECT_DOUBLE_EQ(json["upstream_first_byte_ms"].get<double>(), -1.0);
+    EXPECT_DOUBLE_EQ(json["ttft_ms"].get<double>(), -1.0);
+    EXPECT_EQ(json["prompt_tokens"], -1);
+}
+
+TEST_F(AccessLogLines, ClientTextIsEscapedInJson) {
+    AccessRecord r = sample();
+    r.model = "a\"b\\c\nd\x01";
+    const std::string line = written(config::LogFormat::json, r);
+    EXPECT_EQ(std::count(line.begin(), line.end(), '\n'), 1) << line;
+    EXPECT_EQ(nlohmann::json::parse(line)["model"], "a\"b\\c\nd\x01");
+}
+
+TEST_F(AccessLogLines, ATextLineHasOneFieldPerValueAndCannotBeForged) {
+    AccessRecord r = sample();
+    r.model = "evil status=500\nfake line";
+    r.code = "";
+    const std::string line = written(config::LogFormat::text, r);
+    EXPECT_EQ(std::count(line.begin(), line.end(), '\n'), 1) << line;
+    EXPECT_NE(line.find(" model=evil_status=500_fake_line "), std::string::npos) << line;
+    EXPECT_NE(line.find("status=200 code=- "), std::string::npos) << line;
+    EXPECT_NE(line.find(" key=app-1 tenant=team-a "), std::string::npos) << line;
+    EXPECT_NE(line.find(" stream=true duration_ms=12.346 ttfb_ms=0.001 ttft_ms=1500.000 prompt_tokens=7 "
+                        "completion_tokens=8 bytes_in=90 bytes_out=1234\n"),
+              std::string::npos)
+        << line;
+}
+
+}  // namespace
+}  // namespace infergate::observability
