@@ -87,6 +87,33 @@ void millis_field(fmt::memory_buffer& out, std::string_view key, double ms) {
     append_millis(out, ms);
 }
 
+// The numeric tail of a line, in one format's spelling: each key carries its separator.
+struct FigureKeys {
+    std::string_view stream_true, stream_false, duration, first_byte, ttft, prompt_tokens, completion_tokens,
+        bytes_in, bytes_out, end;
+};
+
+constexpr FigureKeys kJsonFigures{",\"stream\":true",        ",\"stream\":false",      ",\"duration_ms\":",
+                                  ",\"upstream_first_byte_ms\":", ",\"ttft_ms\":",          ",\"prompt_tokens\":",
+                                  ",\"completion_tokens\":",  ",\"bytes_in\":",           ",\"bytes_out\":",
+                                  "}\n"};
+constexpr FigureKeys kTextFigures{" stream=true",      " stream=false",  " duration_ms=",
+                                  " ttfb_ms=",         " ttft_ms=",      " prompt_tokens=",
+                                  " completion_tokens=", " bytes_in=",  " bytes_out=",
+                                  "\n"};
+
+void append_figures(fmt::memory_buffer& line, const AccessRecord& r, const FigureKeys& keys) {
+    line.append(r.stream ? keys.stream_true : keys.stream_false);
+    millis_field(line, keys.duration, r.duration_ms);
+    millis_field(line, keys.first_byte, r.upstream_first_byte_ms);
+    millis_field(line, keys.ttft, r.time_to_first_token_ms);
+    int_field(line, keys.prompt_tokens, r.prompt_tokens);
+    int_field(line, keys.completion_tokens, r.completion_tokens);
+    int_field(line, keys.bytes_in, static_cast<std::int64_t>(r.bytes_in));
+    int_field(line, keys.bytes_out, static_cast<std::int64_t>(r.bytes_out));
+    line.append(keys.end);
+}
+
 void format_json(fmt::memory_buffer& line, std::string_view ts, const AccessRecord& r) {
     line.append(std::string_view("{\"ts\":\""));
     line.append(ts);
@@ -105,15 +132,7 @@ void format_json(fmt::memory_buffer& line, std::string_view ts, const AccessReco
     json_string(line, "key_fp", r.key_fingerprint);
     json_string(line, "served_model", r.served_model);
     json_string(line, "attempts", r.attempts);
-    line.append(r.stream ? std::string_view(",\"stream\":true") : std::string_view(",\"stream\":false"));
-    millis_field(line, ",\"duration_ms\":", r.duration_ms);
-    millis_field(line, ",\"upstream_first_byte_ms\":", r.upstream_first_byte_ms);
-    millis_field(line, ",\"ttft_ms\":", r.time_to_first_token_ms);
-    int_field(line, ",\"prompt_tokens\":", r.prompt_tokens);
-    int_field(line, ",\"completion_tokens\":", r.completion_tokens);
-    int_field(line, ",\"bytes_in\":", static_cast<std::int64_t>(r.bytes_in));
-    int_field(line, ",\"bytes_out\":", static_cast<std::int64_t>(r.bytes_out));
-    line.append(std::string_view("}\n"));
+    append_figures(line, r, kJsonFigures);
 }
 
 void format_text(fmt::memory_buffer& line, std::string_view ts, const AccessRecord& r) {
@@ -140,15 +159,7 @@ void format_text(fmt::memory_buffer& line, std::string_view ts, const AccessReco
     text_value(line, r.served_model);
     line.append(std::string_view(" attempts="));
     text_value(line, r.attempts);
-    line.append(r.stream ? std::string_view(" stream=true") : std::string_view(" stream=false"));
-    millis_field(line, " duration_ms=", r.duration_ms);
-    millis_field(line, " ttfb_ms=", r.upstream_first_byte_ms);
-    millis_field(line, " ttft_ms=", r.time_to_first_token_ms);
-    int_field(line, " prompt_tokens=", r.prompt_tokens);
-    int_field(line, " completion_tokens=", r.completion_tokens);
-    int_field(line, " bytes_in=", static_cast<std::int64_t>(r.bytes_in));
-    int_field(line, " bytes_out=", static_cast<std::int64_t>(r.bytes_out));
-    line.push_back('\n');
+    append_figures(line, r, kTextFigures);
 }
 
 }  // namespace
