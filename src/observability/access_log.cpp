@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cmath>
 #include <chrono>
@@ -14,21 +15,34 @@
 namespace infergate::observability {
 namespace {
 
+// Bytes a JSON string cannot hold as they are: quote, backslash, control characters, DEL.
+constexpr std::array<bool, 256> kNeedsEscape = [] {
+    std::array<bool, 256> table{};
+    for (int c = 0; c < 0x20; ++c) table[c] = true;
+    table['"'] = table['\\'] = table[0x7f] = true;
+    return table;
+}();
+
 // Appends `text` JSON-escaped (no quotes). Field values can hold client text (model names).
+// Runs of plain bytes are appended whole: a line has a dozen of these fields.
 void append_escaped(fmt::memory_buffer& out, std::string_view text) {
     static constexpr char kHex[] = "0123456789abcdef";
-    for (const char ch : text) {
-        const auto c = static_cast<unsigned char>(ch);
+    const char* run = text.data();
+    const char* const end = text.data() + text.size();
+    for (const char* p = run; p != end; ++p) {
+        const auto c = static_cast<unsigned char>(*p);
+        if (!kNeedsEscape[c]) continue;
+        out.append(run, p);
+        run = p + 1;
         if (c == '"' || c == '\\') {
-            out.push_back('\\');
-            out.push_back(ch);
-        } else if (c < 0x20 || c == 0x7f) {
+            const char esc[] = {'\\', *p};
+            out.append(esc, esc + 2);
+        } else {
             const char esc[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
             out.append(esc, esc + 6);
-        } else {
-            out.push_back(ch);
         }
     }
+    out.append(run, end);
 }
 
 void json_string(fmt::memory_buffer& out, std::string_view key, std::string_view value) {
@@ -46,9 +60,11 @@ void text_value(fmt::memory_buffer& out, std::string_view value) {
         out.push_back('-');
         return;
     }
-    for (const char ch : value) {
-        const auto c = static_cast<unsigned char>(ch);
-        out.push_back(c <= 0x20 || c == 0x7f ? '_' : ch);
+    const std::size_t start = out.size();
+    out.append(value);
+    for (char* p = out.data() + start; p != out.data() + out.size(); ++p) {
+        const auto c = static_cast<unsigned char>(*p);
+        if (c <= 0x20 || c == 0x7f) *p = '_';
     }
 }
 

@@ -1,6 +1,8 @@
 #include "infergate/server/request_framing.hpp"
 
 #include <array>
+#include <cstdint>
+#include <cstring>
 #include <iterator>
 
 #include "infergate/observability/metrics.hpp"
@@ -232,6 +234,17 @@ HeadScanner::Result HeadScanner::scan(std::string_view buffered) {
         // beyond one lookup.
         const std::size_t lf = buffered.find('\n', pos_);
         const std::size_t end = lf == std::string_view::npos ? buffered.size() : lf;
+        // Eight bytes at a time while none needs a closer look: a byte below 0x20 (a control
+        // byte, but also a tab and the line's CR) or DEL sends the rest to the byte loop.
+        constexpr std::uint64_t kOnes = 0x0101010101010101, kHigh = 0x8080808080808080;
+        while (end - pos_ >= 8) {
+            std::uint64_t word;
+            std::memcpy(&word, buffered.data() + pos_, sizeof word);
+            const std::uint64_t below_space = (word - kOnes * 0x20) & ~word & kHigh;
+            const std::uint64_t del = word ^ (kOnes * 0x7f);
+            if ((below_space | ((del - kOnes) & ~del & kHigh)) != 0) break;
+            pos_ += 8;
+        }
         for (; pos_ < end; ++pos_) {
             const auto c = static_cast<unsigned char>(buffered[pos_]);
             if (kLineByte[c]) continue;

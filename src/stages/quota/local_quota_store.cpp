@@ -48,7 +48,8 @@ class Checker {
 public:
     Checker(const Now& now, const Amount& amount, Admission& out) : now_(now), amount_(amount), out_(out) {}
 
-    void check(const Windows& w, const config::Limits& limits, std::string_view scope, bool per_model) {
+    // Checks `w`; its rolling windows are charged by commit(), if every check passed.
+    void check(Windows& w, const config::Limits& limits, std::string_view scope, bool per_model) {
         scope_ = scope;
         per_model_ = per_model;
         shadow_ = limits.mode == config::LimitMode::shadow;
@@ -84,16 +85,24 @@ public:
         }
     }
 
+    // Charges the rolling windows as checked (their calendar windows: charge()).
+    void commit() const noexcept {
+        for (const auto& [window, tat] : pending_) window->tat = tat;
+    }
+
 private:
-    void rolling(const RollingWindow& window, std::int64_t limit, std::int64_t cost, LimitKind kind,
-                 RateInfo& info) {
-        const bool fits = window.fits(cost, limit, kMinute, now_.steady);
+    void rolling(RollingWindow& window, std::int64_t limit, std::int64_t cost, LimitKind kind, RateInfo& info) {
+        // One increment computed, used for the check, the headers and the charge.
+        const Nanos charged_tat = window.after(cost, limit, kMinute, now_.steady);
+        const bool fits = charged_tat - now_.steady <= kMinute;
         if (!fits) {
             refuse(kind, nanoseconds(window.until_fits(cost, limit, kMinute, now_.steady)), cost > limit);
         }
-        RollingWindow after = window;
-        if (fits) after.charge(cost, limit, kMinute, now_.steady);
+        const RollingWindow after{fits ? charged_tat : window.tat};
         offer(info, limit, after.remaining(limit, kMinute, now_.steady), nanoseconds(after.until_full(now_.steady)));
+        // Charged even past a shadow limit (usage is counted as it is); an enforced refusal
+        // commits nothing.
+        pending_.push_back({&window, charged_tat});
     }
 
     void calendar(const CalendarWindow& window, std::int64_t limit, std::int64_t cost, const Period& period,
@@ -127,15 +136,13 @@ private:
     std::string_view scope_;
     bool per_model_ = false;
     bool shadow_ = false;
+    // Rolling windows that fit and their charged state: two limits of two windows of two
+    // scopes at most.
+    boost::container::small_vector<std::pair<RollingWindow*, Nanos>, 8> pending_;
 };
 
-void charge(Windows& w, const config::Limits& limits, const Amount& amount, const Now& now) {
-    if (const auto limit = limits.requests_per_minute) {
-        w.requests_per_minute.charge(amount.requests, limit, kMinute, now.steady);
-    }
-    if (const auto limit = limits.tokens_per_minute) {
-        w.tokens_per_minute.charge(amount.tokens, limit, kMinute, now.steady);
-    }
+// The calendar windows and the in-flight count; Checker::commit() charges the rolling ones.
+void charge(Windows& w, const Amount& amount, const Now& now) {
     w.requests_per_day.add(amount.requests, now.day.id);
     w.tokens_per_day.add(amount.tokens, now.day.id);
     w.tokens_per_week.add(amount.tokens, now.week.id);
@@ -248,9 +255,10 @@ Admission LocalQuotaStore::admit_now(std::span<const ScopeCheck> scopes, const A
         }
     }
     if (!admission.admitted()) return admission;
+    checker.commit();
     for (const auto& held : ticket->held) {
-        if (held.all_windows != nullptr) charge(*held.all_windows, *held.all, reserve, now);
-        if (held.model_windows != nullptr) charge(*held.model_windows, *held.per_model, reserve, now);
+        if (held.all_windows != nullptr) charge(*held.all_windows, reserve, now);
+        if (held.model_windows != nullptr) charge(*held.model_windows, reserve, now);
     }
     admission.ticket = std::move(ticket);
     return admission;

@@ -1,38 +1,68 @@
 #include "infergate/stages/quota/rate_limit_headers.hpp"
 
+#include <cstring>
+
 #include <fmt/format.h>
 
 namespace infergate::quota {
 
 namespace {
 
-// Plain appends of fmt::format_int: this runs three times on every answer to a limited caller.
-void append_reset(std::string& out, std::chrono::nanoseconds reset) {
+// Every answer to a limited caller carries six of these lines: they are written into one
+// stack buffer with memcpy and fmt::format_int, then appended to the headers at once.
+class HeaderWriter {
+public:
+    void put(std::string_view text) noexcept {
+        std::memcpy(end_, text.data(), text.size());
+        end_ += text.size();
+    }
+    void put(std::int64_t value) noexcept { put(std::string_view(fmt::format_int(value).c_str())); }
+    void put(char c) noexcept { *end_++ = c; }
+    std::string_view text() const noexcept { return {buffer_, static_cast<std::size_t>(end_ - buffer_)}; }
+
+private:
+    // Six lines of at most ~70 bytes (names up to 32, values up to 20 digits).
+    char buffer_[512];
+    char* end_ = buffer_;
+};
+
+void put_reset(HeaderWriter& out, std::chrono::nanoseconds reset) {
     using namespace std::chrono;
     if (reset < seconds(1)) {
-        out.append(fmt::format_int(ceil<milliseconds>(reset).count()).c_str()).append("ms");
+        out.put(static_cast<std::int64_t>(ceil<milliseconds>(reset).count()));
+        out.put("ms");
         return;
     }
-    const auto total = ceil<seconds>(reset).count();
+    const auto total = static_cast<std::int64_t>(ceil<seconds>(reset).count());
     const auto hours = total / 3600;
     const auto minutes = total % 3600 / 60;
-    if (hours > 0) out.append(fmt::format_int(hours).c_str()).push_back('h');
-    if (hours > 0 || minutes > 0) out.append(fmt::format_int(minutes).c_str()).push_back('m');
-    out.append(fmt::format_int(total % 60).c_str()).push_back('s');
+    if (hours > 0) {
+        out.put(hours);
+        out.put('h');
+    }
+    if (hours > 0 || minutes > 0) {
+        out.put(minutes);
+        out.put('m');
+    }
+    out.put(total % 60);
+    out.put('s');
 }
 
-// On every answer to a limited caller: plain appends, no format-string parsing.
-void append_header(std::string& out, std::string_view name, std::string_view what, std::string_view value) {
-    out.append(name).append(what).append(": ").append(value).append("\r\n");
-}
-
-void append_trio(std::string& out, std::string_view what, const RateInfo& info) {
+void put_trio(HeaderWriter& out, std::string_view what, const RateInfo& info) {
     if (!info.present) return;
-    append_header(out, "x-ratelimit-limit-", what, fmt::format_int(info.limit).c_str());
-    append_header(out, "x-ratelimit-remaining-", what, fmt::format_int(info.remaining).c_str());
-    out.append("x-ratelimit-reset-").append(what).append(": ");
-    append_reset(out, info.reset);
-    out.append("\r\n");
+    out.put("x-ratelimit-limit-");
+    out.put(what);
+    out.put(": ");
+    out.put(info.limit);
+    out.put("\r\nx-ratelimit-remaining-");
+    out.put(what);
+    out.put(": ");
+    out.put(info.remaining);
+    out.put("\r\nx-ratelimit-reset-");
+    out.put(what);
+    out.put(": ");
+    put_reset(out, info.reset);
+    out.put("\r\n");
 }
 
 std::string_view describe(LimitKind kind) {
@@ -55,9 +85,9 @@ std::string_view describe(LimitKind kind) {
 }  // namespace
 
 std::string format_reset(std::chrono::nanoseconds reset) {
-    std::string out;
-    append_reset(out, reset);
-    return out;
+    HeaderWriter out;
+    put_reset(out, reset);
+    return std::string(out.text());
 }
 
 bool is_budget(LimitKind kind) noexcept {
@@ -66,8 +96,10 @@ bool is_budget(LimitKind kind) noexcept {
 }
 
 void append_rate_limit_headers(std::string& out, const Admission& admission) {
-    append_trio(out, "requests", admission.requests);
-    append_trio(out, "tokens", admission.tokens);
+    HeaderWriter lines;
+    put_trio(lines, "requests", admission.requests);
+    put_trio(lines, "tokens", admission.tokens);
+    out.append(lines.text());
 }
 
 std::int64_t retry_after_seconds(std::chrono::nanoseconds wait) {

@@ -24,6 +24,10 @@ Nanos increment(std::int64_t cost, std::int64_t limit, Nanos period) noexcept {
 
 }  // namespace
 
+Nanos RollingWindow::after(std::int64_t cost, std::int64_t limit, Nanos period, Nanos now) const noexcept {
+    return std::max(tat, now) + increment(cost, limit, period);
+}
+
 bool RollingWindow::fits(std::int64_t cost, std::int64_t limit, Nanos period, Nanos now) const noexcept {
     return std::max(tat, now) + increment(cost, limit, period) - now <= period;
 }

@@ -185,6 +185,31 @@ TEST(RequestFraming, ByteByByteGivesTheSameVerdictAsAllAtOnce) {
     }
 }
 
+// The scanner checks eight bytes at a time: every byte value, at every offset within a
+// word, must still get the byte-by-byte verdict (tab, visible ASCII, space and obs-text
+// pass; any other control byte or DEL is refused; a CR only before the LF).
+TEST(RequestFraming, EveryByteValueAtEveryOffsetGetsItsVerdict) {
+    for (int byte = 0; byte < 256; ++byte) {
+        if (byte == '\n') continue;
+        for (std::size_t offset = 0; offset < 17; ++offset) {
+            std::string value(24, 'v');
+            value[offset] = static_cast<char>(byte);
+            const std::string head = "GET / HTTP/1.1\r\nHost: x\r\nX-Probe: " + value + "\r\n\r\n";
+            HeadScanner scanner;
+            const HeadScanner::Result scan = scanner.scan(head);
+            const bool allowed = byte == '\t' || (byte >= 0x20 && byte != 0x7f);
+            if (allowed) {
+                EXPECT_FALSE(scan.violation) << "byte " << byte << " at " << offset;
+                EXPECT_EQ(scan.head_size, head.size()) << "byte " << byte << " at " << offset;
+            } else {
+                const auto expected = byte == '\r' ? FramingViolation::bare_line_ending
+                                                    : FramingViolation::control_character;
+                EXPECT_EQ(scan.violation, expected) << "byte " << byte << " at " << offset;
+            }
+        }
+    }
+}
+
 TEST(RequestFraming, BinaryGarbageFailsBeforeTheHeadIsComplete) {
     HeadScanner scanner;
     EXPECT_EQ(scanner.scan(std::string("\x16\x03\x01", 3)).violation, V::control_character);

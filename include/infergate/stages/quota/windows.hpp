@@ -17,6 +17,9 @@ using Nanos = std::int64_t;  // steady_clock nanoseconds
 struct RollingWindow {
     Nanos tat = 0;  // theoretical arrival time
 
+    // The theoretical arrival time once `cost` is charged: fits() and charge() in one step for
+    // a caller that needs both (it fits if the result - now <= period; store it to charge).
+    Nanos after(std::int64_t cost, std::int64_t limit, Nanos period, Nanos now) const noexcept;
     // Whether `cost` fits now under `limit` per `period` (does not change the state).
     bool fits(std::int64_t cost, std::int64_t limit, Nanos period, Nanos now) const noexcept;
     void charge(std::int64_t cost, std::int64_t limit, Nanos period, Nanos now) noexcept;
