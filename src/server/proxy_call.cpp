@@ -525,7 +525,7 @@ net::awaitable<Attempt> ProxyCall::relay_body(Stream& stream, upstream::Connecti
     std::string& head = client_.head_buffer;
     head.clear();
     append_proxied_head(head, {upstream.base(), client_, ctx_.request_id, upstream.body().size(), false,
-                               ctx_.response_headers});
+                               ctx_.response_headers, served_model(), backend_->name()});
     // Written by run() once the upstream connection is back in the pool: a client that reads
     // slowly holds no upstream connection. The body string is moved, not copied.
     Attempt result{.reusable = parser.keep_alive(), .status = status};

@@ -88,6 +88,12 @@ private:
     // `extra_headers`: CRLF-terminated lines added to the request's own (rate-limit) headers.
     void respond_error(const api::Error& error, std::string_view extra_headers = {});
 
+    // The public model the current attempt serves: the route's, or for the "*" route the name
+    // the client asked for.
+    std::string_view served_model() const {
+        return ctx_.route->passthrough ? std::string_view(ctx_.request.model) : std::string_view(ctx_.route->model);
+    }
+
     UpstreamError classify(const beast::error_code& ec, UpstreamError timeout_phase) const;
     api::Error error_for(UpstreamError kind) const;
 

@@ -1,5 +1,7 @@
 #include "infergate/server/responses.hpp"
 
+#include <algorithm>
+
 #include "infergate/upstream/headers.hpp"
 
 namespace infergate::server {
@@ -32,6 +34,16 @@ Response make_error_response(const api::Error& error, const ClientConnection& cl
     return response;
 }
 
+namespace {
+
+// Header values built from names: only visible ASCII, so nothing can end the line early.
+bool is_plain_token(std::string_view text) {
+    return !text.empty() && text.size() <= 256 &&
+           std::all_of(text.begin(), text.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+}
+
+}  // namespace
+
 void append_proxied_head(std::string& out, const ProxiedHead& head) {
     const unsigned version = head.client.version;
     const bool own_rate_limits = head.extra_headers.find("x-ratelimit-") != std::string_view::npos;
@@ -47,6 +59,8 @@ void append_proxied_head(std::string& out, const ProxiedHead& head) {
         head.event_stream ? http::field::cache_control : http::field::unknown);
     if (head.event_stream) out.append("Cache-Control: no-cache\r\n");
     out.append("x-request-id: ").append(head.request_id).append("\r\n");
+    if (is_plain_token(head.served_model)) out.append("x-infergate-model: ").append(head.served_model).append("\r\n");
+    if (is_plain_token(head.backend)) out.append("x-infergate-backend: ").append(head.backend).append("\r\n");
     out.append(head.extra_headers);
     if (head.content_length) {
         out.append("Content-Length: ").append(std::to_string(*head.content_length)).append("\r\n");

@@ -30,7 +30,7 @@ net::awaitable<Attempt> ProxyCall::relay_stream(Stream& stream, upstream::Connec
     client_.head_buffer.clear();
     append_proxied_head(client_.head_buffer,
                         {parser.get().base(), client_, ctx_.request_id, std::nullopt, true,
-                         ctx_.response_headers});
+                         ctx_.response_headers, served_model(), backend_->name()});
     head_pending_ = true;
     done_.status = parser.get().result_int();
 

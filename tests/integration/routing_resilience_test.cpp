@@ -157,6 +157,9 @@ TEST_F(RoutingFallback, A429IsAnsweredByTheFallbackModel) {
     const HttpResult result = send("rate-limited");
     EXPECT_EQ(result.status, 200) << result.body;
     EXPECT_EQ(answered_model(result.body), "spare-upstream");
+    // The response says which model and backend answered.
+    EXPECT_EQ(result.header("x-infergate-model"), "spare-model");
+    EXPECT_EQ(result.header("x-infergate-backend"), "spare");
     EXPECT_EQ(requests_seen(*limited_), 1u);
     EXPECT_EQ(models_seen(*spare_), std::vector<std::string>{"spare-upstream"});
     EXPECT_EQ(fallbacks("rate-limited"), 1);
@@ -176,6 +179,8 @@ TEST_F(RoutingFallback, A500IsAnsweredByTheFallbackModel) {
 TEST_F(RoutingFallback, AStreamIsAnsweredByTheFallbackModel) {
     const HttpResult result = post_json(gateway_->port(), "/v1/chat/completions", chat_for("failing", true));
     ASSERT_EQ(result.status, 200) << result.body;
+    EXPECT_EQ(result.header("x-infergate-model"), "spare-model");
+    EXPECT_EQ(result.header("x-infergate-backend"), "spare");
     const std::vector<std::string> events = sse_data(result.body);
     ASSERT_GE(events.size(), 2u);
     EXPECT_EQ(answered_model(events.front()), "spare-upstream");
@@ -187,6 +192,8 @@ TEST_F(RoutingFallback, AFailureNotListedInOnIsNotHandedToTheFallback) {
     const HttpResult result = send("only-on-429");
     EXPECT_EQ(result.status, 500);
     EXPECT_EQ(json::parse(result.body)["error"]["message"], "mock status 500");
+    EXPECT_EQ(result.header("x-infergate-model"), "only-on-429");  // the relayed answer's
+    EXPECT_EQ(result.header("x-infergate-backend"), "broken");
     EXPECT_EQ(requests_seen(*broken_), 1u);
     EXPECT_EQ(requests_seen(*spare_), 0u);
     EXPECT_EQ(fallbacks("only-on-429"), 0);

@@ -194,6 +194,20 @@ TEST_F(RoutingRules, TheStarRoutePassesAnUnknownModelNameThroughUnchanged) {
     EXPECT_EQ(answered, "my-local-llama-3");
 }
 
+// Through "*", the served model is the client's own name: sent back only when it is a plain
+// token, so a name with spaces or line breaks cannot shape the response head.
+TEST_F(RoutingRules, TheStarRouteNamesTheServedModelOnlyWhenItIsAPlainToken) {
+    const HttpResult plain = post_json(gateway_->port(), "/v1/chat/completions", chat("my-local-llama-3"));
+    ASSERT_EQ(plain.status, 200u) << plain.body;
+    EXPECT_EQ(plain.header("x-infergate-model"), "my-local-llama-3");
+    const HttpResult odd =
+        post_json(gateway_->port(), "/v1/chat/completions", chat("odd name\r\nx-injected: 1"));
+    ASSERT_EQ(odd.status, 200u) << odd.body;
+    EXPECT_EQ(odd.header("x-infergate-model"), "");
+    EXPECT_EQ(odd.header("x-injected"), "");
+    EXPECT_FALSE(odd.header("x-infergate-backend").empty());
+}
+
 TEST_F(RoutingRules, AHeaderRuleSendsMatchingRequestsToItsModel) {
     EXPECT_EQ(routed(chat("gpt-4"), {{"x-priority", "high"}}).first, "fast-upstream");
     EXPECT_EQ(routed(chat("my-local-llama-3"), {{"X-Priority", "high"}}).first, "fast-upstream");

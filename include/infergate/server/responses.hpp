@@ -32,6 +32,11 @@ struct ProxiedHead {
     // The gateway's own header lines; when they carry rate-limit headers, the upstream's
     // x-ratelimit-* (the provider's limits for the backend's key) are not forwarded.
     std::string_view extra_headers = {};
+    // Which public model and backend answered (after aliases, rules, canaries, retries and
+    // fallbacks): x-infergate-model / x-infergate-backend. Empty: not sent. A model name that
+    // is not a plain visible-ASCII token (client text, via the "*" route) is not sent either.
+    std::string_view served_model = {};
+    std::string_view backend = {};
 };
 void append_proxied_head(std::string& out, const ProxiedHead& head);
 
