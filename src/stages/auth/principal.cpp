@@ -1,13 +1,12 @@
 #include "infergate/stages/auth/principal.hpp"
 
-#include <fnmatch.h>
+#include "infergate/common/glob.hpp"
 
 namespace infergate::auth {
 
 bool matches_any(const std::vector<std::string>& patterns, std::string_view model) {
-    const std::string name(model);  // fnmatch wants a terminated string
     for (const std::string& pattern : patterns) {
-        if (pattern == name || ::fnmatch(pattern.c_str(), name.c_str(), 0) == 0) return true;
+        if (pattern == model || glob_match(pattern, model)) return true;
     }
     return false;
 }

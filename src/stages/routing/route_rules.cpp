@@ -1,6 +1,9 @@
 #include "infergate/stages/routing/route_rules.hpp"
 
 #include <algorithm>
+#include <optional>
+
+#include <boost/container/small_vector.hpp>
 
 #include "infergate/stages/auth/principal.hpp"
 
@@ -25,8 +28,31 @@ std::uint64_t mix(std::uint64_t x) noexcept {
 
 }  // namespace
 
-bool rule_matches(const config::RouteRule& rule, const pipeline::RequestContext& ctx) {
-    if (!rule.models.empty() && !auth::matches_any(rule.models, ctx.request.model)) return false;
+namespace {
+
+// The request's header values by name, each looked up once however many rules ask (rules
+// tend to share a few names, and a lookup compares names case-insensitively).
+class HeaderValues {
+public:
+    explicit HeaderValues(const http::request_header<>& headers) : headers_(headers) {}
+
+    std::optional<std::string_view> get(std::string_view name) {
+        for (const auto& [known, value] : seen_) {
+            if (known == name) return value;
+        }
+        std::optional<std::string_view> value;
+        if (const auto found = headers_.find(name); found != headers_.end()) value = found->value();
+        seen_.emplace_back(name, value);
+        return value;
+    }
+
+private:
+    const http::request_header<>& headers_;
+    boost::container::small_vector<std::pair<std::string_view, std::optional<std::string_view>>, 8> seen_;
+};
+
+// Every condition but the model patterns.
+bool request_matches(const config::RouteRule& rule, const pipeline::RequestContext& ctx, HeaderValues& headers) {
     if (rule.stream && *rule.stream != ctx.request.stream) return false;
     if (!rule.keys.empty() && !contains(rule.keys, ctx.principal.key_id)) return false;
     if (!rule.tenants.empty() && !contains(rule.tenants, ctx.principal.tenant)) return false;
@@ -35,15 +61,30 @@ bool rule_matches(const config::RouteRule& rule, const pipeline::RequestContext&
         return false;
     }
     for (const auto& [name, value] : rule.headers) {
-        const auto found = ctx.headers.find(name);
-        if (found == ctx.headers.end() || found->value() != value) return false;
+        if (headers.get(name) != std::optional<std::string_view>(value)) return false;
     }
     return true;
 }
 
+}  // namespace
+
 const CompiledRule* first_matching_rule(const RouteTable& table, const pipeline::RequestContext& ctx) {
-    for (const CompiledRule& rule : table.rules()) {
-        if (rule_matches(*rule.rule, ctx)) return &rule;
+    const std::vector<CompiledRule>& rules = table.rules();
+    if (rules.empty()) return nullptr;
+    HeaderValues headers(ctx.headers);
+    // A declared name: its rules were picked by pattern when the snapshot was built.
+    if (const std::vector<std::uint32_t>* candidates = table.rules_for(ctx.request.model)) {
+        for (const std::uint32_t index : *candidates) {
+            if (request_matches(*rules[index].rule, ctx, headers)) return &rules[index];
+        }
+        return nullptr;
+    }
+    for (const CompiledRule& rule : rules) {
+        const config::RouteRule& r = *rule.rule;
+        if ((r.models.empty() || auth::matches_any(r.models, ctx.request.model)) &&
+            request_matches(r, ctx, headers)) {
+            return &rule;
+        }
     }
     return nullptr;
 }

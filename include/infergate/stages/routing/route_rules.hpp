@@ -11,7 +11,6 @@ namespace infergate::routing {
 
 // The first rule whose every condition holds, or null.
 const CompiledRule* first_matching_rule(const RouteTable& table, const pipeline::RequestContext& ctx);
-bool rule_matches(const config::RouteRule& rule, const pipeline::RequestContext& ctx);
 
 // A stable bucket in [0, 10000) for a canary split: from the sticky header's value, else
 // the caller's key id, else (an anonymous caller without the header) the request id.

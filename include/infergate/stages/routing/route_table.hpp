@@ -67,19 +67,29 @@ public:
         return routes_;
     }
     const std::vector<CompiledRule>& rules() const noexcept { return rules_; }
+    // For a name the config declares (a model or an alias): the indices into rules() of the
+    // rules whose model patterns match it, in order, so a request checks no pattern. Null for
+    // any other name (the "*" route's): its rules are checked pattern by pattern.
+    const std::vector<std::uint32_t>* rules_for(std::string_view model) const noexcept;
 
     // Built by build_snapshot(): routes first, then aliases, fallbacks, canaries and rules.
     Route& add(std::string name, std::unique_ptr<Route> route);
     void add_alias(std::string name, const Route* route);
-    void add_rule(CompiledRule rule) { rules_.push_back(rule); }
+    void add_rule(CompiledRule rule);
     Route* mutable_route(std::string_view name);
 
 private:
+    void add_name(std::string_view name, const Route* route);
+
     std::map<std::string, std::unique_ptr<Route>, std::less<>> routes_;
     std::map<std::string, const Route*, std::less<>> aliases_;
     // Every name a request may use (routes and aliases; not "*"), hashed: one lookup per
     // request whatever the number of models. Keys view the names held above.
-    std::unordered_map<std::string_view, const Route*> by_name_;
+    struct Name {
+        const Route* route = nullptr;
+        std::vector<std::uint32_t> rules;  // see rules_for()
+    };
+    std::unordered_map<std::string_view, Name> by_name_;
     const Route* wildcard_ = nullptr;
     std::vector<CompiledRule> rules_;
 };

@@ -1,100 +1,63 @@
-// The compiled route table: names resolve to routes (own, alias, "*"), the picker never leaves a
-// model without a target (panic mode), a retry avoids the target that failed, and a reload keeps
-// the live state of targets that did not change.
-#include <gtest/gtest.h>
+// RouteTable: names resolve to their routes, aliases or the "*" route; each declared name
+// knows, from the snapshot's build, which rules' model patterns match it.
+#include "infergate/stages/routing/route_table.hpp"
 
-#include "infergate/config/snapshot.hpp"
-#include "infergate/stages/routing/target_picker.hpp"
-#include "unit/config/config_test_support.hpp"
+#include <gtest/gtest.h>
 
 namespace infergate::routing {
 namespace {
 
-constexpr const char* kConfig = R"(backends:
-  a: { url: "http://a:8000", outlier_detection: { consecutive_failures: 1, base_ejection: 10s } }
-  b: { url: "http://b:8000", outlier_detection: { consecutive_failures: 1, base_ejection: 10s } }
-models:
-  llama:
-    targets: [ { backend: a, model: l3 }, { backend: b, model: l3 } ]
-    fallbacks: [small]
-  small: { targets: [ { backend: b } ] }
-  big: { alias: llama }
-  "*": { targets: [ { backend: a } ] }
-)";
-
-SnapshotPtr build(observability::Metrics& metrics, const Snapshot* previous = nullptr,
-                  const std::string& yaml = kConfig) {
-    config::LoadResult loaded = config::testing::load(yaml);
-    EXPECT_TRUE(loaded.ok()) << ::testing::PrintToString(loaded.errors);
-    SnapshotBuild built = build_snapshot(std::move(*loaded.config), 1, metrics, previous);
-    EXPECT_TRUE(built.errors.empty()) << ::testing::PrintToString(built.errors);
-    return built.snapshot;
+std::unique_ptr<Route> route(const std::string& model, bool passthrough = false) {
+    auto compiled = std::make_unique<Route>();
+    compiled->model = model;
+    compiled->passthrough = passthrough;
+    return compiled;
 }
 
-TEST(RouteTable, NamesResolveToTheirRouteAnAliasesTargetOrTheWildcard) {
-    observability::Metrics metrics;
-    const SnapshotPtr snapshot = build(metrics);
-    const RouteTable& table = snapshot->routes;
-    ASSERT_NE(table.find("llama"), nullptr);
-    EXPECT_EQ(table.find("llama")->model, "llama");
-    EXPECT_EQ(table.find("big"), table.find("llama"));
-    EXPECT_TRUE(table.find("anything-else")->passthrough);
-    ASSERT_EQ(table.find("llama")->fallbacks.size(), 1u);
-    EXPECT_EQ(table.find("llama")->fallbacks[0], table.find("small"));
-    // The "*" route sends what the client asked for; the others their target's name.
-    const Route& wildcard = *table.find("x");
-    EXPECT_EQ(upstream_model(wildcard, wildcard.targets[0], "x"), "x");
-    const Route& llama = *table.find("llama");
-    EXPECT_EQ(upstream_model(llama, llama.targets[0], "big"), "l3");
+config::RouteRule rule(std::vector<std::string> models) {
+    config::RouteRule compiled;
+    compiled.models = std::move(models);
+    return compiled;
 }
 
-TEST(TargetPicker, AnEjectedTargetIsSkippedUntilEveryTargetIsEjected) {
-    observability::Metrics metrics;
-    const SnapshotPtr snapshot = build(metrics);
-    const Route& llama = *snapshot->routes.find("llama");
-    const auto now = std::chrono::steady_clock::now();
-    llama.targets[0].state->breaker.record(false, now);  // one failure ejects (threshold 1)
-    for (int i = 0; i < 50; ++i) {
-        const auto choice = pick_target(llama, 0, 0, now);
-        ASSERT_TRUE(choice);
-        EXPECT_EQ(choice->index, 1u);
-        EXPECT_FALSE(choice->panic);
+class RouteTableRules : public ::testing::Test {
+protected:
+    void SetUp() override {
+        gpt_ = &table_.add("gpt-4o", route("gpt-4o"));
+        demo_ = &table_.add("demo-1", route("demo-1"));
+        table_.add("*", route("*", true));
+        table_.add_alias("gpt-4", gpt_);
+        for (const config::RouteRule& r : rules_) table_.add_rule({&r, demo_});
+        table_.add_alias("late-alias", demo_);  // added after the rules: indexed all the same
     }
-    llama.targets[1].state->breaker.record(false, now);
-    // Refusing everything would be worse than trying a target that may have recovered.
-    const auto choice = pick_target(llama, 0, 0, now);
-    ASSERT_TRUE(choice);
-    EXPECT_TRUE(choice->panic);
+
+    const std::vector<config::RouteRule> rules_{rule({"gpt-4*"}), rule({"demo-*", "other"}), rule({}),
+                                                rule({"claude-*"})};
+    RouteTable table_;
+    Route* gpt_ = nullptr;
+    Route* demo_ = nullptr;
+};
+
+TEST_F(RouteTableRules, NamesResolveToTheirRoutesAndOthersToTheStarRoute) {
+    EXPECT_EQ(table_.find("gpt-4o"), gpt_);
+    EXPECT_EQ(table_.find("gpt-4"), gpt_);
+    EXPECT_EQ(table_.find("late-alias"), demo_);
+    ASSERT_NE(table_.find("unknown"), nullptr);
+    EXPECT_TRUE(table_.find("unknown")->passthrough);
 }
 
-TEST(TargetPicker, ARetryPrefersATargetNotTriedYet) {
-    observability::Metrics metrics;
-    const SnapshotPtr snapshot = build(metrics);
-    const Route& llama = *snapshot->routes.find("llama");
-    const auto now = std::chrono::steady_clock::now();
-    for (int i = 0; i < 50; ++i) {
-        EXPECT_EQ(pick_target(llama, 0, /*tried_mask=*/0b01, now)->index, 1u);
-        EXPECT_EQ(pick_target(llama, 0, /*tried_mask=*/0b10, now)->index, 0u);
-    }
+TEST_F(RouteTableRules, EachDeclaredNameListsTheRulesWhosePatternsMatchIt) {
+    using Indices = std::vector<std::uint32_t>;
+    ASSERT_NE(table_.rules_for("gpt-4o"), nullptr);
+    EXPECT_EQ(*table_.rules_for("gpt-4o"), (Indices{0, 2}));
+    EXPECT_EQ(*table_.rules_for("gpt-4"), (Indices{0, 2}));  // an alias by its own name
+    EXPECT_EQ(*table_.rules_for("demo-1"), (Indices{1, 2}));
+    EXPECT_EQ(*table_.rules_for("late-alias"), (Indices{2}));
 }
 
-TEST(RouteTable, AReloadKeepsTheStateOfUnchangedTargetsOnly) {
-    observability::Metrics metrics;
-    const SnapshotPtr first = build(metrics);
-    const SnapshotPtr second = build(metrics, first.get());
-    const Route& before = *first->routes.find("llama");
-    const Route& after = *second->routes.find("llama");
-    EXPECT_EQ(before.targets[0].state, after.targets[0].state);  // same breaker, same load
-    EXPECT_EQ(before.retry_budget, after.retry_budget);
-
-    std::string changed = kConfig;
-    const std::string a_line = R"(a: { url: "http://a:8000", outlier_detection: { consecutive_failures: 1,)";
-    changed.replace(changed.find(a_line), a_line.size(),
-                    R"(a: { url: "http://a:8000", outlier_detection: { consecutive_failures: 9,)");
-    const SnapshotPtr third = build(metrics, second.get(), changed);
-    const Route& now = *third->routes.find("llama");
-    EXPECT_NE(after.targets[0].state, now.targets[0].state);  // backend a's breaker changed
-    EXPECT_EQ(after.targets[1].state, now.targets[1].state);
+TEST_F(RouteTableRules, AnUndeclaredNameHasNoPrecomputedRules) {
+    EXPECT_EQ(table_.rules_for("claude-3"), nullptr);
+    EXPECT_EQ(table_.rules_for("*"), nullptr);
 }
 
 }  // namespace
