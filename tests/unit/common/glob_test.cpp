@@ -15,26 +15,35 @@ bool reference(const std::string& pattern, const std::string& name) {
     return ::fnmatch(pattern.c_str(), name.c_str(), 0) == 0;
 }
 
-TEST(GlobMatch, CommonModelPatterns) {
-    EXPECT_TRUE(glob_match("gpt-4o", "gpt-4o"));
-    EXPECT_FALSE(glob_match("gpt-4o", "gpt-4o-mini"));
-    EXPECT_TRUE(glob_match("gpt-4*", "gpt-4o-mini"));
-    EXPECT_TRUE(glob_match("gpt-4*", "gpt-4"));
-    EXPECT_FALSE(glob_match("gpt-4*", "gpt-3.5-turbo"));
-    EXPECT_TRUE(glob_match("*", ""));
-    EXPECT_TRUE(glob_match("*", "anything/at all"));
-    EXPECT_TRUE(glob_match("meta-llama/*-Instruct", "meta-llama/Meta-Llama-3-8B-Instruct"));
-    EXPECT_TRUE(glob_match("claude-?-*", "claude-3-haiku"));
-    EXPECT_FALSE(glob_match("claude-?-*", "claude-35-haiku"));
-    EXPECT_FALSE(glob_match("", "x"));
-    EXPECT_TRUE(glob_match("", ""));
-}
+struct Case {
+    const char* pattern;
+    const char* name;
+    bool matches;
+};
 
-TEST(GlobMatch, ClassesAndEscapesFollowFnmatch) {
-    EXPECT_TRUE(glob_match("model-[ab]", "model-a"));
-    EXPECT_FALSE(glob_match("model-[ab]", "model-c"));
-    EXPECT_TRUE(glob_match("literal\\*", "literal*"));
-    EXPECT_FALSE(glob_match("literal\\*", "literal-x"));
+TEST(GlobMatch, CommonPatternsClassesAndEscapes) {
+    const Case cases[] = {
+        {"gpt-4o", "gpt-4o", true},
+        {"gpt-4o", "gpt-4o-mini", false},
+        {"gpt-4*", "gpt-4o-mini", true},
+        {"gpt-4*", "gpt-4", true},
+        {"gpt-4*", "gpt-3.5-turbo", false},
+        {"*", "", true},
+        {"*", "anything/at all", true},
+        {"meta-llama/*-Instruct", "meta-llama/Meta-Llama-3-8B-Instruct", true},
+        {"claude-?-*", "claude-3-haiku", true},
+        {"claude-?-*", "claude-35-haiku", false},
+        {"", "x", false},
+        {"", "", true},
+        {"model-[ab]", "model-a", true},  // classes and escapes: fnmatch's rules
+        {"model-[ab]", "model-c", false},
+        {"literal\\*", "literal*", true},
+        {"literal\\*", "literal-x", false},
+    };
+    for (const Case& c : cases) {
+        EXPECT_EQ(glob_match(c.pattern, c.name), c.matches) << c.pattern << " ~ " << c.name;
+        EXPECT_EQ(reference(c.pattern, c.name), c.matches) << "fnmatch: " << c.pattern << " ~ " << c.name;
+    }
 }
 
 // Every pattern up to 4 symbols over {a, b, *, ?} against every name up to 4 letters over
