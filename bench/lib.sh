@@ -19,6 +19,8 @@ declare -A PORT PID HEADERS MODEL DEAD
 PIN_NOTE=""
 PIN_LOAD=()    # command prefixes: taskset -c CPU, or nothing when pinning is impossible
 PIN_SERVER=()
+GATEWAY_WRAPPER=()   # a command prefix for infergate (start_counted: callgrind)
+READY_TRIES=100      # wait_ready's tries, 0.1 s apart
 
 # docs/performance.md: bench/run.sh writes the page and keeps what stands between these markers,
 # which bench/routing.sh writes.
@@ -71,12 +73,12 @@ free_port() {
         'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1", LocalPort => 0)->sockport'
 }
 
-# wait_ready TARGET: until a chat request (for MODEL[TARGET], default demo) answers 200 (10 s at most).
+# wait_ready TARGET: until a chat request (for MODEL[TARGET], default demo) answers 200 (READY_TRIES / 10 s at most).
 wait_ready() {
     local t=$1 i args=() h hs
     IFS='|' read -ra hs <<<"${HEADERS[$t]}"
     for h in "${hs[@]}"; do args+=(-H "$h"); done
-    for ((i = 0; i < 100; i++)); do
+    for ((i = 0; i < READY_TRIES; i++)); do
         kill -0 "${PID[$t]}" 2>/dev/null || die "$t exited at start; see its log"
         if [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "${args[@]}" \
             -H 'Content-Type: application/json' \
@@ -159,10 +161,41 @@ server: { listen: "127.0.0.1:${PORT[$t]}", workers: 1 }
 log: { level: warn, access_log: { format: json, path: /dev/null } }
 $2
 EOF
-    spawn "$t" "${PIN_SERVER[@]}" "$BUILD/infergate" --config "$WORK/$t.yaml"
+    spawn "$t" "${PIN_SERVER[@]}" "${GATEWAY_WRAPPER[@]}" "$BUILD/infergate" --config "$WORK/$t.yaml"
     PID[$t]=$SPAWNED
     HEADERS[$t]=$3
     wait_ready "$t"
+}
+
+# --- instructions per request (callgrind) ---------------------------------------------------
+# Wall-clock figures on a shared 2-core machine move by several percent from run to run; the
+# instructions a gateway executes per request do not (callgrind counts them, user space only:
+# the kernel's share is the same socket work for both sides of a comparison). Used for the
+# small-overhead goals (auth + quota, routing rules): same build, same load, ratio of counts.
+
+# start_counted TARGET YAML HEADER: start_infergate_with under callgrind.
+start_counted() {
+    GATEWAY_WRAPPER=(valgrind --tool=callgrind "--callgrind-out-file=$WORK/$1.callgrind")
+    READY_TRIES=600  # valgrind starts slowly
+    start_infergate_with "$@"
+    GATEWAY_WRAPPER=()
+    READY_TRIES=100
+}
+
+# measure_instructions SCENARIO TARGET CONNS: after a warm-up, counts TARGET's instructions over
+# a DURATION-second wrk run; prints instructions per request.
+measure_instructions() {
+    local scen=$1 t=$2 conns=$3 pid=${PID[$2]} line req total dump
+    run_wrk "$scen" "$t" counted-warmup "$WARMUP" "$conns" 0 8 0 >/dev/null
+    callgrind_control -z "$pid" >/dev/null  # start, warm-up: not counted
+    line=$(run_wrk "$scen" "$t" counted "$DURATION" "$conns" 0 8 0)
+    callgrind_control -d "$pid" >/dev/null
+    req=$(field requests "$line")
+    dump=$(ls -t "$WORK/$t.callgrind".* 2>/dev/null | head -1)
+    total=$(callgrind_annotate "$dump" 2>/dev/null | sed -n 's/^ *\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' | tr -d , | head -1)
+    [[ -n $req && $req -gt 0 && -n $total ]] || die "no instruction count for $t"
+    log "  $t: $((total / req)) instructions per request over $req requests"
+    echo $((total / req))
 }
 
 # --- measuring ------------------------------------------------------------------------------

@@ -30,59 +30,76 @@ std::uint64_t mix(std::uint64_t x) noexcept {
 
 namespace {
 
-// The request's header values by name, each looked up once however many rules ask (rules
-// tend to share a few names, and a lookup compares names case-insensitively).
+// The request's values of the header names rules test, each found on first use by one walk
+// over the request's fields (a handful; names compared by length first).
 class HeaderValues {
 public:
-    explicit HeaderValues(const http::request_header<>& headers) : headers_(headers) {}
+    HeaderValues(const http::request_header<>& headers, const std::vector<std::string_view>& names)
+        : headers_(headers), names_(names) {
+        if (names.size() > values_.size()) values_.resize(names.size());
+    }
 
-    std::optional<std::string_view> get(std::string_view name) {
-        for (const auto& [known, value] : seen_) {
-            if (known == name) return value;
+    std::optional<std::string_view> get(std::uint32_t slot) {
+        Value& value = values_[slot];
+        if (!value.known) {
+            value.known = true;
+            const std::string_view name = names_[slot];
+            for (const auto& field : headers_) {
+                const std::string_view field_name = field.name_string();
+                if (field_name.size() == name.size() && beast::iequals(field_name, name)) {
+                    value.value = field.value();
+                    break;
+                }
+            }
         }
-        std::optional<std::string_view> value;
-        if (const auto found = headers_.find(name); found != headers_.end()) value = found->value();
-        seen_.emplace_back(name, value);
-        return value;
+        return value.value;
     }
 
 private:
+    struct Value {
+        bool known = false;
+        std::optional<std::string_view> value;
+    };
     const http::request_header<>& headers_;
-    boost::container::small_vector<std::pair<std::string_view, std::optional<std::string_view>>, 8> seen_;
+    const std::vector<std::string_view>& names_;
+    boost::container::small_vector<Value, 8> values_{8};
 };
 
-// Every condition but the model patterns.
-bool request_matches(const config::RouteRule& rule, const pipeline::RequestContext& ctx, HeaderValues& headers) {
+// Every condition but the model patterns, the cheapest first.
+bool request_matches(const CompiledRule& compiled, const pipeline::RequestContext& ctx, HeaderValues& headers) {
+    const config::RouteRule& rule = *compiled.rule;
     if (rule.stream && *rule.stream != ctx.request.stream) return false;
-    if (!rule.keys.empty() && !contains(rule.keys, ctx.principal.key_id)) return false;
-    if (!rule.tenants.empty() && !contains(rule.tenants, ctx.principal.tenant)) return false;
     if (rule.min_prompt_tokens > 0 &&
         static_cast<std::int64_t>(ctx.body.size()) / kBytesPerToken < rule.min_prompt_tokens) {
         return false;
     }
-    for (const auto& [name, value] : rule.headers) {
-        if (headers.get(name) != std::optional<std::string_view>(value)) return false;
+    for (const CompiledRule::HeaderCheck& check : compiled.headers) {
+        const std::optional<std::string_view> value = headers.get(check.slot);
+        if (!value || *value != check.value) return false;
     }
+    if (!rule.keys.empty() && !contains(rule.keys, ctx.principal.key_id)) return false;
+    if (!rule.tenants.empty() && !contains(rule.tenants, ctx.principal.tenant)) return false;
     return true;
 }
 
 }  // namespace
 
-const CompiledRule* first_matching_rule(const RouteTable& table, const pipeline::RequestContext& ctx) {
+const CompiledRule* first_matching_rule(const RouteTable& table, const pipeline::RequestContext& ctx,
+                                        const std::vector<std::uint32_t>* candidates) {
     const std::vector<CompiledRule>& rules = table.rules();
     if (rules.empty()) return nullptr;
-    HeaderValues headers(ctx.headers);
-    // A declared name: its rules were picked by pattern when the snapshot was built.
-    if (const std::vector<std::uint32_t>* candidates = table.rules_for(ctx.request.model)) {
+    HeaderValues headers(ctx.headers, table.rule_header_names());
+    // A declared name: its rules were picked by pattern (and stream) when the snapshot was built.
+    if (candidates != nullptr) {
         for (const std::uint32_t index : *candidates) {
-            if (request_matches(*rules[index].rule, ctx, headers)) return &rules[index];
+            if (request_matches(rules[index], ctx, headers)) return &rules[index];
         }
         return nullptr;
     }
     for (const CompiledRule& rule : rules) {
         const config::RouteRule& r = *rule.rule;
         if ((r.models.empty() || auth::matches_any(r.models, ctx.request.model)) &&
-            request_matches(r, ctx, headers)) {
+            request_matches(rule, ctx, headers)) {
             return &rule;
         }
     }

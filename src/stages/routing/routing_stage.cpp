@@ -9,12 +9,11 @@ namespace infergate::routing {
 
 net::awaitable<pipeline::Outcome> RoutingStage::on_request(pipeline::RequestContext& ctx) const {
     const RouteTable& table = ctx.snapshot.routes;
-    const Route* route = nullptr;
-    if (const CompiledRule* rule = first_matching_rule(table, ctx)) {
+    const RouteTable::Lookup named = table.lookup(ctx.request.model, ctx.request.stream);
+    const Route* route = named.route;
+    if (const CompiledRule* rule = first_matching_rule(table, ctx, named.rules)) {
         route = rule->route;
         ctx.routed_by = rule->rule->name;
-    } else {
-        route = table.find(ctx.request.model);
     }
     if (route == nullptr) co_return pipeline::Outcome::reject(api::model_not_found(ctx.request.model));
     route = apply_canary(*route, ctx);

@@ -9,8 +9,10 @@
 
 namespace infergate::routing {
 
-// The first rule whose every condition holds, or null.
-const CompiledRule* first_matching_rule(const RouteTable& table, const pipeline::RequestContext& ctx);
+// The first rule whose every condition holds, or null. `candidates`: RouteTable::lookup()'s
+// rules for the request (null: every rule, patterns checked).
+const CompiledRule* first_matching_rule(const RouteTable& table, const pipeline::RequestContext& ctx,
+                                        const std::vector<std::uint32_t>* candidates);
 
 // A stable bucket in [0, 10000) for a canary split: from the sticky header's value, else
 // the caller's key id, else (an anonymous caller without the header) the request id.

@@ -56,6 +56,13 @@ inline std::string_view upstream_model(const Route& route, const RouteTarget& ta
 struct CompiledRule {
     const config::RouteRule* rule = nullptr;
     const Route* route = nullptr;
+    // rule->headers as slots of RouteTable::rule_header_names() and the values they need,
+    // filled by add_rule(): a request looks each name up once, whatever the rules.
+    struct HeaderCheck {
+        std::uint32_t slot = 0;
+        std::string_view value;
+    };
+    std::vector<HeaderCheck> headers;
 };
 
 class RouteTable {
@@ -67,10 +74,18 @@ public:
         return routes_;
     }
     const std::vector<CompiledRule>& rules() const noexcept { return rules_; }
-    // For a name the config declares (a model or an alias): the indices into rules() of the
-    // rules whose model patterns match it, in order, so a request checks no pattern. Null for
-    // any other name (the "*" route's): its rules are checked pattern by pattern.
-    const std::vector<std::uint32_t>* rules_for(std::string_view model) const noexcept;
+    // What a request naming `model` needs, in one hashed lookup: the route (as find()) and,
+    // for a name the config declares (a model or an alias), the indices into rules() of the
+    // rules whose model patterns match it and whose `stream` condition agrees with `stream`,
+    // in order, so that a request checks neither. `rules` is null for any other name (the "*"
+    // route's): its rules are checked condition by condition.
+    struct Lookup {
+        const Route* route = nullptr;
+        const std::vector<std::uint32_t>* rules = nullptr;
+    };
+    Lookup lookup(std::string_view model, bool stream) const noexcept;
+    // Every header name some rule tests (lowercase), once each; CompiledRule::headers index it.
+    const std::vector<std::string_view>& rule_header_names() const noexcept { return rule_header_names_; }
 
     // Built by build_snapshot(): routes first, then aliases, fallbacks, canaries and rules.
     Route& add(std::string name, std::unique_ptr<Route> route);
@@ -87,11 +102,12 @@ private:
     // request whatever the number of models. Keys view the names held above.
     struct Name {
         const Route* route = nullptr;
-        std::vector<std::uint32_t> rules;  // see rules_for()
+        std::vector<std::uint32_t> rules[2];  // see lookup(); [stream]
     };
     std::unordered_map<std::string_view, Name> by_name_;
     const Route* wildcard_ = nullptr;
     std::vector<CompiledRule> rules_;
+    std::vector<std::string_view> rule_header_names_;  // views of the rules' config
 };
 
 }  // namespace infergate::routing

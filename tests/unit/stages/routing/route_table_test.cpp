@@ -20,6 +20,11 @@ config::RouteRule rule(std::vector<std::string> models) {
     return compiled;
 }
 
+config::RouteRule streamed(config::RouteRule compiled) {
+    compiled.stream = true;
+    return compiled;
+}
+
 class RouteTableRules : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -31,7 +36,7 @@ protected:
         table_.add_alias("late-alias", demo_);  // added after the rules: indexed all the same
     }
 
-    const std::vector<config::RouteRule> rules_{rule({"gpt-4*"}), rule({"demo-*", "other"}), rule({}),
+    const std::vector<config::RouteRule> rules_{rule({"gpt-4*"}), streamed(rule({"demo-*", "other"})), rule({}),
                                                 rule({"claude-*"})};
     RouteTable table_;
     Route* gpt_ = nullptr;
@@ -46,18 +51,26 @@ TEST_F(RouteTableRules, NamesResolveToTheirRoutesAndOthersToTheStarRoute) {
     EXPECT_TRUE(table_.find("unknown")->passthrough);
 }
 
-TEST_F(RouteTableRules, EachDeclaredNameListsTheRulesWhosePatternsMatchIt) {
+TEST_F(RouteTableRules, EachDeclaredNameListsTheRulesWhosePatternsAndStreamConditionMatchIt) {
     using Indices = std::vector<std::uint32_t>;
-    ASSERT_NE(table_.rules_for("gpt-4o"), nullptr);
-    EXPECT_EQ(*table_.rules_for("gpt-4o"), (Indices{0, 2}));
-    EXPECT_EQ(*table_.rules_for("gpt-4"), (Indices{0, 2}));  // an alias by its own name
-    EXPECT_EQ(*table_.rules_for("demo-1"), (Indices{1, 2}));
-    EXPECT_EQ(*table_.rules_for("late-alias"), (Indices{2}));
+    const auto rules = [&](std::string_view model, bool stream) {
+        const RouteTable::Lookup found = table_.lookup(model, stream);
+        EXPECT_NE(found.rules, nullptr) << model;
+        return found.rules != nullptr ? *found.rules : Indices{};
+    };
+    EXPECT_EQ(rules("gpt-4o", false), (Indices{0, 2}));
+    EXPECT_EQ(rules("gpt-4", false), (Indices{0, 2}));  // an alias by its own name
+    EXPECT_EQ(rules("demo-1", false), (Indices{2}));     // rule 1 wants streams
+    EXPECT_EQ(rules("demo-1", true), (Indices{1, 2}));
+    EXPECT_EQ(rules("late-alias", true), (Indices{2}));
+    EXPECT_EQ(table_.lookup("gpt-4o", true).route, gpt_);
 }
 
 TEST_F(RouteTableRules, AnUndeclaredNameHasNoPrecomputedRules) {
-    EXPECT_EQ(table_.rules_for("claude-3"), nullptr);
-    EXPECT_EQ(table_.rules_for("*"), nullptr);
+    const RouteTable::Lookup found = table_.lookup("claude-3", false);
+    EXPECT_EQ(found.rules, nullptr);
+    ASSERT_NE(found.route, nullptr);
+    EXPECT_TRUE(found.route->passthrough);
 }
 
 }  // namespace
