@@ -140,15 +140,20 @@ cost_rules() {
     done
 }
 
+# cost_backends: two backends (mock-a, mock-b) on the one mock.
+cost_backends() {
+    echo "backends:"
+    printf '  %s: { url: "http://127.0.0.1:%s", provider: openai, pool: { max_connections: 1024 } }\n' \
+        mock-a "${PORT[direct]}" mock-b "${PORT[direct]}"
+}
+
 run_route_cost() {
     local scen=route-cost t r backends model order
     local targets=(one-model many-models routed)
     model=$(printf 'demo-%03d' "$BENCH_INDEX")
     log "scenario $scen: 1 model against $MODELS models and $RULES rules, $COST_CONNS connections"
     start_mock direct --chunks 8 --delay-ms 0
-    backends="backends:
-  mock-a: { url: \"http://127.0.0.1:${PORT[direct]}\", provider: openai, pool: { max_connections: 1024 } }
-  mock-b: { url: \"http://127.0.0.1:${PORT[direct]}\", provider: openai, pool: { max_connections: 1024 } }"
+    backends=$(cost_backends)
     for t in "${targets[@]}"; do MODEL[$t]=$model; done
     start_infergate_with one-model "$backends
 $(cost_models "$BENCH_INDEX" "$BENCH_INDEX")" "x-bench-tenant: bench"
@@ -180,9 +185,7 @@ run_route_cost_counted() {
     model=$(printf 'demo-%03d' "$BENCH_INDEX")
     log "scenario $scen: the same, in instructions per request (callgrind), $COUNT_CONNS connections"
     start_mock direct --chunks 8 --delay-ms 0
-    backends="backends:
-  mock-a: { url: \"http://127.0.0.1:${PORT[direct]}\", provider: openai, pool: { max_connections: 1024 } }
-  mock-b: { url: \"http://127.0.0.1:${PORT[direct]}\", provider: openai, pool: { max_connections: 1024 } }"
+    backends=$(cost_backends)
     for t in one-model-counted routed-counted; do MODEL[$t]=$model; done
     start_counted one-model-counted "$backends
 $(cost_models "$BENCH_INDEX" "$BENCH_INDEX")" "x-bench-tenant: bench"
