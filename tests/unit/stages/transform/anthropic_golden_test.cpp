@@ -1,12 +1,16 @@
 // Replays the golden Anthropic transcripts (tests/golden/anthropic) through the stream
 // translator and compares the client's stream byte for byte: whole, and with the upstream
-// bytes split at every position, as TCP may deliver them.
+// bytes split at every position, as TCP may deliver them. Also the recorded request and answer
+// bodies, each way.
 #include <fstream>
 #include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
+#include "infergate/stages/transform/anthropic_request.hpp"
+#include "infergate/stages/transform/anthropic_response.hpp"
 #include "infergate/stages/transform/anthropic_stream.hpp"
 #include "infergate/streaming/sse.hpp"
 
@@ -63,6 +67,26 @@ TEST_P(GoldenTranscript, TranslatesTheSameWhereverTheBytesSplit) {
 INSTANTIATE_TEST_SUITE_P(Anthropic, GoldenTranscript,
                          ::testing::Values("text", "tool_call", "usage", "error_mid_stream", "thinking"),
                          [](const auto& info) { return info.param; });
+
+// Request and answer bodies are compared as JSON values: the files stay readable, and what
+// the client or the upstream reads is the value, not the spacing.
+TEST(AnthropicGoldenBody, RequestTranslatesAsRecorded) {
+    auto result = translate_request(read_golden("conversation.openai-request.json"),
+                                    {.upstream_model = "claude-sonnet-4-5-20250929", .default_max_tokens = 4096});
+    ASSERT_TRUE(std::holds_alternative<MessagesRequest>(result)) << std::get<api::Error>(result).message;
+    const MessagesRequest& request = std::get<MessagesRequest>(result);
+    EXPECT_EQ(nlohmann::json::parse(request.body),
+              nlohmann::json::parse(read_golden("conversation.anthropic-request.json")));
+    EXPECT_TRUE(request.stream);
+    EXPECT_TRUE(request.include_usage);
+}
+
+TEST(AnthropicGoldenBody, AnswerTranslatesAsRecorded) {
+    auto result = translate_response(read_golden("tool_use.anthropic-response.json"), 1700000000, "anthropic");
+    ASSERT_TRUE(std::holds_alternative<ChatCompletion>(result)) << std::get<api::Error>(result).message;
+    EXPECT_EQ(nlohmann::json::parse(std::get<ChatCompletion>(result).body),
+              nlohmann::json::parse(read_golden("tool_use.openai-response.json")));
+}
 
 }  // namespace
 }  // namespace infergate::transform::anthropic

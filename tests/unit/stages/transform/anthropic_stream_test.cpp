@@ -139,5 +139,31 @@ TEST(AnthropicStream, UnknownEventsAndBlocksAreSkipped) {
     EXPECT_FALSE(stream.error());
 }
 
+// The relay reads every chunk it forwards: the role chunk must not count as content (a failover
+// is still possible before the first content), and the usage chunk must read as OpenAI's.
+TEST(AnthropicStream, ChunksReadAsTheRelayReadsOpenAIChunks) {
+    StreamTranslator stream = make(/*include_usage=*/true);
+    std::string out;
+    stream.on_event("message_start", kStart, out);
+    EXPECT_FALSE(sse::carries_content(*sse::first_data(out)));
+    out.clear();
+    stream.on_event("content_block_delta", R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"x"}})", out);
+    EXPECT_TRUE(sse::carries_content(*sse::first_data(out)));
+    out.clear();
+    stream.on_event("content_block_start", R"({"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"t","name":"f","input":{}}})", out);
+    EXPECT_TRUE(sse::carries_content(*sse::first_data(out)));
+    stream.on_event("message_delta", R"({"type":"message_delta","delta":{"stop_reason":"tool_use"},"usage":{"output_tokens":9}})", out);
+    out.clear();
+    stream.on_event("message_stop", R"({"type":"message_stop"})", out);
+    const std::size_t end = sse::find_event_end(out);
+    ASSERT_NE(end, sse::npos);
+    const auto usage = sse::find_usage(*sse::first_data(std::string_view(out).substr(0, end)));
+    ASSERT_TRUE(usage);
+    EXPECT_EQ(usage->prompt_tokens, 35);
+    EXPECT_EQ(usage->cached_tokens, 20);
+    EXPECT_EQ(usage->completion_tokens, 9);
+    EXPECT_TRUE(sse::is_done_event(std::string_view(out).substr(end)));
+}
+
 }  // namespace
 }  // namespace infergate::transform::anthropic
