@@ -62,12 +62,13 @@ MaybeError add_part(const Json& part, const std::string& param, Parts parts, Jso
     const Json* type = part.is_object() ? member(part, "type") : nullptr;
     if (!type || !type->is_string()) return wrong_type(param + ".type", "a string");
     const auto& name = type->get_ref<const std::string&>();
+    const std::size_t before = blocks.size();
     if (name == "text") {
         const Json* text = member(part, "text");
         if (!text || !text->is_string()) return wrong_type(param + ".text", "a string");
         add_text(blocks, text->get<std::string>());
     } else if (name == "image_url" && parts == Parts::user) {
-        return add_image(part, param, blocks);
+        if (auto error = add_image(part, param, blocks)) return error;
     } else if (name == "refusal" && parts == Parts::assistant) {
         const Json* refusal = member(part, "refusal");
         if (!refusal || !refusal->is_string()) return wrong_type(param + ".refusal", "a string");
@@ -76,6 +77,10 @@ MaybeError add_part(const Json& part, const std::string& param, Parts parts, Jso
         return unsupported(param + ".type", "Content parts of type '" + name + "' are not supported here");
     } else {
         return wrong_value(param + ".type", "Unknown content part type '" + name + "'.");
+    }
+    // Anthropic's prompt-cache marker, as clients of OpenAI-format gateways send it on a part.
+    if (const Json* cache_control = member(part, "cache_control"); cache_control && blocks.size() > before) {
+        blocks.back()["cache_control"] = *cache_control;
     }
     return {};
 }
@@ -96,9 +101,10 @@ MaybeError add_content(const Json& message, const std::string& param, Parts part
     return {};
 }
 
-// Anthropic takes plain text as a string: the common case reads as the client wrote it.
+// Anthropic takes plain text as a string: the common case reads as the client wrote it. A
+// block with more than its text (a cache_control marker) stays a block.
 Json simplified(Json blocks) {
-    if (blocks.size() == 1 && blocks[0]["type"] == "text") return blocks[0]["text"];
+    if (blocks.size() == 1 && blocks[0].size() == 2 && blocks[0]["type"] == "text") return blocks[0]["text"];
     return blocks;
 }
 

@@ -8,11 +8,13 @@
 //   stop -> stop_sequences; temperature (0..1 only), top_p, stream; user -> metadata.user_id
 //   tools (function) -> tools with input_schema; tool_choice auto/none/required/function ->
 //   auto/none/any/tool; parallel_tool_calls false -> disable_parallel_tool_use
-//   Anthropic's own `thinking` and `top_k`, sent as extra fields, pass through.
+//   Anthropic's own `thinking` and `top_k`, sent as extra fields, pass through, and so does a
+//   content part's `cache_control` (prompt caching).
 // What Anthropic cannot do is a 400, never silently dropped: n > 1, logprobs, response_format
 // other than text, audio, legacy functions. Fields that only tune or label (seed, penalties,
 // logit_bias, store, metadata, service_tier, ...) have no Anthropic form and are left out;
-// a message's `name` and an assistant's earlier reasoning_content are left out too.
+// a message's `name` and an assistant's earlier reasoning_content are left out too (thinking
+// cannot be handed back without Anthropic's signature, which OpenAI's format does not carry).
 #pragma once
 
 #include <cstdint>

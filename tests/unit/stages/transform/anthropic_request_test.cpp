@@ -192,6 +192,15 @@ TEST(AnthropicRequest, DropsWhatOnlyTunesOrLabelsAndPassesAnthropicExtensions) {
         "thinking":{"type":"enabled","budget_tokens":2048},"metadata":{"user_id":"user-42"}})"));
 }
 
+TEST(AnthropicRequest, CacheControlOnAPartPassesThrough) {
+    const json request = translated_json(R"({"model":"m","messages":[
+        {"role":"system","content":[{"type":"text","text":"Long manual...","cache_control":{"type":"ephemeral"}}]},
+        {"role":"user","content":[{"type":"text","text":"Q","cache_control":{"type":"ephemeral","ttl":"1h"}}]}]})");
+    EXPECT_EQ(request["system"], json::parse(R"([{"type":"text","text":"Long manual...","cache_control":{"type":"ephemeral"}}])"));
+    EXPECT_EQ(request["messages"][0]["content"],
+              json::parse(R"([{"type":"text","text":"Q","cache_control":{"type":"ephemeral","ttl":"1h"}}])"));
+}
+
 TEST(AnthropicRequest, RefusesBodiesThatAreNotJsonObjects) {
     EXPECT_EQ(refused("[]").status, 400u);
     EXPECT_EQ(refused("{").code, "invalid_json");
