@@ -50,7 +50,7 @@ MaybeError add_image(const Json& part, const std::string& param, Json& blocks) {
                                                           "image/webp"};
     if (std::find(kMediaTypes.begin(), kMediaTypes.end(), media_type) == kMediaTypes.end()) {
         return unsupported(param + ".image_url.url",
-                           "Images of type '" + media_type + "' are not supported: send JPEG, PNG, GIF or WebP");
+                           "Images of type '" + shown(media_type) + "' are not supported: send JPEG, PNG, GIF or WebP");
     }
     blocks.push_back({{"type", "image"},
                       {"source", {{"type", "base64"}, {"media_type", media_type},
@@ -74,9 +74,9 @@ MaybeError add_part(const Json& part, const std::string& param, Parts parts, Jso
         if (!refusal || !refusal->is_string()) return wrong_type(param + ".refusal", "a string");
         add_text(blocks, refusal->get<std::string>());
     } else if (name == "image_url" || name == "input_audio" || name == "file") {
-        return unsupported(param + ".type", "Content parts of type '" + name + "' are not supported here");
+        return unsupported(param + ".type", "Content parts of type '" + shown(name) + "' are not supported here");
     } else {
-        return wrong_value(param + ".type", "Unknown content part type '" + name + "'.");
+        return wrong_value(param + ".type", "Unknown content part type '" + shown(name) + "'.");
     }
     // Anthropic's prompt-cache marker, as clients of OpenAI-format gateways send it on a part.
     if (const Json* cache_control = member(part, "cache_control"); cache_control && blocks.size() > before) {
@@ -188,7 +188,7 @@ MaybeError translate_messages(const Json& messages, Json& request) {
         } else if (name == "function") {
             error = unsupported(param + ".role", "The legacy function role is not supported: use tool messages");
         } else {
-            error = wrong_value(param + ".role", "Unknown message role '" + name + "'.");
+            error = wrong_value(param + ".role", "Unknown message role '" + shown(name) + "'.");
         }
         if (error) return error;
         add_turn(turns, name == "assistant" ? "assistant" : "user", std::move(blocks));

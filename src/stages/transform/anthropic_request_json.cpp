@@ -16,6 +16,11 @@ api::Error unsupported(const std::string& param, std::string message) {
                                 "unsupported_value");
 }
 
+std::string shown(std::string_view text) {
+    constexpr std::size_t kMax = 64;
+    return text.size() <= kMax ? std::string(text) : std::string(text.substr(0, kMax)) + "...";
+}
+
 const Json* member(const Json& object, const std::string& key) {
     const auto found = object.find(key);
     if (found == object.end() || found->is_null()) return nullptr;

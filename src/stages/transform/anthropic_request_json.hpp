@@ -22,6 +22,9 @@ api::Error wrong_value(const std::string& param, std::string message);
 // 400 unsupported_value: valid OpenAI, but Anthropic has no way to do it.
 api::Error unsupported(const std::string& param, std::string message);
 
+// Client text quoted in a message, cut short: an error body is no echo service.
+std::string shown(std::string_view text);
+
 // The member `key` of an object, or nullptr when it is absent or null.
 const Json* member(const Json& object, const std::string& key);
 

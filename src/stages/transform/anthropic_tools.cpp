@@ -31,7 +31,7 @@ MaybeError translate_choice(const Json& choice, Json& out) {
         const auto& mode = choice.get_ref<const std::string&>();
         if (mode == "auto" || mode == "none") out = {{"type", mode}};
         else if (mode == "required") out = {{"type", "any"}};
-        else return wrong_value("tool_choice", "Unknown tool_choice '" + mode + "'.");
+        else return wrong_value("tool_choice", "Unknown tool_choice '" + shown(mode) + "'.");
         return {};
     }
     const Json* type = choice.is_object() ? member(choice, "type") : nullptr;

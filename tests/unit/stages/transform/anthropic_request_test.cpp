@@ -127,6 +127,8 @@ TEST(AnthropicRequest, NeedsAUserOrAssistantMessage) {
     EXPECT_EQ(refused(R"({"model":"m","messages":[{"role":"system","content":"s"}]})").param, "messages");
     EXPECT_EQ(refused(R"({"model":"m"})").code, "missing_required_parameter");
     EXPECT_EQ(refused(R"({"model":"m","messages":[{"role":"narrator","content":"x"}]})").param, "messages[0].role");
+    const std::string long_role(10000, 'r');  // quoted in the message, but not all of it
+    EXPECT_LT(refused(R"({"model":"m","messages":[{"role":")" + long_role + R"(","content":"x"}]})").message.size(), 200u);
     EXPECT_EQ(refused(R"({"model":"m","messages":[{"role":"function","name":"f","content":"x"}]})").code,
               "unsupported_value");
 }
