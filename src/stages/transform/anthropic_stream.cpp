@@ -63,13 +63,16 @@ void StreamTranslator::on_event(std::string_view name, std::string_view data, st
     if (is("ping")) return;
     if (is("error")) return fail(translate_stream_error(data, options_.backend), out);
     if (is("message_start")) return message_start(event, out);
+    const bool in_message = is("content_block_start") || is("content_block_delta") ||
+                            is("content_block_stop") || is("message_delta") || is("message_stop");
+    // Another event type: Anthropic's versioning policy allows new ones; clients ignore them.
+    if (!in_message) return;
     if (head_.empty()) return invalid("the stream did not begin with message_start", out);
     if (is("content_block_start")) return block_start(event, out);
     if (is("content_block_delta")) return block_delta(event, out);
     if (is("content_block_stop")) return block_stop(event, out);
     if (is("message_delta")) return message_delta(event, out);
-    if (is("message_stop")) return message_stop(out);
-    // Another event type: Anthropic's versioning policy allows new ones; clients ignore them.
+    message_stop(out);
 }
 
 void StreamTranslator::message_start(const Event& event, std::string& out) {

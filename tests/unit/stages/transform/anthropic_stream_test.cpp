@@ -129,6 +129,8 @@ TEST(AnthropicStream, AMalformedStreamEndsWithAnInvalidResponseError) {
 TEST(AnthropicStream, UnknownEventsAndBlocksAreSkipped) {
     StreamTranslator stream = make();
     std::string out;
+    stream.on_event("future_event", R"({"type":"future_event"})", out);  // even before message_start
+    EXPECT_EQ(out, "");
     stream.on_event("message_start", kStart, out);
     out.clear();
     stream.on_event("future_event", R"({"type":"future_event","x":1})", out);
