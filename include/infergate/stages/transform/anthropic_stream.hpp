@@ -6,6 +6,7 @@
 //   thinking_delta       -> {"reasoning_content":...} (signatures and redacted thinking dropped)
 //   tool_use block start -> {"tool_calls":[{index,id,type,function:{name,arguments:""}}]}
 //   input_json_delta     -> {"tool_calls":[{index,function:{arguments:<fragment>}}]}
+//   content_block_stop   -> arguments "{}" for a tool_use block that streamed no input
 //   message_delta        -> the finish chunk (stop_reason -> finish_reason), usage updated
 //   message_stop         -> the usage chunk (when asked for), then data: [DONE]
 //   error                -> data: {"error":{...}} and the end, without [DONE] (the gateway's
