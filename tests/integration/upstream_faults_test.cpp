@@ -56,7 +56,9 @@ TEST_F(UpstreamFaultTest, SlowFirstByteIs504UpstreamTimeout) {
     EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
     // The timed-out exchange's socket is closed, not left for the backend to finish on (U4).
     EXPECT_TRUE(eventually([&] { return mock_->aborted_responses() == 1; }, std::chrono::seconds(1)));
-    EXPECT_EQ(mock_->open_connections(), 0u);
+    // The mock counts the abort a moment before its connection coroutine ends (seen under ASan).
+    EXPECT_TRUE(eventually([&] { return mock_->open_connections() == 0u; }, std::chrono::seconds(1)))
+        << mock_->open_connections() << " connections still open at the mock";
     expect_still_serving();
 }
 
