@@ -16,12 +16,12 @@ bool glob_match(std::string_view pattern, std::string_view name) {
     std::size_t p = 0, n = 0;
     std::size_t star = std::string_view::npos, star_name = 0;
     while (n < name.size()) {
-        if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == name[n])) {
+        if (p < pattern.size() && pattern[p] == '*') {  // before the literal test: a `*` in the
+            star = p++;                                   // name is no reason to skip the wildcard
+            star_name = n;
+        } else if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == name[n])) {
             ++p;
             ++n;
-        } else if (p < pattern.size() && pattern[p] == '*') {
-            star = p++;
-            star_name = n;
         } else if (star != std::string_view::npos) {
             p = star + 1;
             n = ++star_name;

@@ -136,8 +136,8 @@ private:
     std::string_view scope_;
     bool per_model_ = false;
     bool shadow_ = false;
-    // Rolling windows that fit and their charged state: two limits of two windows of two
-    // scopes at most.
+    // Every rolling window checked and its state once charged (commit() stores them): two
+    // limits of two windows of two scopes at most.
     boost::container::small_vector<std::pair<RollingWindow*, Nanos>, 8> pending_;
 };
 

@@ -26,10 +26,6 @@ std::uint64_t mix(std::uint64_t x) noexcept {
     return x ^ (x >> 31);
 }
 
-}  // namespace
-
-namespace {
-
 // The request's values of the header names rules test, each found on first use by one walk
 // over the request's fields (a handful; names compared by length first).
 class HeaderValues {
