@@ -75,17 +75,49 @@ void read_log(const Context& ctx, const Field& field, LogSettings& log) {
 }
 
 void read_provider(const Context& ctx, const Field& field, Provider& provider) {
-    const auto text = read_text(ctx, field);
-    if (!text) return;
-    const std::string& name = text->value;
-    if (name == "openai") {
-        provider = Provider::openai;
-    } else if (name == "azure_openai" || name == "anthropic" || name == "gemini") {
+    const auto index = read_choice(ctx, field, "provider", {"openai", "azure_openai", "anthropic", "gemini"});
+    if (!index) return;
+    if (*index == 3) {
         ctx.error(field.value_at(), field.path,
-                  "provider " + text->show(name) + " is not supported yet (supported: openai)");
-    } else {
-        ctx.error(field.value_at(), field.path,
-                  "unknown provider " + text->show(name) + " (supported: openai)");
+                  "provider \"gemini\" is not supported yet (supported: openai, azure_openai, anthropic)");
+        return;
+    }
+    provider = static_cast<Provider>(*index);
+}
+
+// The keys only some providers have, and each provider's defaults.
+void read_provider_settings(const Context& ctx, MapReader& map, Backend& backend) {
+    constexpr std::string_view kAzureApiVersion = "2024-10-21";      // Azure OpenAI's GA version
+    constexpr std::string_view kAnthropicVersion = "2023-06-01";     // what the Messages API needs
+    const bool azure = backend.provider == Provider::azure_openai;
+    const bool anthropic = backend.provider == Provider::anthropic;
+    if (const auto field = map.take("api_version")) {
+        if (!azure && !anthropic) {
+            ctx.error(field->key_at, field->path, "only azure_openai and anthropic backends have an api_version");
+        } else if (auto text = read_text(ctx, *field)) {
+            // It goes into a query string or a header as written: a plain token only.
+            const bool plain = !text->value.empty() && std::all_of(text->value.begin(), text->value.end(), [](char c) {
+                return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_';
+            });
+            if (plain) {
+                backend.api_version = std::move(text->value);
+            } else {
+                ctx.error(field->value_at(), field->path,
+                          "api_version " + text->show(text->value) +
+                              " may only contain letters, digits, \"-\", \".\" and \"_\"");
+            }
+        }
+    }
+    if (backend.api_version.empty()) {
+        if (azure) backend.api_version = kAzureApiVersion;
+        if (anthropic) backend.api_version = kAnthropicVersion;
+    }
+    if (const auto field = map.take("default_max_tokens")) {
+        if (!anthropic) {
+            ctx.error(field->key_at, field->path, "only anthropic backends have a default_max_tokens");
+        } else if (const auto value = read_integer(ctx, *field, 1, 100'000'000)) {
+            backend.default_max_tokens = *value;
+        }
     }
 }
 
@@ -148,6 +180,7 @@ void read_backend(const Context& ctx, const Field& field, Backend& backend) {
     MapReader map{ctx, field};
     if (const auto url = map.require("url")) read_url(ctx, *url, backend);
     if (const auto provider = map.take("provider")) read_provider(ctx, *provider, backend.provider);
+    read_provider_settings(ctx, map, backend);
     if (const auto key = map.take("api_key")) {
         // read_string never echoes the value, so the key cannot leak through an error.
         if (auto text = read_string(ctx, *key)) backend.api_key = Secret{std::move(*text)};

@@ -12,6 +12,8 @@
 #include "infergate/config/snapshot.hpp"
 #include "infergate/server/responses.hpp"
 #include "infergate/stages/routing/backoff.hpp"
+#include "infergate/stages/transform/anthropic_errors.hpp"
+#include "infergate/stages/transform/anthropic_response.hpp"
 #include "infergate/stages/transform/transform_stage.hpp"
 #include "infergate/server/worker.hpp"
 #include "infergate/upstream/headers.hpp"
@@ -180,6 +182,11 @@ net::awaitable<Attempt> ProxyCall::attempt() {
     first_token_deadline_.reset();
     const config::Duration first_token = ctx_.route->settings->first_token_timeout;
     if (ctx_.request.stream && first_token.count() > 0) first_token_deadline_ = started + first_token;
+    if (ctx_.upstream.error) {
+        // This target cannot serve the request at all (a fallback's provider lacks the endpoint).
+        respond_error(*ctx_.upstream.error);
+        co_return Attempt{.status = ctx_.upstream.error->status};
+    }
 
     routing::CredentialPool* keys = backend_->credentials();
     credential_.reset();
@@ -402,12 +409,21 @@ net::awaitable<Attempt> ProxyCall::exchange(Stream& stream, upstream::Connection
     head.append("POST ").append(ctx_.upstream.target).append(" HTTP/1.1\r\nHost: ");
     head.append(backend_->host_header()).append("\r\n");
     bool has_content_type = false;
+    const std::string& provider_headers = backend_->provider_headers();
+    const bool translated = ctx_.upstream.wire != pipeline::UpstreamRequest::Wire::openai;
     upstream::for_each_forwarded_request_header(
         ctx_.headers, [&](std::string_view name, std::string_view value) {
-            has_content_type = has_content_type || beast::iequals(name, "content-type");
+            // The provider's API version is the one its translation was written for.
+            if (!provider_headers.empty() && beast::iequals(name, "anthropic-version")) return;
+            // A translated body is JSON whatever the client labelled its own.
+            if (beast::iequals(name, "content-type")) {
+                if (translated) return;
+                has_content_type = true;
+            }
             head.append(name).append(": ").append(value).append("\r\n");
         });
     if (!has_content_type) head.append("Content-Type: application/json\r\n");
+    head.append(provider_headers);
     head.append("x-request-id: ").append(ctx_.request_id).append("\r\n");
     if (!backend_->credential_header().empty()) {
         head.append(backend_->credential_header()).append(": ");
@@ -491,6 +507,10 @@ net::awaitable<Attempt> ProxyCall::relay_body(Stream& stream, upstream::Connecti
 
     auto& upstream = parser.get();
     const unsigned status = upstream.result_int();
+    if (ctx_.upstream.wire == pipeline::UpstreamRequest::Wire::anthropic_messages && status != 401 &&
+        status != 403) {
+        co_return translate_anthropic_reply(upstream, parser.keep_alive());
+    }
     if (status == 401 || status == 403) {
         // The backend refused the gateway's own credential: relayed, it would tell the client
         // that its key is wrong, and the backend's message may quote part of the backend key.
@@ -536,6 +556,43 @@ net::awaitable<Attempt> ProxyCall::relay_body(Stream& stream, upstream::Connecti
     reply_body_ = std::move(upstream.body());
     reply_pending_ = true;
     co_return result;
+}
+
+Attempt ProxyCall::translate_anthropic_reply(http::response<http::string_body>& upstream, bool keep_alive) {
+    namespace anthropic = transform::anthropic;
+    const unsigned status = upstream.result_int();
+    if (status < 200 || status >= 300) {
+        // Anthropic's error types decide the status: overloaded (529) becomes a retryable 503.
+        const api::Error error = anthropic::translate_error(status, upstream.body(), backend_->name());
+        std::string retry_after;
+        if (const auto found = upstream.find(http::field::retry_after); found != upstream.end()) {
+            retry_after.append("Retry-After: ").append(found->value()).append("\r\n");
+        }
+        respond_error(error, retry_after);
+        return Attempt{.reusable = keep_alive,
+                       .status = error.status,
+                       .context_length = error.code == "context_length_exceeded",
+                       .retry_after = retry_after_of(upstream.base())};
+    }
+    const auto created = std::chrono::duration_cast<std::chrono::seconds>(
+        std::chrono::system_clock::now().time_since_epoch()).count();
+    auto translated = anthropic::translate_response(upstream.body(), created, backend_->name());
+    if (auto* error = std::get_if<api::Error>(&translated)) {
+        backend_->metrics().count(UpstreamError::protocol);
+        respond_error(*error);
+        return Attempt{.reusable = keep_alive, .failure = UpstreamError::protocol};
+    }
+    auto& completion = std::get<anthropic::ChatCompletion>(translated);
+    done_.usage = completion.tokens.openai();
+    done_.status = status;
+    done_.bytes_out = completion.body.size();
+    std::string& head = client_.head_buffer;
+    head.clear();
+    append_proxied_head(head, {upstream.base(), client_, ctx_.request_id, completion.body.size(), false,
+                               ctx_.response_headers, served_model(), backend_->name()});
+    reply_body_ = std::move(completion.body);
+    reply_pending_ = true;
+    return Attempt{.reusable = keep_alive, .status = status};
 }
 
 net::awaitable<void> ProxyCall::write_reply() {

@@ -38,7 +38,18 @@ net::awaitable<Attempt> ProxyCall::relay_stream(Stream& stream, upstream::Connec
     std::string& relay = client_.relay_buffer;
     if (relay.size() < kRelayBufferStart) relay.resize(kRelayBufferStart);
     std::size_t pending = 0;
-    std::size_t held = 0;  // relay[0, held): events seen but held back until the first output
+    // A provider that is not OpenAI-compatible: its events are translated, as they arrive, into
+    // a second buffer, and that one is what the client is sent.
+    const bool translating = ctx_.upstream.wire == pipeline::UpstreamRequest::Wire::anthropic_messages;
+    std::string& translated = client_.translated_buffer;
+    translated.clear();
+    if (translating) {
+        const auto created = std::chrono::duration_cast<std::chrono::seconds>(
+            std::chrono::system_clock::now().time_since_epoch()).count();
+        translator_.emplace(transform::anthropic::StreamOptions{
+            .created = created, .include_usage = ctx_.upstream.include_usage, .backend = backend_->name()});
+    }
+    std::size_t held = 0;  // [0, held) of the client's events: seen, held back until the first output
     bool saw_done = false;
     auto& tcp = connection.tcp();
     std::optional<UpstreamError> failure;
@@ -74,33 +85,60 @@ net::awaitable<Attempt> ProxyCall::relay_stream(Stream& stream, upstream::Connec
         }
         pending = relay.size() - parser.get().body().size;
 
+        // The client's events: the upstream's own, or their translation.
+        char* events = relay.data();
+        std::size_t length = pending;
+        if (translating) {
+            pending = translate_events(relay, pending, translated);
+            if (translator_->started()) done_.usage = translator_->usage();
+            events = translated.data();
+            length = translated.size();
+        }
         // Forward every complete event; keep a partial one at the front of the buffer.
         std::size_t consumed = held;
         while (!stream_capped_) {
-            const std::size_t length =
-                sse::find_event_end(std::string_view(relay.data() + consumed, pending - consumed));
-            if (length == sse::npos) break;
-            if (on_event(std::string_view(relay.data() + consumed, length), saw_done)) {
-                consumed += length;
+            const std::size_t size =
+                sse::find_event_end(std::string_view(events + consumed, length - consumed));
+            if (size == sse::npos) break;
+            if (on_event(std::string_view(events + consumed, size), saw_done)) {
+                consumed += size;
             } else {  // hidden from the client: close the gap
-                std::memmove(relay.data() + consumed, relay.data() + consumed + length,
-                             pending - consumed - length);
-                pending -= length;
+                std::memmove(events + consumed, events + consumed + size, length - consumed - size);
+                length -= size;
             }
         }
         // Until the first output, events wait (bounded) unless the stream is over.
-        const bool hold = !content_seen_ && !parser.is_done() && consumed < kHoldBytes;
+        const bool translation_failed = translating && translator_->error();
+        const bool hold = !content_seen_ && !parser.is_done() && !translation_failed && consumed < kHoldBytes;
         held = hold ? consumed : 0;
+        if (translation_failed && head_pending_) {
+            // The provider's error came before any output: a plain error answer, which another
+            // attempt may still replace (Anthropic's overloaded_error is a retryable 503).
+            head_pending_ = false;
+            respond_error(*translator_->error());
+            co_return Attempt{.status = translator_->error()->status};
+        }
         if (consumed > 0 && !hold) {
             // The stream's last events and its terminating chunk share one write.
-            finished = !ec && parser.is_done() && saw_done && consumed == pending;
+            finished = !ec && parser.is_done() && saw_done && consumed == length;
             // Backpressure: the next upstream read waits for this write.
             // Awaited into a local: GCC 12 miscompiles `if (co_await ...)` in coroutines.
-            const bool written = co_await write_to_client(net::buffer(relay.data(), consumed),
+            const bool written = co_await write_to_client(net::buffer(events, consumed),
                                                           chunked, write_timeout, finished);
             if (!written) co_return Attempt{};
-            std::memmove(relay.data(), relay.data() + consumed, pending - consumed);
-            pending -= consumed;
+            std::memmove(events, events + consumed, length - consumed);
+            length -= consumed;
+        }
+        if (translating) {
+            translated.resize(length);
+        } else {
+            pending = length;
+        }
+        if (translation_failed) {
+            // The error event went out after what came before it: the stream ends, cut.
+            done_.code = translator_->error()->code;
+            client_.keep_alive = false;
+            co_return Attempt{};
         }
         if (stream_capped_) break;
         if (ec) {
@@ -127,7 +165,7 @@ net::awaitable<Attempt> ProxyCall::relay_stream(Stream& stream, upstream::Connec
         co_await end_stream_with_error(*failure, chunked, write_timeout);
         co_return unsent ? Attempt{.failure = failure} : Attempt{};
     }
-    if (pending > 0) {  // bytes after the last complete event: pass them on as they are
+    if (pending > 0 && !translating) {  // bytes after the last complete event: pass them on as they are
         const bool written =
             co_await write_to_client(net::buffer(relay.data(), pending), chunked, write_timeout);
         if (!written) co_return Attempt{};
@@ -137,6 +175,19 @@ net::awaitable<Attempt> ProxyCall::relay_stream(Stream& stream, upstream::Connec
         if (ec) client_gone();
     }
     co_return Attempt{.reusable = parser.keep_alive() && parser.is_done()};
+}
+
+std::size_t ProxyCall::translate_events(std::string& upstream, std::size_t pending, std::string& out) {
+    std::size_t used = 0;
+    while (!translator_->finished()) {
+        const std::size_t size = sse::find_event_end(std::string_view(upstream.data() + used, pending - used));
+        if (size == sse::npos) break;
+        translator_->on_sse_event(std::string_view(upstream.data() + used, size), out);
+        used += size;
+    }
+    if (translator_->finished()) used = pending;  // nothing after message_stop or an error counts
+    std::memmove(upstream.data(), upstream.data() + used, pending - used);
+    return pending - used;
 }
 
 bool ProxyCall::on_event(std::string_view event, bool& saw_done) {

@@ -55,18 +55,30 @@ Backend::Backend(config::Backend settings, observability::Metrics& metrics,
     pool_key_ = fmt::format("{}|{}|{}|{}|{}", settings_.name, settings_.url,
                             settings_.tls_settings.ca_file,
                             settings_.tls_settings.insecure_skip_verify, settings_.api_key);
+    // Each provider's own way of presenting a key: OpenAI's bearer token, Azure's api-key,
+    // Anthropic's x-api-key.
+    std::string_view header = "authorization";
+    std::string_view prefix = "Bearer ";
+    if (settings_.provider == config::Provider::azure_openai) {
+        header = "api-key";
+        prefix = "";
+    } else if (settings_.provider == config::Provider::anthropic) {
+        header = "x-api-key";
+        prefix = "";
+        provider_headers_ = fmt::format("anthropic-version: {}\r\n", settings_.api_version);
+    }
     std::vector<std::uint32_t> weights;
     if (!settings_.api_key.empty()) {
-        credential_values_.push_back(Secret("Bearer " + settings_.api_key.reveal()));
+        credential_values_.push_back(Secret(std::string(prefix) + settings_.api_key.reveal()));
         weights.push_back(1);
     }
     for (const config::WeightedKey& key : settings_.api_keys) {
-        credential_values_.push_back(Secret("Bearer " + key.key.reveal()));
+        credential_values_.push_back(Secret(std::string(prefix) + key.key.reveal()));
         weights.push_back(key.weight);
         pool_key_ += fmt::format("|{}", key.key);
     }
     if (!credential_values_.empty()) {
-        credential_header_ = "authorization";
+        credential_header_ = header;
         credentials_ = std::make_unique<routing::CredentialPool>(std::move(weights));
     }
 }

@@ -26,6 +26,9 @@ http::request<http::empty_body> health_request(const Backend& backend) {
     if (!backend.credential_header().empty()) {
         request.set(backend.credential_header(), backend.credential_value(0).reveal());
     }
+    if (backend.settings().provider == config::Provider::anthropic) {
+        request.set("anthropic-version", backend.settings().api_version);
+    }
     return request;
 }
 

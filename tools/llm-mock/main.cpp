@@ -37,7 +37,8 @@ constexpr const char* kUsage =
     "  --tls-cert-out FILE  also write that certificate (PEM) to FILE, for clients to trust\n"
     "Per-request headers: x-mock-chunks, x-mock-delay-ms, x-mock-ttft-ms, x-mock-status,\n"
     "x-mock-fault (reset-before-headers, close-before-headers, hang, reset-mid-stream,\n"
-    "close-mid-stream, truncate-stream, short-body, invalid-json, html, split-events).\n";
+    "close-mid-stream, truncate-stream, short-body, invalid-json, html, split-events,\n"
+    "error-event). POST /v1/messages answers in Anthropic's Messages format.\n";
 
 [[noreturn]] void usage_error(const std::string& message) {
     std::cerr << "llm-mock: " << message << "\n" << kUsage;

@@ -140,6 +140,25 @@ void put_error(std::string& o, string_view message, string_view type, string_vie
     o += "}}";
 }
 
+// Anthropic's error body, {"type":"error","error":{"type":...,"message":...}}, with the
+// error type Anthropic documents for each status.
+void put_anthropic_error(std::string& o, unsigned status, string_view message) {
+    const string_view type = status == 401   ? "authentication_error"
+                             : status == 403 ? "permission_error"
+                             : status == 404 ? "not_found_error"
+                             : status == 413 ? "request_too_large"
+                             : status == 429 ? "rate_limit_error"
+                             : status == 504 ? "timeout_error"
+                             : status == 529 ? "overloaded_error"
+                             : status >= 500 ? "api_error"
+                                             : "invalid_request_error";
+    o += R"({"type":"error","error":{"type":")";
+    o += type;
+    o += R"(","message":")";
+    put_escaped(o, message);
+    o += "\"}}";
+}
+
 enum class Conn : std::uint8_t { keep_alive_11, keep_alive_10, close };
 
 // Status line and headers; content_length < 0 means chunked transfer coding (or, for a
@@ -204,7 +223,7 @@ bool parse_int(string_view v, int lo, int hi, int& out) {
 
 enum class Fault : std::uint8_t {
     none, reset_before_headers, close_before_headers, hang, reset_mid_stream, close_mid_stream,
-    truncate_stream, short_body, invalid_json, html, split_events, unknown
+    truncate_stream, short_body, invalid_json, html, split_events, error_event, unknown
 };
 
 Fault parse_fault(string_view v) {
@@ -220,6 +239,7 @@ Fault parse_fault(string_view v) {
         {"invalid-json", Fault::invalid_json},
         {"html", Fault::html},
         {"split-events", Fault::split_events},
+        {"error-event", Fault::error_event},
         {"slow-first-byte", Fault::none},
         {"none", Fault::none},
         {"", Fault::none},
@@ -398,6 +418,7 @@ public:
         }
         if (at(Key::messages, Key::elem, Key::content) ||
             at(Key::messages, Key::elem, Key::content, Key::elem, Key::text) ||
+            at(Key::system) || at(Key::system, Key::elem, Key::text) ||
             at(Key::prompt) || at(Key::prompt, Key::elem)) {
             s_.text_bytes += v.size();
         } else if (at(Key::input) || at(Key::input, Key::elem)) {
@@ -440,7 +461,7 @@ public:
 private:
     enum class Key : std::uint8_t {
         none, elem, other, model, stream, stream_options, include_usage, max_tokens, messages,
-        content, text, prompt, input, encoding_format
+        content, text, prompt, input, encoding_format, system
     };
     static constexpr int kMaxDepth = 64;
 
@@ -453,7 +474,9 @@ private:
         switch (k.size()) {
             case 4: return k == "text" ? Key::text : Key::other;
             case 5: return k == "model" ? Key::model : k == "input" ? Key::input : Key::other;
-            case 6: return k == "stream" ? Key::stream : k == "prompt" ? Key::prompt : Key::other;
+            case 6:
+                return k == "stream" ? Key::stream : k == "prompt" ? Key::prompt
+                                                   : k == "system" ? Key::system : Key::other;
             case 7: return k == "content" ? Key::content : Key::other;
             case 8: return k == "messages" ? Key::messages : Key::other;
             case 10: return k == "max_tokens" ? Key::max_tokens : Key::other;
@@ -557,7 +580,7 @@ private:
     Shared* s_;
 };
 
-enum class Kind : std::uint8_t { chat, completion };
+enum class Kind : std::uint8_t { chat, completion, messages };  // messages: Anthropic's
 enum class Next : std::uint8_t { keep_alive, close, done };  // done: socket already dealt with
 
 // Events of one stream, in order.
@@ -568,8 +591,15 @@ struct Plan {
     string_view finish_reason;
     std::uint64_t prompt_tokens;
 
-    std::size_t first_word() const { return kind == Kind::chat ? 1 : 0; }
-    std::size_t count() const { return first_word() + words + 1 + (include_usage ? 1 : 0) + 1; }
+    // chat: [role] words [finish] [usage] [DONE]; completion: words [finish] [usage] [DONE];
+    // messages: message_start content_block_start words content_block_stop message_delta message_stop
+    std::size_t first_word() const { return kind == Kind::chat ? 1 : kind == Kind::messages ? 2 : 0; }
+    std::size_t count() const {
+        if (kind == Kind::messages) return first_word() + words + 3;
+        return first_word() + words + 1 + (include_usage ? 1 : 0) + 1;
+    }
+    // Mid-stream faults act after this many events: the first word has been sent.
+    std::size_t fault_point() const { return kind == Kind::messages ? 3 : 2; }
     bool is_word(std::size_t k) const { return k >= first_word() && k < first_word() + words; }
 };
 
@@ -636,6 +666,8 @@ private:
     Conn conn_ = Conn::keep_alive_11;
     bool chunked_ = true;
     bool watch_ = true;  // watch the socket for FIN/RST while waiting
+    bool anthropic_ = false;  // the request is Anthropic's (POST /v1/messages): its error shape
+    std::string azure_path_;  // an Azure deployment path, as the OpenAI path it stands for
 
     static Stream make_stream(Shared& s, Socket&& sock) {
         if constexpr (kTls)
@@ -799,6 +831,17 @@ private:
         if (r.bad_control)
             co_return co_await send_error(400, "invalid x-mock-* header value",
                                           "invalid_request_error", {}, "bad_mock_control");
+        string_view path = r.target;
+        if (auto q = path.find('?'); q != string_view::npos) path = path.substr(0, q);
+        // Azure OpenAI's form: /openai/deployments/{deployment}/chat/completions?api-version=...
+        if (constexpr string_view azure = "/openai/deployments/"; path.starts_with(azure)) {
+            if (const auto slash = path.find('/', azure.size()); slash != string_view::npos) {
+                azure_path_ = "/v1";
+                azure_path_.append(path.substr(slash));
+                path = azure_path_;
+            }
+        }
+        anthropic_ = path == "/v1/messages";
         if (r.status) co_return co_await status_response(static_cast<unsigned>(r.status));
         if (r.fault == Fault::invalid_json) {
             out_.clear();
@@ -815,10 +858,9 @@ private:
             co_return co_await send_response();
         }
 
-        string_view path = r.target;
-        if (auto q = path.find('?'); q != string_view::npos) path = path.substr(0, q);
         const bool post = r.verb == http::verb::post, get = r.verb == http::verb::get;
         if (post && path == "/v1/chat/completions") co_return co_await generate(Kind::chat);
+        if (post && anthropic_) co_return co_await generate(Kind::messages);
         if (post && path == "/v1/completions") co_return co_await generate(Kind::completion);
         if (post && path == "/v1/embeddings") co_return co_await embeddings();
         if (get && path == "/v1/models") {
@@ -856,6 +898,15 @@ private:
     net::awaitable<Next> status_response(unsigned status) {
         std::string message = "mock status ";
         put_uint(message, status);
+        if (anthropic_) {
+            body_.clear();
+            put_anthropic_error(body_, status, message);
+            out_.clear();
+            put_head(out_, status, "application/json", static_cast<long long>(body_.size()), false, conn_,
+                     status == 429 || status == 529 ? "Retry-After: 1\r\n" : "");
+            out_ += body_;
+            co_return co_await send_response();
+        }
         if (status >= 500) co_return co_await send_error(status, message, "server_error", {}, "server_error");
         if (status == 429)
             co_return co_await send_error(status, message, "rate_limit_exceeded", {},
@@ -899,10 +950,15 @@ private:
 
     net::awaitable<Next> generate(Kind kind) {
         if (!scan_body()) co_return co_await send_response();
-        if (kind == Kind::chat && !scan_.has_messages)
+        if (kind != Kind::completion && !scan_.has_messages)
             co_return co_await send_error(400, "Missing required parameter: 'messages'.",
                                           "invalid_request_error", "messages",
                                           "missing_required_parameter");
+        if (kind == Kind::messages && scan_.max_tokens <= 0) {  // Anthropic requires it
+            body_.clear();
+            put_anthropic_error(body_, 400, "max_tokens: Field required");
+            co_return co_await send_json(400, body_);
+        }
         Plan plan{kind, req_.chunks >= 0 ? req_.chunks : std::clamp(s_.opts.chunks, 0, kMaxChunks),
                   scan_.stream && scan_.include_usage, "stop", scan_.prompt_tokens()};
         if (scan_.max_tokens > 0 && scan_.max_tokens < plan.words) {
@@ -914,6 +970,10 @@ private:
         if (scan_.stream) co_return co_await stream(plan, id, created);
 
         body_.clear();
+        if (kind == Kind::messages) {
+            put_message(plan, id);
+            co_return co_await send_body("application/json");
+        }
         if (kind == Kind::chat) {
             body_ += "{\"id\":\"chatcmpl-mock-";
             put_uint(body_, id);
@@ -1009,8 +1069,83 @@ private:
         co_return co_await send_body("application/json");
     }
 
+    // An Anthropic Messages answer into body_.
+    void put_message(const Plan& p, std::uint64_t id) {
+        body_ += R"({"id":"msg_mock_)";
+        put_uint(body_, id);
+        body_ += R"(","type":"message","role":"assistant","model":")";
+        put_escaped(body_, scan_.model);
+        body_ += R"(","content":[{"type":"text","text":")";
+        put_text(body_, p.words);
+        body_ += R"("}],"stop_reason":")";
+        body_ += anthropic_stop_reason(p);
+        body_ += R"(","stop_sequence":null,"usage":{"input_tokens":)";
+        put_uint(body_, p.prompt_tokens);
+        body_ += R"(,"output_tokens":)";
+        put_uint(body_, static_cast<std::uint64_t>(p.words));
+        body_ += "}}";
+    }
+
+    static string_view anthropic_stop_reason(const Plan& p) {
+        return p.finish_reason == "length" ? "max_tokens" : "end_turn";
+    }
+
+    // Event k of an Anthropic Messages stream ("event: ...\ndata: ...\n\n") into ev_.
+    void build_message_event(const Plan& p, std::size_t k, std::uint64_t id) {
+        ev_.clear();
+        const std::size_t n = p.count();
+        if (k == 0) {
+            ev_ += "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_mock_";
+            put_uint(ev_, id);
+            ev_ += R"(","type":"message","role":"assistant","model":")";
+            put_escaped(ev_, scan_.model);
+            ev_ += R"(","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":)";
+            put_uint(ev_, p.prompt_tokens);
+            ev_ += ",\"output_tokens\":1}}}\n\n";
+        } else if (k == 1) {
+            ev_ += "event: content_block_start\ndata: "
+                   R"({"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}})"
+                   "\n\n";
+        } else if (p.is_word(k)) {
+            const auto word = static_cast<int>(k - p.first_word());
+            ev_ += "event: content_block_delta\ndata: "
+                   R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":")";
+            if (word) ev_ += ' ';
+            put_word(ev_, word);
+            ev_ += "\"}}\n\n";
+        } else if (k == n - 3) {
+            ev_ += "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n";
+        } else if (k == n - 2) {
+            ev_ += "event: message_delta\ndata: "
+                   R"({"type":"message_delta","delta":{"stop_reason":")";
+            ev_ += anthropic_stop_reason(p);
+            ev_ += R"(","stop_sequence":null},"usage":{"output_tokens":)";
+            put_uint(ev_, static_cast<std::uint64_t>(p.words));
+            ev_ += "}}\n\n";
+        } else {
+            ev_ += "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+        }
+    }
+
+    // The error event of the error-event fault: the provider gives up mid-answer.
+    void build_error_event(Kind kind) {
+        ev_.clear();
+        if (kind == Kind::messages) {
+            ev_ += "event: error\ndata: ";
+            put_anthropic_error(ev_, 529, "Overloaded");
+        } else {
+            ev_ += "data: ";
+            put_error(ev_, "Overloaded", "server_error", {}, {});
+        }
+        ev_ += "\n\n";
+    }
+
     // Build event k of the plan ("data: ...\n\n") into ev_.
     void build_event(const Plan& p, std::size_t k, std::uint64_t id, std::uint64_t created) {
+        if (p.kind == Kind::messages) {
+            build_message_event(p, k, id);
+            return;
+        }
         ev_.clear();
         ev_ += "data: ";
         const std::size_t n = p.count();
@@ -1082,11 +1217,12 @@ private:
         const Fault f = req_.fault;
         const bool mid = f == Fault::reset_mid_stream || f == Fault::close_mid_stream ||
                          f == Fault::truncate_stream || f == Fault::short_body;
+        const bool error_event = f == Fault::error_event;
         const bool split = f == Fault::split_events;
         const auto delay =
             req_.delay_ms >= 0 ? std::chrono::milliseconds(req_.delay_ms) : s_.opts.chunk_delay;
         const std::size_t n = p.count();
-        const std::size_t end = mid ? std::min<std::size_t>(2, n) : n;
+        const std::size_t end = mid || error_event ? std::min(p.fault_point(), n) : n;
         if (!chunked_) conn_ = Conn::close;  // HTTP/1.0: close-delimited body
 
         out_.clear();
@@ -1094,6 +1230,10 @@ private:
         if (delay.count() <= 0 && !split) {  // everything (up to a fault) in one write
             for (std::size_t k = 0; k < end; ++k) {
                 build_event(p, k, id, created);
+                frame(ev_);
+            }
+            if (error_event) {
+                build_error_event(p.kind);
                 frame(ev_);
             }
             if (!mid && chunked_) out_ += "0\r\n\r\n";
@@ -1128,6 +1268,17 @@ private:
                     const bool event_sent = co_await send(out_);
                     if (!event_sent) co_return Next::done;
                 }
+            }
+            if (error_event) {
+                if (delay.count() > 0) {  // a separate arrival, like the events before it
+                    const bool alive = co_await pause(delay);
+                    if (!alive) co_return aborted();
+                }
+                build_error_event(p.kind);
+                out_.clear();
+                frame(ev_);
+                const bool error_sent = co_await send(out_);
+                if (!error_sent) co_return Next::done;
             }
             if (!mid && chunked_) {
                 const bool end_sent = co_await send("0\r\n\r\n");

@@ -6,8 +6,16 @@
 //   POST /v1/chat/completions   chat.completion, or chat.completion.chunk SSE with "stream": true
 //   POST /v1/completions        text_completion (also streamed)
 //   POST /v1/embeddings         list of 8-float embeddings, one per input
+//   POST /v1/messages           Anthropic Messages: the same reply as a message, or Anthropic's
+//                               SSE events with "stream": true (message_start,
+//                               content_block_start, one text_delta per word,
+//                               content_block_stop, message_delta, message_stop); max_tokens
+//                               is required; errors (x-mock-status) in Anthropic's error shape,
+//                               529 being overloaded_error; usage input_tokens / output_tokens
 //   GET  /v1/models             one model "mock-model" (GET /v1/models/mock-model: that model)
 //   GET  /health                200 {"status":"ok"}, or the status set_health_status() chose
+//   Azure OpenAI's /openai/deployments/{deployment}/{chat/completions|completions|embeddings}
+//   (any query) is answered as the /v1/... path it stands for.
 //
 // Deterministic reply: the reply has `chunks` words; word 0 is "mock", word 1 is "reply",
 // word k >= 2 is the decimal number k-1. With 8 chunks the text is "mock reply 1 2 3 4 5 6".
@@ -32,8 +40,11 @@
 //   x-mock-ttft-ms: T       delay before the head x-mock-status: 4xx/5xx  error response
 //   x-mock-fault: reset-before-headers | close-before-headers | hang | reset-mid-stream |
 //                 close-mid-stream | truncate-stream | short-body | invalid-json | html |
-//                 split-events | slow-first-byte (= x-mock-ttft-ms, no other effect)
-//   Mid-stream faults act after 2 events (chat: the role event and the first word). On a
+//                 split-events | error-event | slow-first-byte (= x-mock-ttft-ms, no other effect)
+//   Mid-stream faults act after 2 events (chat: the role event and the first word; messages:
+//   after 3, message_start, content_block_start and the first word). error-event sends, at
+//   that point, an error event (Anthropic's overloaded_error for messages, an OpenAI error
+//   object otherwise) and ends the stream cleanly, without [DONE] / message_stop. On a
 //   non-streaming request reset-mid-stream / close-mid-stream / short-body send the head and
 //   half of the body, then RST / FIN. split-events writes every event as 3 HTTP chunks (split
 //   inside the data: line, then between the two '\n'), 1 ms apart.

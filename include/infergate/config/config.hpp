@@ -59,6 +59,10 @@ struct Backend {
     std::string name;
     std::string url;                     // as written, without credentials
     Provider provider = Provider::openai;
+    // azure_openai: the api-version query parameter; anthropic: the anthropic-version header.
+    // The loader sets each provider's default; empty for the others.
+    std::string api_version;
+    std::int64_t default_max_tokens = 4096;  // anthropic: max_tokens when the client sets none
     Secret api_key;                      // empty: no credential injected
     std::vector<WeightedKey> api_keys;   // a pool instead of one key (see credential_pool.hpp)
     // Parsed from url by the loader:

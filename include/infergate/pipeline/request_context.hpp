@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "infergate/api/endpoint.hpp"
+#include "infergate/api/error.hpp"
 #include "infergate/api/openai_request.hpp"
 #include "infergate/net.hpp"
 #include "infergate/stages/auth/principal.hpp"
@@ -29,9 +30,15 @@ using Clock = std::chrono::steady_clock;
 // The request as it will be sent to the current attempt's target (built by the transform
 // stage, and again for each retry or fallback on another target).
 struct UpstreamRequest {
+    // What the target speaks: its answer is relayed as it is, or translated back to OpenAI's.
+    enum class Wire : std::uint8_t { openai, anthropic_messages };
     std::string target;                 // path and query, e.g. "/v1/chat/completions"
     std::string rewritten;              // the body, when it had to change for this target
     std::string_view body;              // what is sent: `rewritten`, or the client's own bytes
+    Wire wire = Wire::openai;
+    bool include_usage = false;         // translated streams: the client asked for the usage chunk
+    std::optional<api::Error> error;    // this target cannot serve the request (e.g. embeddings
+                                        // from a provider without them): the attempt's answer
 };
 
 struct RequestContext {

@@ -18,6 +18,7 @@ struct ClientConnection {
     beast::tcp_stream stream;
     beast::flat_buffer buffer;       // request bytes read ahead (pipelining)
     std::string relay_buffer;        // reused by every stream on this connection
+    std::string translated_buffer;   // a translated stream's client events, reused likewise
     std::string head_buffer;         // reused for each upstream request head and response head
     std::shared_ptr<ClientWatchState> watch_state = std::make_shared<ClientWatchState>();
     std::string peer;                // "ip:port", for the access log

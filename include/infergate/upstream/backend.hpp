@@ -34,6 +34,9 @@ public:
     // per configured key (api_key, or each of api_keys).
     const std::string& credential_header() const noexcept { return credential_header_; }
     const Secret& credential_value(std::size_t index = 0) const noexcept { return credential_values_[index]; }
+    // Header lines ("name: value\r\n") the provider's API requires on every request (Anthropic:
+    // anthropic-version); empty for OpenAI-compatible servers.
+    const std::string& provider_headers() const noexcept { return provider_headers_; }
     // Which key an attempt uses, and what the provider said of it (429: rest it; 401/403:
     // retire it while another remains). Null when the backend has no credential.
     routing::CredentialPool* credentials() const noexcept { return credentials_.get(); }
@@ -57,6 +60,7 @@ private:
     std::string host_header_;
     std::unique_ptr<ssl::context> tls_;
     std::string credential_header_;
+    std::string provider_headers_;
     std::vector<Secret> credential_values_;
     std::unique_ptr<routing::CredentialPool> credentials_;  // shared state: used by every worker
     std::shared_ptr<routing::AdmissionQueue> admission_;

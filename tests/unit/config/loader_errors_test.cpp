@@ -190,21 +190,54 @@ models:
                             "expected true or false, got \"yes\""));
 }
 
-TEST(ConfigLoader, RejectsProvidersOtherThanOpenai) {
+TEST(ConfigLoader, RejectsUnknownProvidersAndGeminiForNow) {
     const LoadResult result = load(R"(backends:
-  claude: { url: "https://api.anthropic.com", provider: anthropic }
-  azure: { url: "https://x.openai.azure.com", provider: azure_openai }
+  gem: { url: "https://generativelanguage.googleapis.com", provider: gemini }
   other: { url: "http://h", provider: foo }
 models:
   m: { targets: [ { backend: other } ] }
 )");
     EXPECT_THAT(result.errors,
-                ElementsAre("infergate.yaml:2:57: backends.claude.provider: provider \"anthropic\" "
-                            "is not supported yet (supported: openai)",
-                            "infergate.yaml:3:57: backends.azure.provider: provider "
-                            "\"azure_openai\" is not supported yet (supported: openai)",
-                            "infergate.yaml:4:39: backends.other.provider: unknown provider "
-                            "\"foo\" (supported: openai)"));
+                ElementsAre("infergate.yaml:2:70: backends.gem.provider: provider \"gemini\" is not "
+                            "supported yet (supported: openai, azure_openai, anthropic)",
+                            "infergate.yaml:3:39: backends.other.provider: unknown provider \"foo\" "
+                            "(expected openai, azure_openai, anthropic or gemini)"));
+}
+
+TEST(ConfigLoader, ProviderSettingsBelongToTheirProviders) {
+    const LoadResult result = load(R"(backends:
+  plain: { url: "http://h", api_version: "2024-10-21", default_max_tokens: 100 }
+  azure: { url: "https://x.openai.azure.com", provider: azure_openai, api_version: "2024?x=1" }
+  claude: { url: "https://api.anthropic.com", provider: anthropic, default_max_tokens: 0 }
+models:
+  m: { targets: [ { backend: plain } ] }
+)");
+    EXPECT_THAT(result.errors,
+                ElementsAre("infergate.yaml:2:29: backends.plain.api_version: only azure_openai and "
+                            "anthropic backends have an api_version",
+                            "infergate.yaml:2:56: backends.plain.default_max_tokens: only anthropic "
+                            "backends have a default_max_tokens",
+                            "infergate.yaml:3:84: backends.azure.api_version: api_version \"2024?x=1\" may "
+                            "only contain letters, digits, \"-\", \".\" and \"_\"",
+                            "infergate.yaml:4:88: backends.claude.default_max_tokens: must be at least 1, got \"0\""));
+}
+
+TEST(ConfigLoader, ProvidersGetTheirApiVersionByDefault) {
+    const LoadResult result = load(R"(backends:
+  azure: { url: "https://x.openai.azure.com", provider: azure_openai }
+  claude: { url: "https://api.anthropic.com", provider: anthropic, api_key: "k" }
+  pinned: { url: "https://y.openai.azure.com", provider: azure_openai, api_version: "2025-01-01-preview" }
+models:
+  m: { targets: [ { backend: azure } ] }
+)");
+    ASSERT_TRUE(result.errors.empty()) << result.errors.front();
+    const auto& backends = result.config->backends;
+    EXPECT_EQ(backends.at("azure").provider, infergate::config::Provider::azure_openai);
+    EXPECT_EQ(backends.at("azure").api_version, "2024-10-21");
+    EXPECT_EQ(backends.at("claude").provider, infergate::config::Provider::anthropic);
+    EXPECT_EQ(backends.at("claude").api_version, "2023-06-01");
+    EXPECT_EQ(backends.at("claude").default_max_tokens, 4096);
+    EXPECT_EQ(backends.at("pinned").api_version, "2025-01-01-preview");
 }
 
 TEST(ConfigLoader, ReportsAnUnreadableCaFile) {

@@ -1,0 +1,306 @@
+// The provider adapters end to end: an OpenAI-format client, the gateway, and llm-mock speaking
+// Anthropic's Messages API or Azure OpenAI's deployment paths, all on real loopback sockets.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "mock_server.hpp"
+#include "support/http_client.hpp"
+#include "support/test_gateway.hpp"
+
+namespace infergate::testing {
+namespace {
+
+using nlohmann::json;
+
+std::string header_of(const llm_mock::RecordedRequest& request, std::string_view name) {
+    for (const auto& [key, value] : request.headers) {
+        if (beast::iequals(key, name)) return value;
+    }
+    return {};
+}
+
+bool has_header(const llm_mock::RecordedRequest& request, std::string_view name) {
+    for (const auto& [key, value] : request.headers) {
+        if (beast::iequals(key, name)) return true;
+    }
+    return false;
+}
+
+// The text a client reassembles from a chat.completion.chunk stream, and what else it saw.
+struct Reassembled {
+    std::string role, content, finish_reason;
+    std::optional<json> usage;
+    std::optional<json> error;
+    bool done = false;
+    std::size_t chunks = 0;
+};
+
+Reassembled reassemble(const std::string& body) {
+    Reassembled out;
+    for (const std::string& data : sse_data(body)) {
+        EXPECT_FALSE(out.done) << "an event after [DONE]: " << data;
+        if (data == "[DONE]") {
+            out.done = true;
+            continue;
+        }
+        const json chunk = json::parse(data);
+        if (chunk.contains("error")) {
+            out.error = chunk["error"];
+            continue;
+        }
+        ++out.chunks;
+        EXPECT_EQ(chunk["object"], "chat.completion.chunk") << data;
+        if (chunk.contains("usage") && chunk["usage"].is_object()) out.usage = chunk["usage"];
+        for (const json& choice : chunk["choices"]) {
+            const json& delta = choice["delta"];
+            if (delta.contains("role")) out.role = delta["role"];
+            if (delta.contains("content") && delta["content"].is_string()) out.content += delta["content"];
+            if (choice["finish_reason"].is_string()) out.finish_reason = choice["finish_reason"];
+        }
+    }
+    return out;
+}
+
+class ProviderAdaptersTest : public ::testing::Test {
+protected:
+    // Backend "claude" (anthropic, on its own mock) serves model "demo" as claude-test, falling
+    // back to "backup" on the OpenAI-compatible mock; "solo" has no fallback. Backend "azure"
+    // (on the OpenAI-compatible mock) serves "azure-demo" from deployment gpt-dep.
+    void start(const std::string& claude_extra = "", llm_mock::Options claude_options = {}) {
+        claude_options.record = true;
+        claude_ = std::make_unique<llm_mock::MockServer>(claude_options);
+        claude_->start();
+        llm_mock::Options options;
+        options.record = true;
+        mock_ = std::make_unique<llm_mock::MockServer>(options);
+        mock_->start();
+        const std::string url = "http://127.0.0.1:" + std::to_string(mock_->port());
+        gateway_ = std::make_unique<TestGateway>(R"(server:
+  listen: "127.0.0.1:0"
+  workers: 2
+log:
+  level: warn
+  access_log: { format: json }
+backends:
+  claude:
+    url: "http://127.0.0.1:)" + std::to_string(claude_->port()) + R"("
+    provider: anthropic
+    api_key: "${TEST_BACKEND_KEY}"
+)" + claude_extra + R"(
+  azure:
+    url: ")" + url + R"("
+    provider: azure_openai
+    api_key: "${TEST_BACKEND_KEY}"
+  mock:
+    url: ")" + url + R"("
+    api_key: "${TEST_BACKEND_KEY}"
+models:
+  demo:
+    targets: [ { backend: claude, model: claude-test } ]
+    retry: { attempts: 1 }
+    fallbacks: [ backup ]
+  solo:
+    targets: [ { backend: claude, model: claude-test } ]
+    retry: { attempts: 1 }
+  backup:
+    targets: [ { backend: mock, model: mock-model } ]
+  azure-demo:
+    targets: [ { backend: azure, model: gpt-dep } ]
+)");
+    }
+    std::uint16_t port() const { return gateway_->port(); }
+    static llm_mock::RecordedRequest last_request(const llm_mock::MockServer& mock) {
+        const auto requests = mock.requests();
+        EXPECT_FALSE(requests.empty());
+        return requests.empty() ? llm_mock::RecordedRequest{} : requests.back();
+    }
+
+    std::unique_ptr<llm_mock::MockServer> claude_;  // speaks Anthropic's Messages API
+    std::unique_ptr<llm_mock::MockServer> mock_;    // OpenAI-compatible and Azure
+    std::unique_ptr<TestGateway> gateway_;
+};
+
+const std::string kSoloChat = R"({"model":"solo","messages":[{"role":"user","content":"x"}]})";
+const std::string kSoloStream = R"({"model":"solo","stream":true,"messages":[{"role":"user","content":"x"}]})";
+
+TEST_F(ProviderAdaptersTest, AnthropicAnswersAChatCompletionInOpenAIFormat) {
+    start("    default_max_tokens: 321\n");
+    const HttpResult answer = post_json(port(), "/v1/chat/completions", R"({"model":"demo","messages":[
+        {"role":"system","content":"Be brief."},{"role":"user","content":"Say something deterministic."}]})");
+    ASSERT_EQ(answer.status, 200u) << answer.body;
+    EXPECT_EQ(answer.header("x-infergate-backend"), "claude");
+    const json body = json::parse(answer.body);
+    EXPECT_EQ(body["object"], "chat.completion");
+    EXPECT_EQ(body["choices"][0]["message"]["role"], "assistant");
+    EXPECT_EQ(body["choices"][0]["message"]["content"], "mock reply 1 2 3 4 5 6");
+    EXPECT_EQ(body["choices"][0]["finish_reason"], "stop");
+    EXPECT_EQ(body["usage"]["completion_tokens"], 8);
+    EXPECT_EQ(body["usage"]["total_tokens"],
+              body["usage"]["prompt_tokens"].get<int>() + body["usage"]["completion_tokens"].get<int>());
+
+    // What Anthropic received: its own path, headers and body.
+    const llm_mock::RecordedRequest sent = last_request(*claude_);
+    EXPECT_EQ(sent.target, "/v1/messages");
+    EXPECT_EQ(header_of(sent, "x-api-key"), kBackendCanary);
+    EXPECT_EQ(header_of(sent, "anthropic-version"), "2023-06-01");
+    EXPECT_FALSE(has_header(sent, "authorization"));
+    const json messages = json::parse(sent.body);
+    EXPECT_EQ(messages["model"], "claude-test");
+    EXPECT_EQ(messages["system"], "Be brief.");
+    EXPECT_EQ(messages["max_tokens"], 321);  // the backend's default: the client set none
+    ASSERT_EQ(messages["messages"].size(), 1u);
+    EXPECT_EQ(messages["messages"][0]["role"], "user");
+
+    // The access log has the tokens Anthropic reported.
+    std::string log;
+    ASSERT_TRUE(eventually([&] {
+        log = gateway_->access_log();
+        return log.find("\"completion_tokens\":8") != std::string::npos;
+    })) << log;
+}
+
+TEST_F(ProviderAdaptersTest, AnthropicStreamsAsChatCompletionChunks) {
+    start();
+    const HttpResult answer = post_json(port(), "/v1/chat/completions",
+                                        R"({"model":"demo","stream":true,"max_tokens":50,
+        "stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi there"}]})");
+    ASSERT_EQ(answer.status, 200u) << answer.body;
+    EXPECT_TRUE(answer.complete);
+    EXPECT_EQ(answer.header("content-type").rfind("text/event-stream", 0), 0u);
+    const Reassembled stream = reassemble(answer.body);
+    EXPECT_EQ(stream.role, "assistant");
+    EXPECT_EQ(stream.content, "mock reply 1 2 3 4 5 6");
+    EXPECT_EQ(stream.finish_reason, "stop");
+    ASSERT_TRUE(stream.usage) << answer.body;
+    EXPECT_EQ((*stream.usage)["completion_tokens"], 8);
+    EXPECT_TRUE(stream.done);
+    EXPECT_FALSE(stream.error);
+    const json sent = json::parse(last_request(*claude_).body);
+    EXPECT_EQ(sent["stream"], true);
+    EXPECT_EQ(sent["max_tokens"], 50);
+    EXPECT_FALSE(sent.contains("stream_options"));  // not Anthropic's; its streams carry usage
+}
+
+TEST_F(ProviderAdaptersTest, AnthropicStreamUsageIsCountedWithoutShowingTheClient) {
+    start();
+    const HttpResult answer = post_json(port(), "/v1/chat/completions",
+                                        R"({"model":"demo","stream":true,"messages":[{"role":"user","content":"hi"}]})",
+                                        {{"x-mock-chunks", "5"}, {"x-mock-fault", "split-events"}});
+    ASSERT_EQ(answer.status, 200u) << answer.body;
+    const Reassembled stream = reassemble(answer.body);
+    EXPECT_EQ(stream.content, "mock reply 1 2 3");  // events split across reads reassemble
+    EXPECT_FALSE(stream.usage);
+    EXPECT_TRUE(stream.done);
+    std::string log;
+    ASSERT_TRUE(eventually([&] {
+        log = gateway_->access_log();
+        return log.find("\"completion_tokens\":5") != std::string::npos;
+    })) << log;
+}
+
+TEST_F(ProviderAdaptersTest, AnthropicOverloadedIsA503ThatFallsBack) {
+    llm_mock::Options overloaded;
+    overloaded.status = 529;  // Anthropic's overloaded_error, for every request
+    start("", overloaded);
+    const HttpResult solo = post_json(port(), "/v1/chat/completions", kSoloChat);
+    EXPECT_EQ(solo.status, 503u) << solo.body;
+    EXPECT_EQ(json::parse(solo.body)["error"]["code"], "provider_overloaded");
+    EXPECT_EQ(solo.header("retry-after"), "1");
+    // A 503 is what fallbacks act on: the OpenAI-compatible backup answers.
+    const HttpResult fell = post_json(port(), "/v1/chat/completions",
+                                      R"({"model":"demo","messages":[{"role":"user","content":"x"}]})");
+    EXPECT_EQ(fell.status, 200u) << fell.body;
+    EXPECT_EQ(fell.header("x-infergate-backend"), "mock");
+    EXPECT_EQ(json::parse(fell.body)["model"], "mock-model");
+}
+
+TEST_F(ProviderAdaptersTest, AnErrorEventBeforeAnyOutputReachedTheClientIsRetriedElsewhere) {
+    llm_mock::Options failing;
+    failing.fault = "error-event";  // message_start, the block's start, one word, overloaded_error
+    start("", failing);
+    // All of it arrives at once: nothing has reached the client when the error comes, so the
+    // stream is answered by the fallback, whole, as if Claude had refused at once.
+    const HttpResult answer = post_json(port(), "/v1/chat/completions",
+                                        R"({"model":"demo","stream":true,"messages":[{"role":"user","content":"x"}]})");
+    ASSERT_EQ(answer.status, 200u) << answer.body;
+    EXPECT_EQ(answer.header("x-infergate-backend"), "mock");
+    const Reassembled stream = reassemble(answer.body);
+    EXPECT_EQ(stream.content, "mock reply 1 2 3 4 5 6");
+    EXPECT_TRUE(stream.done);
+    EXPECT_FALSE(stream.error);
+    // Without a fallback it is a plain 503.
+    const HttpResult solo = post_json(port(), "/v1/chat/completions", kSoloStream);
+    EXPECT_EQ(solo.status, 503u) << solo.body;
+    EXPECT_EQ(json::parse(solo.body)["error"]["code"], "provider_overloaded");
+}
+
+TEST_F(ProviderAdaptersTest, AnthropicErrorsKeepTheirMeaning) {
+    start();
+    const HttpResult bad = post_json(port(), "/v1/chat/completions", kSoloChat, {{"x-mock-status", "400"}});
+    EXPECT_EQ(bad.status, 400u) << bad.body;
+    EXPECT_EQ(json::parse(bad.body)["error"]["type"], "invalid_request_error");
+    const HttpResult limited = post_json(port(), "/v1/chat/completions", kSoloChat, {{"x-mock-status", "429"}});
+    EXPECT_EQ(limited.status, 429u) << limited.body;
+    EXPECT_EQ(limited.header("retry-after"), "1");
+    // The gateway's own key refused: never the client's fault, never Anthropic's words.
+    const HttpResult refused = post_json(port(), "/v1/chat/completions", kSoloChat, {{"x-mock-status", "401"}});
+    EXPECT_EQ(refused.status, 502u) << refused.body;
+    EXPECT_EQ(json::parse(refused.body)["error"]["code"], "upstream_auth_failed");
+}
+
+TEST_F(ProviderAdaptersTest, AnErrorAfterOutputCutsTheStream) {
+    start();
+    // Each event arrives on its own: the first word reaches the client before the error, so
+    // the stream ends with an OpenAI error event and no [DONE].
+    const HttpResult cut = post_json(port(), "/v1/chat/completions", kSoloStream,
+                                     {{"x-mock-fault", "error-event"}, {"x-mock-delay-ms", "30"}});
+    ASSERT_EQ(cut.status, 200u) << cut.body;
+    const Reassembled stream = reassemble(cut.body);
+    EXPECT_EQ(stream.content, "mock");
+    ASSERT_TRUE(stream.error) << cut.body;
+    EXPECT_EQ((*stream.error)["code"], "provider_overloaded");
+    EXPECT_FALSE(stream.done);
+
+    // A stream that ends without message_stop was cut too.
+    const HttpResult truncated = post_json(port(), "/v1/chat/completions", kSoloStream,
+                                           {{"x-mock-fault", "truncate-stream"}, {"x-mock-delay-ms", "30"}});
+    const Reassembled partial = reassemble(truncated.body);
+    EXPECT_EQ(partial.content, "mock");
+    EXPECT_TRUE(partial.error) << truncated.body;
+    EXPECT_FALSE(partial.done);
+
+    // The gateway keeps serving, and the next stream is whole.
+    const HttpResult whole = post_json(port(), "/v1/chat/completions", kSoloStream);
+    EXPECT_TRUE(reassemble(whole.body).done) << whole.body;
+}
+
+TEST_F(ProviderAdaptersTest, WhatAnthropicCannotDoIsRefusedBeforeItIsSent) {
+    start();
+    const HttpResult embeddings = post_json(port(), "/v1/embeddings", R"({"model":"solo","input":"x"})");
+    EXPECT_EQ(embeddings.status, 400u) << embeddings.body;
+    EXPECT_EQ(json::parse(embeddings.body)["error"]["code"], "unsupported_endpoint");
+    const HttpResult two = post_json(port(), "/v1/chat/completions",
+                                     R"({"model":"solo","n":2,"messages":[{"role":"user","content":"x"}]})");
+    EXPECT_EQ(two.status, 400u) << two.body;
+    EXPECT_EQ(json::parse(two.body)["error"]["param"], "n");
+    EXPECT_TRUE(claude_->requests().empty());
+}
+
+TEST_F(ProviderAdaptersTest, AzureAddressesTheDeploymentWithItsApiKeyHeader) {
+    start();
+    const HttpResult answer = post_json(port(), "/v1/chat/completions",
+                                        R"({"model":"azure-demo","messages":[{"role":"user","content":"x"}]})");
+    ASSERT_EQ(answer.status, 200u) << answer.body;
+    EXPECT_EQ(json::parse(answer.body)["choices"][0]["message"]["content"], "mock reply 1 2 3 4 5 6");
+    const llm_mock::RecordedRequest sent = last_request(*mock_);
+    EXPECT_EQ(sent.target, "/openai/deployments/gpt-dep/chat/completions?api-version=2024-10-21");
+    EXPECT_EQ(header_of(sent, "api-key"), kBackendCanary);
+    EXPECT_FALSE(has_header(sent, "authorization"));
+
+    const HttpResult embedded = post_json(port(), "/v1/embeddings", R"({"model":"azure-demo","input":"x"})");
+    EXPECT_EQ(embedded.status, 200u) << embedded.body;
+    EXPECT_EQ(last_request(*mock_).target, "/openai/deployments/gpt-dep/embeddings?api-version=2024-10-21");
+}
+
+}  // namespace
+}  // namespace infergate::testing
