@@ -4,9 +4,6 @@
 #include <array>
 #include <vector>
 
-#include "infergate/api/openai_request.hpp"
-#include "infergate/json/scanner.hpp"
-
 namespace infergate::transform::anthropic {
 
 namespace {
@@ -129,16 +126,9 @@ MaybeError add_tool_calls(const Json& message, const std::string& param, Json& b
         if (!name || !name->is_string()) return wrong_type(call_param + ".function.name", "a string");
         const Json* arguments = member(*function, "arguments");
         if (arguments && !arguments->is_string()) return wrong_type(call_param + ".function.arguments", "a string");
-        Json input = Json::object();
-        if (arguments && !arguments->get_ref<const std::string&>().empty()) {
-            const auto& text = arguments->get_ref<const std::string&>();
-            // Bounded before parsing: the DOM parser recurses once per level.
-            input = json::validate(text, api::kMaxJsonDepth) ? Json(Json::value_t::discarded)
-                                                             : Json::parse(text, nullptr, false);
-            if (!input.is_object()) {
-                return wrong_value(call_param + ".function.arguments", "Tool call arguments must be a JSON object.");
-            }
-        }
+        Json input;
+        const std::string text = arguments ? arguments->get<std::string>() : std::string();
+        if (auto error = parse_arguments(text, call_param + ".function.arguments", input)) return error;
         blocks.push_back({{"type", "tool_use"}, {"id", *id}, {"name", *name}, {"input", std::move(input)}});
     }
     return {};

@@ -1,8 +1,7 @@
 #include "infergate/stages/transform/anthropic_stream.hpp"
 
-#include <fmt/format.h>
-
 #include "anthropic_wire.hpp"
+#include "chunk_writer.hpp"
 #include "infergate/stages/transform/anthropic_errors.hpp"
 
 namespace infergate::transform::anthropic {
@@ -11,8 +10,6 @@ namespace {
 
 // Content block indexes count up from 0; a larger one is a broken or hostile upstream.
 constexpr std::int64_t kMaxBlocks = 4096;
-
-bool is_empty_string(const json::Member& member) { return member.value == "\"\""; }
 
 // The data of an SSE event's `event:` line, if any (one leading space removed).
 std::string_view event_name(std::string_view raw_event) {
@@ -87,8 +84,7 @@ void StreamTranslator::message_start(const Event& event, std::string& out) {
         json::scan_object(event.message->value, kMaxUpstreamDepth, on_field);
     }
     if (!id || !model) return invalid("message_start has no message id or model", out);
-    head_ = fmt::format(R"(data: {{"id":{},"object":"chat.completion.chunk","created":{},"model":{},"choices":[)",
-                        id->value, options_.created, model->value);
+    head_ = chunk_head(id->value, options_.created, model->value);
     started_ = true;
     append_chunk(out, {R"({"role":"assistant","content":""})"});
 }
@@ -177,19 +173,16 @@ void StreamTranslator::message_stop(std::string& out) {
         append_chunk(out, {"{}"}, "stop");
     }
     if (options_.include_usage) {
-        out += head_;
-        out += R"(],"usage":)";
-        append_openai_usage(out, tokens_);
-        out += "}\n\n";
+        std::string usage;
+        append_openai_usage(usage, tokens_);
+        append_usage_chunk(out, head_, usage);
     }
     out += "data: [DONE]\n\n";
     finished_ = true;
 }
 
 void StreamTranslator::fail(api::Error error, std::string& out) {
-    out += "data: ";
-    out += api::render_error(error);
-    out += "\n\n";
+    append_error_event(out, error);
     error_ = std::move(error);
     finished_ = true;
 }
@@ -198,28 +191,9 @@ void StreamTranslator::invalid(std::string_view what, std::string& out) {
     fail(api::upstream_invalid_response(options_.backend, what), out);
 }
 
-void StreamTranslator::open_chunk(std::string& out) const {
-    out += head_;
-    out += R"({"index":0,"delta":)";
-}
-
-void StreamTranslator::close_chunk(std::string& out, std::string_view finish) const {
-    out += R"(,"logprobs":null,"finish_reason":)";
-    if (finish.empty()) {
-        out += "null";
-    } else {
-        out += '"';
-        out += finish;
-        out += '"';
-    }
-    out += "}]}\n\n";
-}
-
 void StreamTranslator::append_chunk(std::string& out, std::initializer_list<std::string_view> delta_parts,
                                     std::string_view finish) const {
-    open_chunk(out);
-    for (const std::string_view part : delta_parts) out += part;
-    close_chunk(out, finish);
+    transform::append_chunk(out, head_, delta_parts, finish);
 }
 
 void StreamTranslator::append_text(std::string& out, std::string_view field,
@@ -230,7 +204,7 @@ void StreamTranslator::append_text(std::string& out, std::string_view field,
 
 void StreamTranslator::append_tool_delta(std::string& out, const Block& block,
                                          std::initializer_list<std::string_view> fields) const {
-    open_chunk(out);
+    open_chunk(out, head_);
     out += R"({"tool_calls":[{"index":)";
     out += std::to_string(block.tool_index);
     for (const std::string_view field : fields) out += field;

@@ -78,8 +78,6 @@ private:
     void fail(api::Error error, std::string& out);
     void invalid(std::string_view what, std::string& out);
     Block* block_at(const Event& event);
-    void open_chunk(std::string& out) const;  // through `"delta":`
-    void close_chunk(std::string& out, std::string_view finish) const;
     // One chunk: its delta is `delta_parts` concatenated; an empty `finish` is a null finish_reason.
     void append_chunk(std::string& out, std::initializer_list<std::string_view> delta_parts,
                       std::string_view finish = {}) const;
