@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "golden_replay.hpp"
 #include "infergate/streaming/sse.hpp"
 
 namespace infergate::transform::gemini {
@@ -164,32 +165,18 @@ TEST(GeminiStream, PartsAfterTheFinishAndUnknownPartsAreSkipped) {
     EXPECT_EQ(out, chunk(R"({"role":"assistant","content":""})"));
 }
 
-// Feeds `upstream` in two reads split at `split`, translating each complete event as the relay
-// would, then ends the body.
-std::string relayed(std::string_view upstream, std::size_t split) {
-    StreamTranslator stream = make(/*include_usage=*/true);
-    std::string pending;
-    std::string out;
-    for (const std::string_view read : {upstream.substr(0, split), upstream.substr(split)}) {
-        pending.append(read);
-        std::size_t end = 0;
-        while ((end = sse::find_event_end(pending)) != sse::npos) {
-            stream.on_sse_event(std::string_view(pending).substr(0, end), out);
-            pending.erase(0, end);
-        }
-    }
-    stream.finish(out);
-    return out;
-}
-
 TEST(GeminiStream, TranslatesTheSameWhereverTheBytesSplit) {
     const std::string upstream = "data: " + std::string(kFirst) + "\r\n\r\n: keep-alive\r\n\r\ndata: " +
                                  std::string(kLast) + "\r\n\r\n";
-    const std::string whole = relayed(upstream, upstream.size());
+    auto relayed = [&](std::size_t split) {
+        StreamTranslator stream = make(/*include_usage=*/true);
+        std::string out = golden::relay(stream, upstream, split);
+        stream.finish(out);
+        return out;
+    };
+    const std::string whole = relayed(upstream.size());
     EXPECT_NE(whole.find("data: [DONE]"), std::string::npos);
-    for (std::size_t split = 0; split <= upstream.size(); ++split) {
-        ASSERT_EQ(relayed(upstream, split), whole) << "split at byte " << split;
-    }
+    golden::expect_at_every_split(upstream.size(), whole, relayed);
 }
 
 }  // namespace
