@@ -1,6 +1,8 @@
 #include "gemini_contents.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <map>
 #include <utility>
 #include <vector>
@@ -27,15 +29,20 @@ struct Conversation {
     std::map<std::string, std::string, std::less<>> call_names;  // tool call id -> function name
 };
 
-// The media type of a URL's file, from its extension; empty when unknown.
+// The media type of a URL's file, from its extension (any case); empty when unknown.
 std::string_view media_type_of(std::string_view url) {
     url = url.substr(0, url.find_first_of("?#"));
+    const std::size_t dot = url.rfind('.');
+    if (dot == std::string_view::npos || url.size() - dot > 5) return {};
+    std::string extension(url.substr(dot));
+    std::transform(extension.begin(), extension.end(), extension.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     constexpr std::array<std::pair<std::string_view, std::string_view>, 8> kTypes{{
         {".jpg", "image/jpeg"}, {".jpeg", "image/jpeg"}, {".png", "image/png"}, {".gif", "image/gif"},
         {".webp", "image/webp"}, {".heic", "image/heic"}, {".heif", "image/heif"}, {".pdf", "application/pdf"},
     }};
-    for (const auto& [extension, type] : kTypes) {
-        if (url.size() > extension.size() && url.ends_with(extension)) return type;
+    for (const auto& [known, type] : kTypes) {
+        if (extension == known) return type;
     }
     return {};
 }

@@ -1,6 +1,7 @@
 #include "infergate/stages/transform/gemini_request.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "gemini_contents.hpp"
 #include "gemini_request_json.hpp"

@@ -81,12 +81,14 @@ TEST(GeminiRequest, ImagesFromDataAndHttpUrls) {
         R"({"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"What is this?"},)"
         R"({"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgo=","detail":"high"}},)"
         R"({"type":"image_url","image_url":{"url":"https://example.com/cat.JPG?size=big"}},)"
-        R"({"type":"image_url","image_url":{"url":"https://example.com/cat.jpeg?size=big"}}]}]})");
+        R"({"type":"image_url","image_url":{"url":"https://example.com/cat.jpeg?size=big"}},)"
+        R"({"type":"image_url","image_url":{"url":"https://example.com/photo"}}]}]})");
     EXPECT_EQ(request["contents"][0]["parts"], json::parse(R"([
         {"text":"What is this?"},
         {"inlineData":{"mimeType":"image/png","data":"iVBORw0KGgo="}},
-        {"fileData":{"fileUri":"https://example.com/cat.JPG?size=big"}},
-        {"fileData":{"fileUri":"https://example.com/cat.jpeg?size=big","mimeType":"image/jpeg"}}])"));
+        {"fileData":{"fileUri":"https://example.com/cat.JPG?size=big","mimeType":"image/jpeg"}},
+        {"fileData":{"fileUri":"https://example.com/cat.jpeg?size=big","mimeType":"image/jpeg"}},
+        {"fileData":{"fileUri":"https://example.com/photo"}}])"));
     EXPECT_EQ(refused(R"({"model":"m","messages":[{"role":"user","content":[{"type":"image_url","image_url":)"
                       R"({"url":"ftp://x/y.png"}}]}]})").param,
               "messages[0].content[0].image_url.url");
