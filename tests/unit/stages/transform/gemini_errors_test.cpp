@@ -10,31 +10,25 @@ std::string body(unsigned code, std::string_view status, std::string_view messag
            R"(","status":")" + std::string(status) + R"("}})";
 }
 
+// Gemini's error `code` and `status` as the client sees them: HTTP status, type and code.
+void expect_mapped(unsigned code, std::string_view status, unsigned client_status, std::string_view type,
+                   std::string_view client_code) {
+    const api::Error error = translate_error(code, body(code, status, "words"), "gemini");
+    EXPECT_EQ(error.status, client_status) << status;
+    EXPECT_EQ(error.type, type) << status;
+    EXPECT_EQ(error.code, client_code) << status;
+}
+
 TEST(GeminiErrors, EachStatusHasItsClientStatusAndType) {
-    struct Case {
-        unsigned code;
-        const char* status;
-        unsigned want_status;
-        const char* want_type;
-        const char* want_code;
-    };
-    const Case cases[] = {
-        {400, "INVALID_ARGUMENT", 400, "invalid_request_error", "invalid_request"},
-        {400, "FAILED_PRECONDITION", 400, "invalid_request_error", "invalid_request"},
-        {401, "UNAUTHENTICATED", 502, "server_error", "upstream_auth_failed"},
-        {403, "PERMISSION_DENIED", 502, "server_error", "upstream_auth_failed"},
-        {404, "NOT_FOUND", 404, "invalid_request_error", "not_found"},
-        {429, "RESOURCE_EXHAUSTED", 429, "rate_limit_exceeded", "rate_limit_exceeded"},
-        {500, "INTERNAL", 502, "server_error", "upstream_error"},
-        {503, "UNAVAILABLE", 503, "server_error", "provider_overloaded"},
-        {504, "DEADLINE_EXCEEDED", 504, "server_error", "upstream_timeout"},
-    };
-    for (const Case& c : cases) {
-        const api::Error error = translate_error(c.code, body(c.code, c.status, "words"), "gemini");
-        EXPECT_EQ(error.status, c.want_status) << c.status;
-        EXPECT_EQ(error.type, c.want_type) << c.status;
-        EXPECT_EQ(error.code, c.want_code) << c.status;
-    }
+    expect_mapped(400, "INVALID_ARGUMENT", 400, "invalid_request_error", "invalid_request");
+    expect_mapped(400, "FAILED_PRECONDITION", 400, "invalid_request_error", "invalid_request");
+    expect_mapped(401, "UNAUTHENTICATED", 502, "server_error", "upstream_auth_failed");
+    expect_mapped(403, "PERMISSION_DENIED", 502, "server_error", "upstream_auth_failed");
+    expect_mapped(404, "NOT_FOUND", 404, "invalid_request_error", "not_found");
+    expect_mapped(429, "RESOURCE_EXHAUSTED", 429, "rate_limit_exceeded", "rate_limit_exceeded");
+    expect_mapped(500, "INTERNAL", 502, "server_error", "upstream_error");
+    expect_mapped(503, "UNAVAILABLE", 503, "server_error", "provider_overloaded");
+    expect_mapped(504, "DEADLINE_EXCEEDED", 504, "server_error", "upstream_timeout");
 }
 
 TEST(GeminiErrors, OnlyTheClientsMistakesQuoteGemini) {

@@ -8,19 +8,24 @@ namespace {
 
 using nlohmann::json;
 
+// The Gemini request; a failure (and an empty body object) when the translation refused it.
 GenerateRequest translated(std::string_view body, const RequestOptions& options = {}) {
     auto result = translate_request(body, options);
-    EXPECT_TRUE(std::holds_alternative<GenerateRequest>(result))
-        << (std::holds_alternative<api::Error>(result) ? std::get<api::Error>(result).message : "");
-    return std::holds_alternative<GenerateRequest>(result) ? std::get<GenerateRequest>(result) : GenerateRequest{};
+    if (const auto* error = std::get_if<api::Error>(&result)) {
+        ADD_FAILURE() << error->message << "\n" << body;
+        return {.body = "{}"};
+    }
+    return std::get<GenerateRequest>(std::move(result));
 }
 
 json translated_json(std::string_view body) { return json::parse(translated(body).body); }
 
+// The 400 for `body`; a failure when it translated.
 api::Error refused(std::string_view body) {
     auto result = translate_request(body, {});
-    EXPECT_TRUE(std::holds_alternative<api::Error>(result)) << body;
-    return std::holds_alternative<api::Error>(result) ? std::get<api::Error>(result) : api::Error{};
+    if (auto* error = std::get_if<api::Error>(&result)) return std::move(*error);
+    ADD_FAILURE() << "translated: " << body;
+    return {};
 }
 
 TEST(GeminiRequest, TranslatesASimpleChatInAStableOrder) {
@@ -92,27 +97,28 @@ TEST(GeminiRequest, ImagesFromDataAndHttpUrls) {
     EXPECT_EQ(refused(R"({"model":"m","messages":[{"role":"user","content":[{"type":"image_url","image_url":)"
                       R"({"url":"ftp://x/y.png"}}]}]})").param,
               "messages[0].content[0].image_url.url");
-    EXPECT_EQ(refused(R"({"model":"m","messages":[{"role":"user","content":[{"type":"input_audio","input_audio":{}}]}]})")
-                  .code,
-              "unsupported_value");
+    const api::Error file = refused(R"({"model":"m","messages":[{"role":"user","content":[)"
+                                     R"({"type":"file","file":{"file_id":"f"}}]}]})");
+    EXPECT_EQ(file.code, "unsupported_value");
 }
 
 TEST(GeminiRequest, ToolCallsAndResultsBecomeFunctionCallsAndResponses) {
-    const json request = translated_json(R"({"model":"m","messages":[
-        {"role":"user","content":"Weather in Paris and Rome?"},
-        {"role":"assistant","content":null,"tool_calls":[
-            {"id":"call_0","type":"function","function":{"name":"weather","arguments":"{\"city\":\"Paris\"}"}},
-            {"id":"call_1","type":"function","function":{"name":"forecast","arguments":""}}]},
-        {"role":"tool","tool_call_id":"call_0","content":"{\"temp\":21}"},
-        {"role":"tool","tool_call_id":"call_1","content":[{"type":"text","text":"sunny"}]},
-        {"role":"user","content":"Thanks"}]})");
-    EXPECT_EQ(request["contents"], json::parse(R"([
-        {"role":"user","parts":[{"text":"Weather in Paris and Rome?"}]},
-        {"role":"model","parts":[{"functionCall":{"name":"weather","args":{"city":"Paris"}}},
-                                 {"functionCall":{"name":"forecast","args":{}}}]},
-        {"role":"user","parts":[{"functionResponse":{"name":"weather","response":{"content":{"temp":21}}}},
-                                {"functionResponse":{"name":"forecast","response":{"content":"sunny"}}},
-                                {"text":"Thanks"}]}])"));
+    // Gemini names the function a result answers; OpenAI only the call's id.
+    const std::string conversation =
+        R"({"model":"m","messages":[{"role":"user","content":"100 EUR in JPY, and the date?"},)"
+        R"({"role":"assistant","tool_calls":[{"id":"call_0","type":"function","function":)"
+        R"({"name":"convert","arguments":"{\"from\":\"EUR\",\"to\":\"JPY\",\"amount\":100}"}},)"
+        R"({"id":"call_1","type":"function","function":{"name":"today"}}]},)"
+        R"({"role":"tool","tool_call_id":"call_1","content":[{"type":"text","text":"2025-05-01"}]},)"
+        R"({"role":"tool","tool_call_id":"call_0","content":"[16250.5, \"JPY\"]"},)"
+        R"({"role":"user","content":"Round it."}]})";
+    EXPECT_EQ(translated_json(conversation)["contents"], json::parse(R"([
+        {"role":"user","parts":[{"text":"100 EUR in JPY, and the date?"}]},
+        {"role":"model","parts":[{"functionCall":{"name":"convert","args":{"from":"EUR","to":"JPY","amount":100}}},
+                                 {"functionCall":{"name":"today","args":{}}}]},
+        {"role":"user","parts":[{"functionResponse":{"name":"today","response":{"content":"2025-05-01"}}},
+                                {"functionResponse":{"name":"convert","response":{"content":[16250.5,"JPY"]}}},
+                                {"text":"Round it."}]}])"));
 }
 
 TEST(GeminiRequest, AToolResultMustAnswerAnEarlierCall) {
