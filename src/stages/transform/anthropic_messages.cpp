@@ -4,15 +4,11 @@
 #include <array>
 #include <vector>
 
-#include "infergate/api/openai_request.hpp"
-#include "infergate/json/scanner.hpp"
+#include "openai_content.hpp"
 
 namespace infergate::transform::anthropic {
 
 namespace {
-
-// Which content parts a role may send.
-enum class Parts { text, user, assistant };
 
 // One Anthropic message in the making: consecutive OpenAI messages of a role add to it.
 struct Turn {
@@ -20,83 +16,36 @@ struct Turn {
     Json blocks = Json::array();
 };
 
-std::string at(const std::string& param, std::size_t index) {
-    return param + "[" + std::to_string(index) + "]";
-}
-
-void add_text(Json& blocks, const std::string& text) {
-    // Anthropic refuses empty text blocks; an empty part says nothing anyway.
-    if (!text.empty()) blocks.push_back({{"type", "text"}, {"text", text}});
-}
-
-MaybeError add_image(const Json& part, const std::string& param, Json& blocks) {
-    const Json* image = member(part, "image_url");
-    const Json* url = image && image->is_object() ? member(*image, "url") : nullptr;
-    if (!url || !url->is_string()) return wrong_type(param + ".image_url.url", "a string");
-    const auto& text = url->get_ref<const std::string&>();
-    if (text.starts_with("https://") || text.starts_with("http://")) {
-        blocks.push_back({{"type", "image"}, {"source", {{"type", "url"}, {"url", text}}}});
+MaybeError add_image(const ContentPart& part, Json& blocks) {
+    if (part.kind == ContentPart::Kind::image_url) {
+        blocks.push_back({{"type", "image"}, {"source", {{"type", "url"}, {"url", part.text}}}});
         return {};
     }
-    constexpr std::string_view kData = "data:";
-    constexpr std::string_view kBase64 = ";base64,";
-    const std::size_t marker = text.find(kBase64);
-    if (!text.starts_with(kData) || marker == std::string::npos) {
-        return wrong_value(param + ".image_url.url",
-                           "An image URL must be an http(s) URL or a base64 data: URL.");
-    }
-    const std::string media_type = text.substr(kData.size(), marker - kData.size());
     constexpr std::array<std::string_view, 4> kMediaTypes{"image/jpeg", "image/png", "image/gif",
                                                           "image/webp"};
-    if (std::find(kMediaTypes.begin(), kMediaTypes.end(), media_type) == kMediaTypes.end()) {
-        return unsupported(param + ".image_url.url",
-                           "Images of type '" + shown(media_type) + "' are not supported: send JPEG, PNG, GIF or WebP");
+    if (std::find(kMediaTypes.begin(), kMediaTypes.end(), part.media_type) == kMediaTypes.end()) {
+        return unsupported(part.param + ".image_url.url",
+                           "Images of type '" + shown(part.media_type) + "' are not supported: send JPEG, PNG, GIF or WebP");
     }
     blocks.push_back({{"type", "image"},
-                      {"source", {{"type", "base64"}, {"media_type", media_type},
-                                  {"data", text.substr(marker + kBase64.size())}}}});
+                      {"source", {{"type", "base64"}, {"media_type", part.media_type}, {"data", part.text}}}});
     return {};
 }
 
-MaybeError add_part(const Json& part, const std::string& param, Parts parts, Json& blocks) {
-    const Json* type = part.is_object() ? member(part, "type") : nullptr;
-    if (!type || !type->is_string()) return wrong_type(param + ".type", "a string");
-    const auto& name = type->get_ref<const std::string&>();
-    const std::size_t before = blocks.size();
-    if (name == "text") {
-        const Json* text = member(part, "text");
-        if (!text || !text->is_string()) return wrong_type(param + ".text", "a string");
-        add_text(blocks, text->get<std::string>());
-    } else if (name == "image_url" && parts == Parts::user) {
-        if (auto error = add_image(part, param, blocks)) return error;
-    } else if (name == "refusal" && parts == Parts::assistant) {
-        const Json* refusal = member(part, "refusal");
-        if (!refusal || !refusal->is_string()) return wrong_type(param + ".refusal", "a string");
-        add_text(blocks, refusal->get<std::string>());
-    } else if (name == "image_url" || name == "input_audio" || name == "file") {
-        return unsupported(param + ".type", "Content parts of type '" + shown(name) + "' are not supported here");
-    } else {
-        return wrong_value(param + ".type", "Unknown content part type '" + shown(name) + "'.");
-    }
-    // Anthropic's prompt-cache marker, as clients of OpenAI-format gateways send it on a part.
-    if (const Json* cache_control = member(part, "cache_control"); cache_control && blocks.size() > before) {
-        blocks.back()["cache_control"] = *cache_control;
-    }
-    return {};
-}
-
-// A message's content: a string, or an array of parts; null or absent adds nothing.
-MaybeError add_content(const Json& message, const std::string& param, Parts parts, Json& blocks) {
-    const Json* content = member(message, "content");
-    if (!content) return {};
-    if (content->is_string()) {
-        add_text(blocks, content->get<std::string>());
-        return {};
-    }
-    const std::string content_param = param + ".content";
-    if (!content->is_array()) return wrong_type(content_param, "a string or an array of content parts");
-    for (std::size_t i = 0; i < content->size(); ++i) {
-        if (auto error = add_part((*content)[i], at(content_param, i), parts, blocks)) return error;
+// A message's content as blocks: text and images.
+MaybeError add_content(const Json& message, const std::string& param, Parts allowed, Json& blocks) {
+    std::vector<ContentPart> parts;
+    if (auto error = read_content(message, param, allowed, unsupported, parts)) return error;
+    for (const ContentPart& part : parts) {
+        if (part.kind == ContentPart::Kind::text) {
+            blocks.push_back({{"type", "text"}, {"text", part.text}});
+        } else if (auto error = add_image(part, blocks)) {
+            return error;
+        }
+        // Anthropic's prompt-cache marker, as clients of OpenAI-format gateways send it on a part.
+        if (const Json* cache_control = part.source ? member(*part.source, "cache_control") : nullptr) {
+            blocks.back()["cache_control"] = *cache_control;
+        }
     }
     return {};
 }
@@ -109,37 +58,11 @@ Json simplified(Json blocks) {
 }
 
 MaybeError add_tool_calls(const Json& message, const std::string& param, Json& blocks) {
-    if (member(message, "function_call")) {
-        return unsupported(param + ".function_call", "The legacy function_call is not supported: use tool_calls");
-    }
-    const Json* calls = member(message, "tool_calls");
-    if (!calls) return {};
-    const std::string calls_param = param + ".tool_calls";
-    if (!calls->is_array()) return wrong_type(calls_param, "an array");
-    for (std::size_t i = 0; i < calls->size(); ++i) {
-        const Json& call = (*calls)[i];
-        const std::string call_param = at(calls_param, i);
-        const Json* id = call.is_object() ? member(call, "id") : nullptr;
-        if (!id || !id->is_string()) return wrong_type(call_param + ".id", "a string");
-        if (const Json* type = member(call, "type"); type && *type != "function") {
-            return unsupported(call_param + ".type", "Only function tool calls are supported");
-        }
-        const Json* function = member(call, "function");
-        const Json* name = function && function->is_object() ? member(*function, "name") : nullptr;
-        if (!name || !name->is_string()) return wrong_type(call_param + ".function.name", "a string");
-        const Json* arguments = member(*function, "arguments");
-        if (arguments && !arguments->is_string()) return wrong_type(call_param + ".function.arguments", "a string");
-        Json input = Json::object();
-        if (arguments && !arguments->get_ref<const std::string&>().empty()) {
-            const auto& text = arguments->get_ref<const std::string&>();
-            // Bounded before parsing: the DOM parser recurses once per level.
-            input = json::validate(text, api::kMaxJsonDepth) ? Json(Json::value_t::discarded)
-                                                             : Json::parse(text, nullptr, false);
-            if (!input.is_object()) {
-                return wrong_value(call_param + ".function.arguments", "Tool call arguments must be a JSON object.");
-            }
-        }
-        blocks.push_back({{"type", "tool_use"}, {"id", *id}, {"name", *name}, {"input", std::move(input)}});
+    std::vector<ToolCall> calls;
+    if (auto error = read_tool_calls(message, param, unsupported, calls)) return error;
+    for (ToolCall& call : calls) {
+        blocks.push_back({{"type", "tool_use"}, {"id", call.id}, {"name", call.name},
+                          {"input", std::move(call.arguments)}});
     }
     return {};
 }
@@ -185,10 +108,8 @@ MaybeError translate_messages(const Json& messages, Json& request) {
             if (!error) error = add_tool_calls(message, param, blocks);
         } else if (name == "tool") {
             error = add_tool_result(message, param, blocks);
-        } else if (name == "function") {
-            error = unsupported(param + ".role", "The legacy function role is not supported: use tool messages");
         } else {
-            error = wrong_value(param + ".role", "Unknown message role '" + shown(name) + "'.");
+            error = role_error(name, param, unsupported);
         }
         if (error) return error;
         add_turn(turns, name == "assistant" ? "assistant" : "user", std::move(blocks));

@@ -1,8 +1,7 @@
 #include "infergate/stages/transform/anthropic_stream.hpp"
 
-#include <fmt/format.h>
-
 #include "anthropic_wire.hpp"
+#include "chunk_writer.hpp"
 #include "infergate/stages/transform/anthropic_errors.hpp"
 
 namespace infergate::transform::anthropic {
@@ -11,8 +10,6 @@ namespace {
 
 // Content block indexes count up from 0; a larger one is a broken or hostile upstream.
 constexpr std::int64_t kMaxBlocks = 4096;
-
-bool is_empty_string(const json::Member& member) { return member.value == "\"\""; }
 
 // The data of an SSE event's `event:` line, if any (one leading space removed).
 std::string_view event_name(std::string_view raw_event) {
@@ -36,7 +33,7 @@ struct StreamTranslator::Event {
     std::optional<json::Member> type, index, message, content_block, delta, usage;
 };
 
-StreamTranslator::StreamTranslator(StreamOptions options) : options_(std::move(options)) {}
+StreamTranslator::StreamTranslator(StreamOptions options) : ChunkStream(std::move(options)) {}
 
 void StreamTranslator::on_sse_event(std::string_view raw_event, std::string& out) {
     const std::optional<std::string_view> data = sse::first_data(raw_event);
@@ -44,7 +41,7 @@ void StreamTranslator::on_sse_event(std::string_view raw_event, std::string& out
 }
 
 void StreamTranslator::on_event(std::string_view name, std::string_view data, std::string& out) {
-    if (finished_) return;
+    if (finished()) return;
     Event event;
     auto on_member = [&event](const json::Member& member) {
         if (member.key == "type") event.type = member;
@@ -61,13 +58,13 @@ void StreamTranslator::on_event(std::string_view name, std::string_view data, st
         return event.type ? is_string(*event.type, type) : name == type;
     };
     if (is("ping")) return;
-    if (is("error")) return fail(translate_stream_error(data, options_.backend), out);
+    if (is("error")) return fail(translate_stream_error(data, options().backend), out);
     if (is("message_start")) return message_start(event, out);
     const bool in_message = is("content_block_start") || is("content_block_delta") ||
                             is("content_block_stop") || is("message_delta") || is("message_stop");
     // Another event type: Anthropic's versioning policy allows new ones; clients ignore them.
     if (!in_message) return;
-    if (head_.empty()) return invalid("the stream did not begin with message_start", out);
+    if (!started()) return invalid("the stream did not begin with message_start", out);
     if (is("content_block_start")) return block_start(event, out);
     if (is("content_block_delta")) return block_delta(event, out);
     if (is("content_block_stop")) return block_stop(event, out);
@@ -76,7 +73,7 @@ void StreamTranslator::on_event(std::string_view name, std::string_view data, st
 }
 
 void StreamTranslator::message_start(const Event& event, std::string& out) {
-    if (!head_.empty()) return invalid("message_start came twice", out);
+    if (started()) return invalid("message_start came twice", out);
     std::optional<json::Member> id, model;
     auto on_field = [&](const json::Member& field) {
         if (field.key == "id" && field.kind == json::Kind::string) id = field;
@@ -87,10 +84,7 @@ void StreamTranslator::message_start(const Event& event, std::string& out) {
         json::scan_object(event.message->value, kMaxUpstreamDepth, on_field);
     }
     if (!id || !model) return invalid("message_start has no message id or model", out);
-    head_ = fmt::format(R"(data: {{"id":{},"object":"chat.completion.chunk","created":{},"model":{},"choices":[)",
-                        id->value, options_.created, model->value);
-    started_ = true;
-    append_chunk(out, {R"({"role":"assistant","content":""})"});
+    start(id->value, model->value, out);
 }
 
 StreamTranslator::Block* StreamTranslator::block_at(const Event& event) {
@@ -176,50 +170,9 @@ void StreamTranslator::message_stop(std::string& out) {
         finish_sent_ = true;
         append_chunk(out, {"{}"}, "stop");
     }
-    if (options_.include_usage) {
-        out += head_;
-        out += R"(],"usage":)";
-        append_openai_usage(out, tokens_);
-        out += "}\n\n";
-    }
-    out += "data: [DONE]\n\n";
-    finished_ = true;
-}
-
-void StreamTranslator::fail(api::Error error, std::string& out) {
-    out += "data: ";
-    out += api::render_error(error);
-    out += "\n\n";
-    error_ = std::move(error);
-    finished_ = true;
-}
-
-void StreamTranslator::invalid(std::string_view what, std::string& out) {
-    fail(api::upstream_invalid_response(options_.backend, what), out);
-}
-
-void StreamTranslator::open_chunk(std::string& out) const {
-    out += head_;
-    out += R"({"index":0,"delta":)";
-}
-
-void StreamTranslator::close_chunk(std::string& out, std::string_view finish) const {
-    out += R"(,"logprobs":null,"finish_reason":)";
-    if (finish.empty()) {
-        out += "null";
-    } else {
-        out += '"';
-        out += finish;
-        out += '"';
-    }
-    out += "}]}\n\n";
-}
-
-void StreamTranslator::append_chunk(std::string& out, std::initializer_list<std::string_view> delta_parts,
-                                    std::string_view finish) const {
-    open_chunk(out);
-    for (const std::string_view part : delta_parts) out += part;
-    close_chunk(out, finish);
+    std::string usage;
+    append_openai_usage(usage, tokens_);
+    complete(usage, out);
 }
 
 void StreamTranslator::append_text(std::string& out, std::string_view field,
@@ -230,7 +183,7 @@ void StreamTranslator::append_text(std::string& out, std::string_view field,
 
 void StreamTranslator::append_tool_delta(std::string& out, const Block& block,
                                          std::initializer_list<std::string_view> fields) const {
-    open_chunk(out);
+    open_chunk(out, head());
     out += R"({"tool_calls":[{"index":)";
     out += std::to_string(block.tool_index);
     for (const std::string_view field : fields) out += field;

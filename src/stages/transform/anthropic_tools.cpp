@@ -1,47 +1,29 @@
 #include "anthropic_tools.hpp"
 
+#include "openai_fields.hpp"
+
 namespace infergate::transform::anthropic {
 
 namespace {
 
 MaybeError translate_tool(const Json& tool, const std::string& param, Json& tools) {
-    const Json* type = tool.is_object() ? member(tool, "type") : nullptr;
-    if (!type || *type != "function") {
-        return unsupported(param + ".type", "Only tools of type 'function' are supported");
-    }
-    const Json* function = member(tool, "function");
-    const Json* name = function && function->is_object() ? member(*function, "name") : nullptr;
-    if (!name || !name->is_string()) return wrong_type(param + ".function.name", "a string");
-    Json out = {{"name", *name}};
-    if (const Json* description = member(*function, "description")) {
-        if (!description->is_string()) return wrong_type(param + ".function.description", "a string");
-        out["description"] = *description;
-    }
+    FunctionTool function;
+    if (auto error = read_function_tool(tool, param, unsupported, function)) return error;
+    Json out = {{"name", *function.name}};
+    if (function.description) out["description"] = *function.description;
     // A function without parameters takes none; Anthropic still wants a schema.
-    const Json* parameters = member(*function, "parameters");
-    if (parameters && !parameters->is_object()) return wrong_type(param + ".function.parameters", "an object");
-    out["input_schema"] = parameters ? *parameters : Json{{"type", "object"}, {"properties", Json::object()}};
+    out["input_schema"] = function.parameters ? *function.parameters
+                                              : Json{{"type", "object"}, {"properties", Json::object()}};
     tools.push_back(std::move(out));
     return {};
 }
 
-// tool_choice: "auto" | "none" | "required" | {"type":"function","function":{"name":...}}.
 MaybeError translate_choice(const Json& choice, Json& out) {
-    if (choice.is_string()) {
-        const auto& mode = choice.get_ref<const std::string&>();
-        if (mode == "auto" || mode == "none") out = {{"type", mode}};
-        else if (mode == "required") out = {{"type", "any"}};
-        else return wrong_value("tool_choice", "Unknown tool_choice '" + shown(mode) + "'.");
-        return {};
-    }
-    const Json* type = choice.is_object() ? member(choice, "type") : nullptr;
-    if (!type || *type != "function") {
-        return unsupported("tool_choice", "tool_choice must be auto, none, required or a function");
-    }
-    const Json* function = member(choice, "function");
-    const Json* name = function && function->is_object() ? member(*function, "name") : nullptr;
-    if (!name || !name->is_string()) return wrong_type("tool_choice.function.name", "a string");
-    out = {{"type", "tool"}, {"name", *name}};
+    ToolChoice read;
+    if (auto error = read_tool_choice(choice, unsupported, read)) return error;
+    if (read.mode == "function") out = {{"type", "tool"}, {"name", *read.name}};
+    else if (read.mode == "required") out = {{"type", "any"}};
+    else out = {{"type", read.mode}};
     return {};
 }
 
@@ -54,8 +36,7 @@ MaybeError translate_tools(const Json& openai, Json& request) {
     if (has_tools) {
         Json& out = request["tools"] = Json::array();
         for (std::size_t i = 0; i < tools->size(); ++i) {
-            const std::string param = "tools[" + std::to_string(i) + "]";
-            if (auto error = translate_tool((*tools)[i], param, out)) return error;
+            if (auto error = translate_tool((*tools)[i], at("tools", i), out)) return error;
         }
     }
     Json choice;

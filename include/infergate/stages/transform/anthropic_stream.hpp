@@ -22,19 +22,15 @@
 #include <string_view>
 #include <vector>
 
-#include "infergate/api/error.hpp"
 #include "infergate/json/scanner.hpp"
 #include "infergate/stages/transform/anthropic_usage.hpp"
+#include "infergate/stages/transform/chunk_stream.hpp"
 
 namespace infergate::transform::anthropic {
 
-struct StreamOptions {
-    std::int64_t created = 0;    // unix seconds, the same in every chunk
-    bool include_usage = false;  // the client's stream_options.include_usage
-    std::string backend;         // named in error messages
-};
+using StreamOptions = transform::StreamOptions;
 
-class StreamTranslator {
+class StreamTranslator : public ChunkStream {
 public:
     explicit StreamTranslator(StreamOptions options);
 
@@ -47,13 +43,8 @@ public:
     // `data:` lines); an event without data (a comment) yields nothing.
     void on_sse_event(std::string_view raw_event, std::string& out);
 
-    // message_stop or an error was seen: the client's stream is complete.
-    bool finished() const noexcept { return finished_; }
-    // The error that ended the stream, for the access log and metrics; nullopt otherwise.
-    const std::optional<api::Error>& error() const noexcept { return error_; }
-    // Whether the role chunk was written. An error before it can still be answered as a plain
-    // error response (with error()->status), discarding the error event in `out`.
-    bool started() const noexcept { return started_; }
+    // finished(), error() and started() (ChunkStream): message_stop or an error ends the stream.
+
     // The usage seen so far, in OpenAI's terms (prompt includes cache reads and writes), for
     // the quota to settle even when the stream is cut.
     sse::Usage usage() const noexcept { return tokens_.openai(); }
@@ -75,29 +66,17 @@ private:
     void block_stop(const Event& event, std::string& out);
     void message_delta(const Event& event, std::string& out);
     void message_stop(std::string& out);
-    void fail(api::Error error, std::string& out);
-    void invalid(std::string_view what, std::string& out);
     Block* block_at(const Event& event);
-    void open_chunk(std::string& out) const;  // through `"delta":`
-    void close_chunk(std::string& out, std::string_view finish) const;
-    // One chunk: its delta is `delta_parts` concatenated; an empty `finish` is a null finish_reason.
-    void append_chunk(std::string& out, std::initializer_list<std::string_view> delta_parts,
-                      std::string_view finish = {}) const;
     // A content or reasoning_content chunk (`field` opens the delta) unless `text` is empty.
     void append_text(std::string& out, std::string_view field, const std::optional<json::Member>& text) const;
     // A tool_calls chunk for `block`'s call: its index, then `fields` of the call.
     void append_tool_delta(std::string& out, const Block& block,
                            std::initializer_list<std::string_view> fields) const;
 
-    StreamOptions options_;
-    std::string head_;                 // `data: {"id":...,"model":...,"choices":[`
     std::vector<Block> blocks_;        // by Anthropic's content block index
     std::uint32_t tool_calls_ = 0;
     TokenCounts tokens_;
-    bool started_ = false;
     bool finish_sent_ = false;
-    bool finished_ = false;
-    std::optional<api::Error> error_;
 };
 
 }  // namespace infergate::transform::anthropic

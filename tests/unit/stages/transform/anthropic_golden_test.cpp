@@ -2,8 +2,6 @@
 // translator and compares the client's stream byte for byte: whole, and with the upstream
 // bytes split at every position, as TCP may deliver them. Also the recorded request and answer
 // bodies, each way.
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -12,56 +10,30 @@
 #include "infergate/stages/transform/anthropic_request.hpp"
 #include "infergate/stages/transform/anthropic_response.hpp"
 #include "infergate/stages/transform/anthropic_stream.hpp"
-#include "infergate/streaming/sse.hpp"
+#include "golden_replay.hpp"
 
 namespace infergate::transform::anthropic {
 namespace {
 
-std::string read_golden(const std::string& name) {
-    const std::string path = std::string(INFERGATE_TEST_GOLDEN_DIR) + "/anthropic/" + name;
-    std::ifstream file(path, std::ios::binary);
-    EXPECT_TRUE(file) << "cannot read " << path;
-    std::ostringstream text;
-    text << file.rdbuf();
-    return text.str();
-}
+std::string read_golden(const std::string& name) { return golden::read("anthropic", name); }
 
 StreamOptions options_for(const std::string& name) {
     return {.created = 1700000000, .include_usage = name == "usage", .backend = "anthropic"};
 }
 
-// Feeds `upstream` in two reads split at `split`, translating each complete event as the relay
-// would: events are cut where sse::find_event_end says, whatever the reads were.
 std::string translate(const std::string& name, const std::string& upstream, std::size_t split) {
     StreamTranslator translator(options_for(name));
-    std::string pending;
-    std::string out;
-    for (const std::string_view read : {std::string_view(upstream).substr(0, split),
-                                        std::string_view(upstream).substr(split)}) {
-        pending.append(read);
-        std::size_t end = 0;
-        while ((end = sse::find_event_end(pending)) != sse::npos) {
-            translator.on_sse_event(std::string_view(pending).substr(0, end), out);
-            pending.erase(0, end);
-        }
-    }
+    std::string out = golden::relay(translator, upstream, split);
     EXPECT_TRUE(translator.finished()) << name;
     return out;
 }
 
 class GoldenTranscript : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(GoldenTranscript, TranslatesTheWholeStream) {
+TEST_P(GoldenTranscript, TranslatesTheSameWholeAndWhereverTheBytesSplit) {
     const std::string upstream = read_golden(GetParam() + ".anthropic.sse");
-    EXPECT_EQ(translate(GetParam(), upstream, upstream.size()), read_golden(GetParam() + ".openai.sse"));
-}
-
-TEST_P(GoldenTranscript, TranslatesTheSameWhereverTheBytesSplit) {
-    const std::string upstream = read_golden(GetParam() + ".anthropic.sse");
-    const std::string expected = read_golden(GetParam() + ".openai.sse");
-    for (std::size_t split = 0; split <= upstream.size(); ++split) {
-        ASSERT_EQ(translate(GetParam(), upstream, split), expected) << "split at byte " << split;
-    }
+    golden::expect_at_every_split(upstream.size(), read_golden(GetParam() + ".openai.sse"),
+                                  [&](std::size_t split) { return translate(GetParam(), upstream, split); });
 }
 
 INSTANTIATE_TEST_SUITE_P(Anthropic, GoldenTranscript,

@@ -2,14 +2,12 @@
 // damaged at every byte (deleted, or replaced by a character that breaks JSON or SSE framing)
 // and the translations must still produce only complete events of valid JSON, [DONE] at most
 // once and last, or a clean error.
-#include <fstream>
-#include <sstream>
 #include <string>
-#include <vector>
 
 #include <gtest/gtest.h>
 
-#include "infergate/json/scanner.hpp"
+#include "damaged_input.hpp"
+#include "golden_replay.hpp"
 #include "infergate/stages/transform/anthropic_errors.hpp"
 #include "infergate/stages/transform/anthropic_request.hpp"
 #include "infergate/stages/transform/anthropic_response.hpp"
@@ -19,69 +17,17 @@
 namespace infergate::transform::anthropic {
 namespace {
 
-std::string read_golden(const std::string& name) {
-    std::ifstream file(std::string(INFERGATE_TEST_GOLDEN_DIR) + "/anthropic/" + name, std::ios::binary);
-    std::ostringstream text;
-    text << file.rdbuf();
-    return text.str();
-}
+using damaged::expect_well_formed;
+using damaged::for_each_damaged;
+using damaged::is_json_object;
 
-// Each damaged copy of `text`: one byte deleted, or replaced by one of `replacements`.
-template <class Check>
-void for_each_damaged(const std::string& text, Check check) {
-    constexpr std::string_view kReplacements = "\"}\\\n\x80";
-    for (std::size_t at = 0; at < text.size(); ++at) {
-        std::string damaged = text;
-        damaged.erase(at, 1);
-        check(damaged);
-        for (const char replacement : kReplacements) {
-            damaged = text;
-            damaged[at] = replacement;
-            check(damaged);
-        }
-    }
-}
-
-bool is_json_object(std::string_view text) {
-    auto ignore = [](const json::Member&) {};
-    return !json::scan_object(text, 64, ignore);
-}
-
-// The client's stream: complete `data:` events, each a JSON object, or [DONE] as the last one.
-void expect_well_formed(const std::string& out, const StreamTranslator& translator, const std::string& input) {
-    std::string_view rest = out;
-    bool done = false;
-    std::string_view last;
-    while (!rest.empty()) {
-        const std::size_t end = sse::find_event_end(rest);
-        ASSERT_NE(end, sse::npos) << input;
-        const std::string_view event = rest.substr(0, end);
-        ASSERT_FALSE(done) << "an event after [DONE]\n" << input;
-        const auto data = sse::first_data(event);
-        ASSERT_TRUE(data) << input;
-        done = *data == "[DONE]";
-        if (!done) ASSERT_TRUE(is_json_object(*data)) << *data << "\n" << input;
-        last = *data;
-        rest.remove_prefix(end);
-    }
-    if (translator.error()) {
-        EXPECT_FALSE(done) << input;
-        EXPECT_TRUE(last.starts_with(R"({"error":)")) << input;
-    }
-    EXPECT_EQ(done, translator.finished() && !translator.error()) << input;
-}
+std::string read_golden(const std::string& name) { return golden::read("anthropic", name); }
 
 TEST(AnthropicRobustness, DamagedStreamsYieldWellFormedEvents) {
     for (const char* name : {"text", "tool_call", "usage", "error_mid_stream", "thinking"}) {
         for_each_damaged(read_golden(std::string(name) + ".anthropic.sse"), [](const std::string& input) {
             StreamTranslator translator({.created = 1, .include_usage = true, .backend = "b"});
-            std::string pending = input + "\n\n";  // a damaged last event still ends
-            std::string out;
-            std::size_t end = 0;
-            while ((end = sse::find_event_end(pending)) != sse::npos) {
-                translator.on_sse_event(std::string_view(pending).substr(0, end), out);
-                pending.erase(0, end);
-            }
+            const std::string out = golden::relay(translator, input + "\n\n", 0);  // a damaged last event still ends
             expect_well_formed(out, translator, input);
             const sse::Usage usage = translator.usage();
             EXPECT_GE(usage.prompt_tokens, usage.cached_tokens);
