@@ -2,8 +2,6 @@
 // translator and compares the client's stream byte for byte: whole, and with the upstream
 // bytes split at every position, as TCP may deliver them. Also the recorded request and answer
 // bodies, each way.
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -12,19 +10,12 @@
 #include "infergate/stages/transform/anthropic_request.hpp"
 #include "infergate/stages/transform/anthropic_response.hpp"
 #include "infergate/stages/transform/anthropic_stream.hpp"
-#include "infergate/streaming/sse.hpp"
+#include "golden_support.hpp"
 
 namespace infergate::transform::anthropic {
 namespace {
 
-std::string read_golden(const std::string& name) {
-    const std::string path = std::string(INFERGATE_TEST_GOLDEN_DIR) + "/anthropic/" + name;
-    std::ifstream file(path, std::ios::binary);
-    EXPECT_TRUE(file) << "cannot read " << path;
-    std::ostringstream text;
-    text << file.rdbuf();
-    return text.str();
-}
+std::string read_golden(const std::string& name) { return golden::read("anthropic/" + name); }
 
 StreamOptions options_for(const std::string& name) {
     return {.created = 1700000000, .include_usage = name == "usage", .backend = "anthropic"};
@@ -34,17 +25,8 @@ StreamOptions options_for(const std::string& name) {
 // would: events are cut where sse::find_event_end says, whatever the reads were.
 std::string translate(const std::string& name, const std::string& upstream, std::size_t split) {
     StreamTranslator translator(options_for(name));
-    std::string pending;
     std::string out;
-    for (const std::string_view read : {std::string_view(upstream).substr(0, split),
-                                        std::string_view(upstream).substr(split)}) {
-        pending.append(read);
-        std::size_t end = 0;
-        while ((end = sse::find_event_end(pending)) != sse::npos) {
-            translator.on_sse_event(std::string_view(pending).substr(0, end), out);
-            pending.erase(0, end);
-        }
-    }
+    golden::replay(upstream, split, [&](std::string_view event) { translator.on_sse_event(event, out); });
     EXPECT_TRUE(translator.finished()) << name;
     return out;
 }
