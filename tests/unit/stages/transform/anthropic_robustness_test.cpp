@@ -2,14 +2,12 @@
 // damaged at every byte (deleted, or replaced by a character that breaks JSON or SSE framing)
 // and the translations must still produce only complete events of valid JSON, [DONE] at most
 // once and last, or a clean error.
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
-#include "infergate/json/scanner.hpp"
+#include "golden_support.hpp"
 #include "infergate/stages/transform/anthropic_errors.hpp"
 #include "infergate/stages/transform/anthropic_request.hpp"
 #include "infergate/stages/transform/anthropic_response.hpp"
@@ -19,33 +17,10 @@
 namespace infergate::transform::anthropic {
 namespace {
 
-std::string read_golden(const std::string& name) {
-    std::ifstream file(std::string(INFERGATE_TEST_GOLDEN_DIR) + "/anthropic/" + name, std::ios::binary);
-    std::ostringstream text;
-    text << file.rdbuf();
-    return text.str();
-}
+std::string read_golden(const std::string& name) { return golden::read("anthropic/" + name); }
 
-// Each damaged copy of `text`: one byte deleted, or replaced by one of `replacements`.
-template <class Check>
-void for_each_damaged(const std::string& text, Check check) {
-    constexpr std::string_view kReplacements = "\"}\\\n\x80";
-    for (std::size_t at = 0; at < text.size(); ++at) {
-        std::string damaged = text;
-        damaged.erase(at, 1);
-        check(damaged);
-        for (const char replacement : kReplacements) {
-            damaged = text;
-            damaged[at] = replacement;
-            check(damaged);
-        }
-    }
-}
-
-bool is_json_object(std::string_view text) {
-    auto ignore = [](const json::Member&) {};
-    return !json::scan_object(text, 64, ignore);
-}
+using golden::for_each_damaged;
+using golden::is_json_object;
 
 // The client's stream: complete `data:` events, each a JSON object, or [DONE] as the last one.
 void expect_well_formed(const std::string& out, const StreamTranslator& translator, const std::string& input) {

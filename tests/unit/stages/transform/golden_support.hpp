@@ -1,6 +1,6 @@
-// What the golden transcript tests share: reading a recorded file, and replaying a byte stream
-// as the relay meets it, in two reads split anywhere, cut into events where
-// sse::find_event_end says.
+// What the golden transcript tests share: reading a recorded file, replaying a byte stream as
+// the relay meets it (in two reads split anywhere, cut into events where sse::find_event_end
+// says), and damaging a recording at every byte.
 #pragma once
 
 #include <fstream>
@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "infergate/json/scanner.hpp"
 #include "infergate/streaming/sse.hpp"
 
 namespace infergate::transform::golden {
@@ -36,6 +37,28 @@ void replay(std::string_view bytes, std::size_t split, OnEvent&& on_event) {
             pending.erase(0, end);
         }
     }
+}
+
+// Each damaged copy of `text`: one byte deleted, or replaced by a character that breaks JSON
+// or SSE framing.
+template <class Check>
+void for_each_damaged(const std::string& text, Check check) {
+    constexpr std::string_view kReplacements = "\"}\\\n\x80";
+    for (std::size_t at = 0; at < text.size(); ++at) {
+        std::string damaged = text;
+        damaged.erase(at, 1);
+        check(damaged);
+        for (const char replacement : kReplacements) {
+            damaged = text;
+            damaged[at] = replacement;
+            check(damaged);
+        }
+    }
+}
+
+inline bool is_json_object(std::string_view text) {
+    auto ignore = [](const json::Member&) {};
+    return !json::scan_object(text, 64, ignore);
 }
 
 }  // namespace infergate::transform::golden
