@@ -44,6 +44,9 @@ TEST(ResponseCacheKey, StreamingAndBookkeepingFieldsDoNotMatter) {
 
 TEST(ResponseCacheKey, AnythingThatChangesTheAnswerChangesTheKey) {
     const CacheKey key = key_of(kBody);
+    // Only top-level bookkeeping fields are ignored; the same names deeper are content.
+    EXPECT_NE(key_of(R"({"model":"m","response_format":{"type":"json_schema","user":1}})"),
+              key_of(R"({"model":"m","response_format":{"type":"json_schema"}})"));
     EXPECT_NE(
         key,
         key_of(

@@ -165,5 +165,35 @@ TEST(ResponseCache, ManyThreadsInsertAndLookUpConsistently) {
     EXPECT_EQ(s.bytes, s.entries * kCost);
 }
 
+TEST(ResponseCache, ReadersOfAHotKeyNeverSeeATornEntry) {
+    // Writers keep replacing one key while readers hold and read what they got.
+    ResponseCache cache({.max_bytes = 4 * kCost, .max_entry_bytes = kCost, .shards = 1});
+    std::atomic<bool> stop{false};
+    std::atomic<int> wrong{0};
+    std::vector<std::thread> threads;
+    for (int w = 0; w < 2; ++w) {
+        threads.emplace_back([&, w] {
+            for (int i = 0; i < 2000; ++i) cache.insert(key(1), entry(100, w ? 'a' : 'b'), 1min);
+        });
+    }
+    for (int r = 0; r < 3; ++r) {
+        threads.emplace_back([&] {
+            while (!stop.load()) {
+                if (auto hit = cache.lookup(key(1))) {
+                    const char first = hit->body.front();
+                    if (hit->body != std::string(100, first)) ++wrong;
+                }
+            }
+        });
+    }
+    threads[0].join();
+    threads[1].join();
+    stop = true;
+    for (std::size_t i = 2; i < threads.size(); ++i) threads[i].join();
+    EXPECT_EQ(wrong.load(), 0);
+    EXPECT_EQ(cache.stats().entries, 1u);
+    EXPECT_EQ(cache.stats().insertions, 4000u);
+}
+
 }  // namespace
 }  // namespace infergate::cache
