@@ -8,8 +8,6 @@ namespace infergate::transform::messages_ingress {
 
 namespace {
 
-using anthropic::for_each_element;
-using anthropic::kMaxUpstreamDepth;
 
 // Tool call indexes count up from 0; a larger one is a broken or hostile backend.
 constexpr std::int64_t kMaxToolCalls = 4096;
