@@ -13,6 +13,8 @@
 #include "infergate/json/scanner.hpp"
 #include "infergate/streaming/sse.hpp"
 
+#include "damaged_input.hpp"
+
 namespace infergate::transform::golden {
 
 // tests/golden/<path>.
@@ -39,26 +41,7 @@ void replay(std::string_view bytes, std::size_t split, OnEvent&& on_event) {
     }
 }
 
-// Each damaged copy of `text`: one byte deleted, or replaced by a character that breaks JSON
-// or SSE framing.
-template <class Check>
-void for_each_damaged(const std::string& text, Check check) {
-    constexpr std::string_view kReplacements = "\"}\\\n\x80";
-    for (std::size_t at = 0; at < text.size(); ++at) {
-        std::string damaged = text;
-        damaged.erase(at, 1);
-        check(damaged);
-        for (const char replacement : kReplacements) {
-            damaged = text;
-            damaged[at] = replacement;
-            check(damaged);
-        }
-    }
-}
-
-inline bool is_json_object(std::string_view text) {
-    auto ignore = [](const json::Member&) {};
-    return !json::scan_object(text, 64, ignore);
-}
+using damaged::for_each_damaged;
+using damaged::is_json_object;
 
 }  // namespace infergate::transform::golden
