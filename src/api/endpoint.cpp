@@ -9,6 +9,8 @@ Endpoint classify(std::string_view target) noexcept {
     if (path == "/v1/chat/completions") return Endpoint::chat_completions;
     if (path == "/v1/completions") return Endpoint::completions;
     if (path == "/v1/embeddings") return Endpoint::embeddings;
+    if (path == "/v1/messages") return Endpoint::messages;
+    if (path == "/v1/messages/count_tokens") return Endpoint::messages_count_tokens;
     if (path == "/v1/models") return Endpoint::models;
     if (path == "/v1/usage") return Endpoint::usage;
     if (path == "/admin/usage") return Endpoint::admin_usage;
@@ -21,7 +23,8 @@ Endpoint classify(std::string_view target) noexcept {
 
 bool is_proxied(Endpoint endpoint) noexcept {
     return endpoint == Endpoint::chat_completions || endpoint == Endpoint::completions ||
-           endpoint == Endpoint::embeddings;
+           endpoint == Endpoint::embeddings || endpoint == Endpoint::messages ||
+           endpoint == Endpoint::messages_count_tokens;
 }
 
 bool expects_post(Endpoint endpoint) noexcept { return is_proxied(endpoint); }
@@ -31,6 +34,8 @@ std::string_view upstream_path(Endpoint endpoint) noexcept {
         case Endpoint::chat_completions: return "/v1/chat/completions";
         case Endpoint::completions: return "/v1/completions";
         case Endpoint::embeddings: return "/v1/embeddings";
+        case Endpoint::messages: return "/v1/messages";
+        case Endpoint::messages_count_tokens: return "/v1/messages/count_tokens";
         case Endpoint::models: return "/v1/models";
         default: return "";
     }
@@ -41,6 +46,8 @@ std::string_view name(Endpoint endpoint) noexcept {
         case Endpoint::chat_completions: return "chat_completions";
         case Endpoint::completions: return "completions";
         case Endpoint::embeddings: return "embeddings";
+        case Endpoint::messages: return "messages";
+        case Endpoint::messages_count_tokens: return "messages_count_tokens";
         case Endpoint::models: return "models";
         case Endpoint::usage: return "usage";
         case Endpoint::admin_usage: return "admin_usage";

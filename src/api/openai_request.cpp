@@ -236,7 +236,9 @@ std::variant<ProxyRequest, Error> parse_proxy_request(std::string_view body, End
     request.choices = choices.value_or(1);
 
     switch (endpoint) {
-        case Endpoint::chat_completions: {
+        case Endpoint::chat_completions:
+        case Endpoint::messages:
+        case Endpoint::messages_count_tokens: {
             const json::Member* messages = seen.field[kMessages];
             if (messages == nullptr) {
                 return invalid_request("Missing required parameter: 'messages'.", "messages",

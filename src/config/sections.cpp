@@ -76,13 +76,7 @@ void read_log(const Context& ctx, const Field& field, LogSettings& log) {
 
 void read_provider(const Context& ctx, const Field& field, Provider& provider) {
     const auto index = read_choice(ctx, field, "provider", {"openai", "azure_openai", "anthropic", "gemini"});
-    if (!index) return;
-    if (*index == 3) {
-        ctx.error(field.value_at(), field.path,
-                  "provider \"gemini\" is not supported yet (supported: openai, azure_openai, anthropic)");
-        return;
-    }
-    provider = static_cast<Provider>(*index);
+    if (index) provider = static_cast<Provider>(*index);
 }
 
 // The keys only some providers have, and each provider's defaults.

@@ -18,6 +18,7 @@
 #include "infergate/server/responses.hpp"
 #include "infergate/server/socket_deadline.hpp"
 #include "infergate/server/worker.hpp"
+#include "infergate/stages/transform/messages_ingress_count_tokens.hpp"
 
 namespace infergate::server {
 namespace {
@@ -234,7 +235,7 @@ private:
 
     net::awaitable<void> answer_error(const api::Error& error, const http::request<http::string_body>& request,
                                       std::string_view request_id, const Snapshot& config) {
-        Response response = make_error_response(error, client_, request_id);
+        Response response = make_error_response(error, client_, request_id, {}, api::classify(request.target()));
         const auto ec = co_await write_response(client_, response, config.config.server.write_timeout);
         pipeline::Completion done;
         done.status = error.status;
@@ -272,8 +273,26 @@ private:
             }
         }
 
+        if (!rejection && endpoint == api::Endpoint::messages_count_tokens) {
+            // Authenticated and routed (the model must be one the key may use): estimated here.
+            auto counted = transform::messages_ingress::count_tokens(ctx.body);
+            if (auto* error = std::get_if<api::Error>(&counted)) {
+                rejection = std::move(*error);
+            } else {
+                Response response = make_response(200, std::move(std::get<std::string>(counted)), "application/json",
+                                                  client_, request_id);
+                const auto ec = co_await write_response(client_, response, config->config.server.write_timeout);
+                done.status = 200;
+                done.client_disconnected = static_cast<bool>(ec);
+                done.bytes_out = response.body().size();
+                config->pipeline.finish(ctx, done, entered);
+                record_proxied(worker_, ctx, client_.peer, bytes_in, done, Clock::now());
+                co_return;
+            }
+        }
         if (rejection) {
-            Response response = make_error_response(*rejection, client_, request_id, ctx.response_headers);
+            Response response =
+                make_error_response(*rejection, client_, request_id, ctx.response_headers, endpoint);
             const auto ec = co_await write_response(client_, response, config->config.server.write_timeout);
             done.status = rejection->status;
             done.code = rejection->code;

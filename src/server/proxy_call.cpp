@@ -14,6 +14,10 @@
 #include "infergate/stages/routing/backoff.hpp"
 #include "infergate/stages/transform/anthropic_errors.hpp"
 #include "infergate/stages/transform/anthropic_response.hpp"
+#include "infergate/stages/transform/gemini_errors.hpp"
+#include "infergate/stages/transform/gemini_response.hpp"
+#include "infergate/stages/transform/messages_ingress_errors.hpp"
+#include "infergate/stages/transform/messages_ingress_response.hpp"
 #include "infergate/stages/transform/transform_stage.hpp"
 #include "infergate/server/worker.hpp"
 #include "infergate/upstream/headers.hpp"
@@ -507,9 +511,10 @@ net::awaitable<Attempt> ProxyCall::relay_body(Stream& stream, upstream::Connecti
 
     auto& upstream = parser.get();
     const unsigned status = upstream.result_int();
-    if (ctx_.upstream.wire == pipeline::UpstreamRequest::Wire::anthropic_messages && status != 401 &&
-        status != 403) {
-        co_return translate_anthropic_reply(upstream, parser.keep_alive());
+    using Wire = pipeline::UpstreamRequest::Wire;
+    const Wire wire = ctx_.upstream.wire;
+    if (wire != Wire::openai && wire != Wire::messages_passthrough && status != 401 && status != 403) {
+        co_return translate_reply(upstream, parser.keep_alive());
     }
     if (status == 401 || status == 403) {
         // The backend refused the gateway's own credential: relayed, it would tell the client
@@ -539,6 +544,12 @@ net::awaitable<Attempt> ProxyCall::relay_body(Stream& stream, upstream::Connecti
             co_return Attempt{.reusable = parser.keep_alive(), .failure = UpstreamError::protocol};
         }
         done_.usage = inspected.usage;
+        if (wire == Wire::messages_passthrough) {  // Anthropic's answer, relayed: its usage read aside
+            auto counted = transform::anthropic::translate_response(upstream.body(), 0, backend_->name());
+            if (auto* answer = std::get_if<transform::anthropic::ChatCompletion>(&counted)) {
+                done_.usage = answer->tokens.openai();
+            }
+        }
     }
     done_.status = status;
     done_.bytes_out = upstream.body().size();
@@ -558,12 +569,48 @@ net::awaitable<Attempt> ProxyCall::relay_body(Stream& stream, upstream::Connecti
     co_return result;
 }
 
-Attempt ProxyCall::translate_anthropic_reply(http::response<http::string_body>& upstream, bool keep_alive) {
-    namespace anthropic = transform::anthropic;
+namespace {
+
+// An OpenAI-format backend's error as the error an Anthropic client is shown: the backend's
+// message and status, Anthropic's shape (written by write_error()).
+api::Error openai_error(unsigned status, std::string_view body, std::string_view backend) {
+    if (!api::inspect_response_body(body).valid_json) return api::upstream_error(backend, status);
+    api::Error error = transform::messages_ingress::stream_error(body, backend);
+    error.status = status;
+    return error;
+}
+
+// The translated answer and its usage, or why the upstream's answer could not be translated.
+struct TranslatedReply {
+    std::string body;
+    sse::Usage usage;
+};
+
+template <class Translated>
+std::variant<TranslatedReply, api::Error> reply_of(Translated translated) {
+    if (auto* error = std::get_if<api::Error>(&translated)) return std::move(*error);
+    auto& answer = std::get<0>(translated);
+    if constexpr (requires { answer.tokens; }) {
+        return TranslatedReply{std::move(answer.body), answer.tokens.openai()};
+    } else {
+        return TranslatedReply{std::move(answer.body), answer.usage};
+    }
+}
+
+}  // namespace
+
+Attempt ProxyCall::translate_reply(http::response<http::string_body>& upstream, bool keep_alive) {
+    namespace transform = infergate::transform;
+    using Wire = pipeline::UpstreamRequest::Wire;
+    const Wire wire = ctx_.upstream.wire;
     const unsigned status = upstream.result_int();
+    const std::string_view backend = backend_->name();
     if (status < 200 || status >= 300) {
-        // Anthropic's error types decide the status: overloaded (529) becomes a retryable 503.
-        const api::Error error = anthropic::translate_error(status, upstream.body(), backend_->name());
+        // The provider's error types decide the status: Anthropic's overloaded (529) and
+        // Gemini's UNAVAILABLE become a retryable 503.
+        const api::Error error = wire == Wire::anthropic ? transform::anthropic::translate_error(status, upstream.body(), backend)
+                                 : wire == Wire::gemini  ? transform::gemini::translate_error(status, upstream.body(), backend)
+                                                         : openai_error(status, upstream.body(), backend);
         std::string retry_after;
         if (const auto found = upstream.find(http::field::retry_after); found != upstream.end()) {
             retry_after.append("Retry-After: ").append(found->value()).append("\r\n");
@@ -571,26 +618,30 @@ Attempt ProxyCall::translate_anthropic_reply(http::response<http::string_body>& 
         respond_error(error, retry_after);
         return Attempt{.reusable = keep_alive,
                        .status = error.status,
-                       .context_length = error.code == "context_length_exceeded",
+                       .context_length = error.code == "context_length_exceeded" ||
+                                         (status == 400 && is_context_length_error(upstream.body())),
                        .retry_after = retry_after_of(upstream.base())};
     }
     const auto created = std::chrono::duration_cast<std::chrono::seconds>(
         std::chrono::system_clock::now().time_since_epoch()).count();
-    auto translated = anthropic::translate_response(upstream.body(), created, backend_->name());
+    std::variant<TranslatedReply, api::Error> translated =
+        wire == Wire::anthropic ? reply_of(transform::anthropic::translate_response(upstream.body(), created, backend))
+        : wire == Wire::gemini  ? reply_of(transform::gemini::translate_response(upstream.body(), created, backend))
+                                : reply_of(transform::messages_ingress::translate_response(upstream.body(), backend));
     if (auto* error = std::get_if<api::Error>(&translated)) {
         backend_->metrics().count(UpstreamError::protocol);
         respond_error(*error);
         return Attempt{.reusable = keep_alive, .failure = UpstreamError::protocol};
     }
-    auto& completion = std::get<anthropic::ChatCompletion>(translated);
-    done_.usage = completion.tokens.openai();
+    auto& reply = std::get<TranslatedReply>(translated);
+    done_.usage = reply.usage;
     done_.status = status;
-    done_.bytes_out = completion.body.size();
+    done_.bytes_out = reply.body.size();
     std::string& head = client_.head_buffer;
     head.clear();
-    append_proxied_head(head, {upstream.base(), client_, ctx_.request_id, completion.body.size(), false,
+    append_proxied_head(head, {upstream.base(), client_, ctx_.request_id, reply.body.size(), false,
                                ctx_.response_headers, served_model(), backend_->name()});
-    reply_body_ = std::move(completion.body);
+    reply_body_ = std::move(reply.body);
     reply_pending_ = true;
     return Attempt{.reusable = keep_alive, .status = status};
 }
@@ -640,7 +691,7 @@ void ProxyCall::respond_error(const api::Error& error, std::string_view extra_he
 
 net::awaitable<void> ProxyCall::write_error() {
     ctx_.response_headers.append(error_headers_);
-    Response response = make_error_response(*error_, client_, ctx_.request_id, ctx_.response_headers);
+    Response response = make_error_response(*error_, client_, ctx_.request_id, ctx_.response_headers, ctx_.endpoint);
     done_.bytes_out = response.body().size();
     const beast::error_code ec =
         co_await write_response(client_, response, ctx_.snapshot.config.server.write_timeout);

@@ -13,7 +13,7 @@
 #include "infergate/server/client_connection.hpp"
 #include "infergate/server/client_watch.hpp"
 #include "infergate/stages/routing/target_picker.hpp"
-#include "infergate/stages/transform/anthropic_stream.hpp"
+#include "infergate/stages/transform/stream_translation.hpp"
 #include "infergate/upstream/backend.hpp"
 #include "infergate/upstream/connection.hpp"
 
@@ -74,8 +74,12 @@ private:
     net::awaitable<void> pause_before_retry(const Attempt& result, unsigned tries, bool same_target);
 
     // Translates the complete events of upstream[0, pending) onto `out`, and moves the rest
-    // (a partial event) to the front; returns its size.
-    std::size_t translate_events(std::string& upstream, std::size_t pending, std::string& out);
+    // (a partial event) to the front; returns its size. `body_ended`: nothing more will come.
+    std::size_t translate_events(std::string& upstream, std::size_t pending, std::string& out, bool body_ended);
+    // Counts an event the client is sent; false: the stream cap was reached (not sent). All a
+    // client of Anthropic's API needs: its stream's end and usage come from the translation.
+    bool count_event();
+    bool client_speaks_anthropic() const { return ctx_.endpoint == api::Endpoint::messages; }
     // Reads what the gateway needs from one event; false: do not forward it.
     bool on_event(std::string_view event, bool& saw_done);
     net::awaitable<bool> write_to_client(net::const_buffer bytes, bool chunked,
@@ -84,8 +88,9 @@ private:
     net::awaitable<void> end_stream_with(const api::Error& error, bool chunked, config::Duration timeout);
     net::awaitable<void> end_stream_with_error(UpstreamError kind, bool chunked,
                                                config::Duration timeout);
-    // A non-streamed Anthropic answer (or error) in OpenAI's format, for write_reply().
-    Attempt translate_anthropic_reply(http::response<http::string_body>& upstream, bool keep_alive);
+    // A non-streamed answer (or error) in the client's format when the backend speaks another,
+    // for write_reply() / write_error().
+    Attempt translate_reply(http::response<http::string_body>& upstream, bool keep_alive);
     net::awaitable<void> write_reply();  // the non-streamed response relay_body() read
     net::awaitable<void> write_error();  // the error respond_error() chose
     // The attempt failed before a response head: the error answer, unless the client left.
@@ -135,8 +140,8 @@ private:
     bool reply_pending_ = false;
     std::optional<api::Error> error_;  // the answer write_error() sends
     std::string error_headers_;
-    // Translates the current attempt's stream when its backend is not OpenAI-compatible.
-    std::optional<transform::anthropic::StreamTranslator> translator_;
+    // The current attempt's stream translation, unless client and backend both speak OpenAI.
+    std::unique_ptr<transform::StreamTranslation> translation_;
     Clock::time_point attempt_started_;
     std::string last_outcome_;    // of the attempt that just failed
     std::string failed_attempts_; // see Completion::failed_attempts

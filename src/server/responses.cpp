@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "infergate/stages/transform/messages_ingress_errors.hpp"
 #include "infergate/upstream/headers.hpp"
 
 namespace infergate::server {
@@ -18,9 +19,12 @@ Response make_response(unsigned status, std::string body, std::string_view conte
 }
 
 Response make_error_response(const api::Error& error, const ClientConnection& client,
-                             std::string_view request_id, std::string_view extra_headers) {
-    Response response = make_response(error.status, api::render_error(error), "application/json",
-                                       client, request_id);
+                             std::string_view request_id, std::string_view extra_headers,
+                             api::Endpoint endpoint) {
+    const bool anthropic = endpoint == api::Endpoint::messages || endpoint == api::Endpoint::messages_count_tokens;
+    Response response = make_response(
+        error.status, anthropic ? transform::messages_ingress::render_error_body(error) : api::render_error(error),
+        "application/json", client, request_id);
     if (error.status == 405) response.set(http::field::allow, "GET, POST");
     while (!extra_headers.empty()) {
         const std::size_t end = extra_headers.find("\r\n");

@@ -7,6 +7,8 @@
 #include "infergate/config/snapshot.hpp"
 #include "infergate/server/responses.hpp"
 #include "infergate/stages/quota/quota_stage.hpp"
+#include "infergate/stages/transform/messages_ingress_errors.hpp"
+#include "infergate/stages/transform/stream_translation.hpp"
 #include "infergate/streaming/sse.hpp"
 #include "server/proxy_call_impl.hpp"
 
@@ -40,15 +42,14 @@ net::awaitable<Attempt> ProxyCall::relay_stream(Stream& stream, upstream::Connec
     std::size_t pending = 0;
     // A provider that is not OpenAI-compatible: its events are translated, as they arrive, into
     // a second buffer, and that one is what the client is sent.
-    const bool translating = ctx_.upstream.wire == pipeline::UpstreamRequest::Wire::anthropic_messages;
+    const auto created = std::chrono::duration_cast<std::chrono::seconds>(
+        std::chrono::system_clock::now().time_since_epoch()).count();
+    translation_ = transform::make_stream_translation(
+        ctx_.upstream.wire,
+        {.created = created, .include_usage = ctx_.upstream.include_usage, .backend = backend_->name()});
+    const bool translating = translation_ != nullptr;
     std::string& translated = client_.translated_buffer;
     translated.clear();
-    if (translating) {
-        const auto created = std::chrono::duration_cast<std::chrono::seconds>(
-            std::chrono::system_clock::now().time_since_epoch()).count();
-        translator_.emplace(transform::anthropic::StreamOptions{
-            .created = created, .include_usage = ctx_.upstream.include_usage, .backend = backend_->name()});
-    }
     std::size_t held = 0;  // [0, held) of the client's events: seen, held back until the first output
     bool saw_done = false;
     auto& tcp = connection.tcp();
@@ -89,8 +90,12 @@ net::awaitable<Attempt> ProxyCall::relay_stream(Stream& stream, upstream::Connec
         char* events = relay.data();
         std::size_t length = pending;
         if (translating) {
-            pending = translate_events(relay, pending, translated);
-            if (translator_->started()) done_.usage = translator_->usage();
+            pending = translate_events(relay, pending, translated, !ec && parser.is_done());
+            if (const auto usage = translation_->usage()) done_.usage = usage;
+            // The translation knows the end: [DONE] for an OpenAI client, message_stop for
+            // an Anthropic one.
+            saw_done = translation_->finished() && !translation_->error();
+            if (client_speaks_anthropic() && translation_->started()) content_seen_ = true;
             events = translated.data();
             length = translated.size();
         }
@@ -100,7 +105,9 @@ net::awaitable<Attempt> ProxyCall::relay_stream(Stream& stream, upstream::Connec
             const std::size_t size =
                 sse::find_event_end(std::string_view(events + consumed, length - consumed));
             if (size == sse::npos) break;
-            if (on_event(std::string_view(events + consumed, size), saw_done)) {
+            const std::string_view event(events + consumed, size);
+            const bool forwarded = client_speaks_anthropic() ? count_event() : on_event(event, saw_done);
+            if (forwarded) {
                 consumed += size;
             } else {  // hidden from the client: close the gap
                 std::memmove(events + consumed, events + consumed + size, length - consumed - size);
@@ -108,15 +115,15 @@ net::awaitable<Attempt> ProxyCall::relay_stream(Stream& stream, upstream::Connec
             }
         }
         // Until the first output, events wait (bounded) unless the stream is over.
-        const bool translation_failed = translating && translator_->error();
+        const bool translation_failed = translating && translation_->error();
         const bool hold = !content_seen_ && !parser.is_done() && !translation_failed && consumed < kHoldBytes;
         held = hold ? consumed : 0;
         if (translation_failed && head_pending_) {
             // The provider's error came before any output: a plain error answer, which another
             // attempt may still replace (Anthropic's overloaded_error is a retryable 503).
             head_pending_ = false;
-            respond_error(*translator_->error());
-            co_return Attempt{.status = translator_->error()->status};
+            respond_error(*translation_->error());
+            co_return Attempt{.status = translation_->error()->status};
         }
         if (consumed > 0 && !hold) {
             // The stream's last events and its terminating chunk share one write.
@@ -136,7 +143,7 @@ net::awaitable<Attempt> ProxyCall::relay_stream(Stream& stream, upstream::Connec
         }
         if (translation_failed) {
             // The error event went out after what came before it: the stream ends, cut.
-            done_.code = translator_->error()->code;
+            done_.code = translation_->error()->code;
             client_.keep_alive = false;
             co_return Attempt{};
         }
@@ -177,17 +184,29 @@ net::awaitable<Attempt> ProxyCall::relay_stream(Stream& stream, upstream::Connec
     co_return Attempt{.reusable = parser.keep_alive() && parser.is_done()};
 }
 
-std::size_t ProxyCall::translate_events(std::string& upstream, std::size_t pending, std::string& out) {
+std::size_t ProxyCall::translate_events(std::string& upstream, std::size_t pending, std::string& out,
+                                        bool body_ended) {
     std::size_t used = 0;
-    while (!translator_->finished()) {
+    while (!translation_->finished()) {
         const std::size_t size = sse::find_event_end(std::string_view(upstream.data() + used, pending - used));
         if (size == sse::npos) break;
-        translator_->on_sse_event(std::string_view(upstream.data() + used, size), out);
+        translation_->on_event(std::string_view(upstream.data() + used, size), out);
         used += size;
     }
-    if (translator_->finished()) used = pending;  // nothing after message_stop or an error counts
+    if (body_ended && !translation_->finished()) translation_->on_body_end(out);
+    if (translation_->finished()) used = pending;  // nothing after the end or an error counts
     std::memmove(upstream.data(), upstream.data() + used, pending - used);
     return pending - used;
+}
+
+bool ProxyCall::count_event() {
+    ++done_.events_relayed;
+    if (quota::stream_cap_exceeded(ctx_, done_.events_relayed)) {
+        --done_.events_relayed;  // this event is not sent
+        stream_capped_ = true;
+        return false;
+    }
+    return true;
 }
 
 bool ProxyCall::on_event(std::string_view event, bool& saw_done) {
@@ -203,13 +222,7 @@ bool ProxyCall::on_event(std::string_view event, bool& saw_done) {
         // The usage-only chunk the gateway asked for on the client's behalf stays here.
         if (ctx_.inject_stream_usage && data->find("\"choices\":[]") != std::string_view::npos) return false;
     }
-    ++done_.events_relayed;
-    if (quota::stream_cap_exceeded(ctx_, done_.events_relayed)) {
-        --done_.events_relayed;  // this event is not sent
-        stream_capped_ = true;
-        return false;
-    }
-    return true;
+    return count_event();
 }
 
 net::awaitable<bool> ProxyCall::write_to_client(net::const_buffer bytes, bool chunked,
@@ -252,7 +265,12 @@ net::awaitable<void> ProxyCall::end_stream_with(const api::Error& error, bool ch
         co_return;
     }
     done_.code = error.code;
-    std::string event = "data: " + api::render_error(error) + "\n\n";
+    std::string event;
+    if (client_speaks_anthropic()) {
+        transform::messages_ingress::append_error_event(event, error);
+    } else {
+        event = "data: " + api::render_error(error) + "\n\n";
+    }
     co_await write_to_client(net::buffer(event), chunked, timeout);
     client_.keep_alive = false;
 }

@@ -56,11 +56,14 @@ Backend::Backend(config::Backend settings, observability::Metrics& metrics,
                             settings_.tls_settings.ca_file,
                             settings_.tls_settings.insecure_skip_verify, settings_.api_key);
     // Each provider's own way of presenting a key: OpenAI's bearer token, Azure's api-key,
-    // Anthropic's x-api-key.
+    // Gemini's x-goog-api-key, Anthropic's x-api-key.
     std::string_view header = "authorization";
     std::string_view prefix = "Bearer ";
     if (settings_.provider == config::Provider::azure_openai) {
         header = "api-key";
+        prefix = "";
+    } else if (settings_.provider == config::Provider::gemini) {
+        header = "x-goog-api-key";
         prefix = "";
     } else if (settings_.provider == config::Provider::anthropic) {
         header = "x-api-key";

@@ -65,7 +65,8 @@ class ProviderAdaptersTest : public ::testing::Test {
 protected:
     // Backend "claude" (anthropic, on its own mock) serves model "demo" as claude-test, falling
     // back to "backup" on the OpenAI-compatible mock; "solo" has no fallback. Backend "azure"
-    // (on the OpenAI-compatible mock) serves "azure-demo" from deployment gpt-dep.
+    // (on the OpenAI-compatible mock) serves "azure-demo" from deployment gpt-dep; "gemini" (on
+    // the same mock) serves "gem" as gemini-test.
     void start(const std::string& claude_extra = "", llm_mock::Options claude_options = {}) {
         claude_options.record = true;
         claude_ = std::make_unique<llm_mock::MockServer>(claude_options);
@@ -94,6 +95,10 @@ backends:
   mock:
     url: ")" + url + R"("
     api_key: "${TEST_BACKEND_KEY}"
+  gemini:
+    url: ")" + url + R"("
+    provider: gemini
+    api_key: "${TEST_BACKEND_KEY}"
 models:
   demo:
     targets: [ { backend: claude, model: claude-test } ]
@@ -106,6 +111,9 @@ models:
     targets: [ { backend: mock, model: mock-model } ]
   azure-demo:
     targets: [ { backend: azure, model: gpt-dep } ]
+  gem:
+    targets: [ { backend: gemini, model: gemini-test } ]
+    retry: { attempts: 1 }
 )");
     }
     std::uint16_t port() const { return gateway_->port(); }
@@ -300,6 +308,159 @@ TEST_F(ProviderAdaptersTest, AzureAddressesTheDeploymentWithItsApiKeyHeader) {
     const HttpResult embedded = post_json(port(), "/v1/embeddings", R"({"model":"azure-demo","input":"x"})");
     EXPECT_EQ(embedded.status, 200u) << embedded.body;
     EXPECT_EQ(last_request(*mock_).target, "/openai/deployments/gpt-dep/embeddings?api-version=2024-10-21");
+}
+
+TEST_F(ProviderAdaptersTest, GeminiAnswersAndStreamsInOpenAIFormat) {
+    start();
+    const HttpResult answer = post_json(port(), "/v1/chat/completions",
+                                        R"({"model":"gem","messages":[{"role":"system","content":"Be brief."},
+        {"role":"user","content":"Say something deterministic."}]})");
+    ASSERT_EQ(answer.status, 200u) << answer.body;
+    const json body = json::parse(answer.body);
+    EXPECT_EQ(body["object"], "chat.completion");
+    EXPECT_EQ(body["choices"][0]["message"]["content"], "mock reply 1 2 3 4 5 6");
+    EXPECT_EQ(body["choices"][0]["finish_reason"], "stop");
+    EXPECT_EQ(body["usage"]["completion_tokens"], 8);
+    const llm_mock::RecordedRequest sent = last_request(*mock_);
+    EXPECT_EQ(sent.target, "/v1beta/models/gemini-test:generateContent");
+    EXPECT_EQ(header_of(sent, "x-goog-api-key"), kBackendCanary);
+    EXPECT_FALSE(has_header(sent, "authorization"));
+    const json request = json::parse(sent.body);
+    EXPECT_EQ(request["systemInstruction"]["parts"][0]["text"], "Be brief.");
+    EXPECT_EQ(request["contents"][0]["role"], "user");
+
+    const HttpResult streamed = post_json(port(), "/v1/chat/completions",
+                                          R"({"model":"gem","stream":true,"stream_options":{"include_usage":true},
+        "messages":[{"role":"user","content":"x"}]})");
+    ASSERT_EQ(streamed.status, 200u) << streamed.body;
+    EXPECT_EQ(last_request(*mock_).target, "/v1beta/models/gemini-test:streamGenerateContent?alt=sse");
+    const Reassembled stream = reassemble(streamed.body);
+    EXPECT_EQ(stream.content, "mock reply 1 2 3 4 5 6");
+    EXPECT_EQ(stream.finish_reason, "stop");
+    ASSERT_TRUE(stream.usage) << streamed.body;
+    EXPECT_EQ((*stream.usage)["completion_tokens"], 8);
+    EXPECT_TRUE(stream.done);
+
+    // Gemini's UNAVAILABLE is a 503; a stream cut before its finishReason ends in an error.
+    const HttpResult unavailable = post_json(port(), "/v1/chat/completions",
+                                             R"({"model":"gem","messages":[{"role":"user","content":"x"}]})",
+                                             {{"x-mock-status", "503"}});
+    EXPECT_EQ(unavailable.status, 503u) << unavailable.body;
+    const HttpResult cut = post_json(port(), "/v1/chat/completions",
+                                     R"({"model":"gem","stream":true,"messages":[{"role":"user","content":"x"}]})",
+                                     {{"x-mock-fault", "truncate-stream"}, {"x-mock-delay-ms", "20"}});
+    const Reassembled partial = reassemble(cut.body);
+    EXPECT_EQ(partial.content, "mock reply");
+    EXPECT_TRUE(partial.error) << cut.body;
+    EXPECT_FALSE(partial.done);
+}
+
+// What an Anthropic SDK client reassembles from a Messages stream.
+struct MessagesStream {
+    std::vector<std::string> types;  // the events' `type`, in order
+    std::string text;
+    std::string stop_reason;
+    json usage;
+};
+
+MessagesStream read_messages_stream(const std::string& body) {
+    MessagesStream out;
+    for (const std::string& data : sse_data(body)) {
+        const json event = json::parse(data);
+        out.types.push_back(event["type"]);
+        if (event["type"] == "content_block_delta" && event["delta"]["type"] == "text_delta") {
+            out.text += event["delta"]["text"];
+        }
+        if (event["type"] == "message_delta") {
+            out.stop_reason = event["delta"]["stop_reason"];
+            out.usage = event["usage"];
+        }
+    }
+    return out;
+}
+
+TEST_F(ProviderAdaptersTest, AnAnthropicClientIsServedByAnOpenAIBackend) {
+    start();
+    const std::string question =
+        R"({"model":"backup","max_tokens":100,"system":"Be brief.","messages":[{"role":"user","content":"hi"}]})";
+    const HttpResult answer = post_json(port(), "/v1/messages", question, {{"anthropic-version", "2023-06-01"}});
+    ASSERT_EQ(answer.status, 200u) << answer.body;
+    const json message = json::parse(answer.body);
+    EXPECT_EQ(message["type"], "message");
+    EXPECT_EQ(message["role"], "assistant");
+    EXPECT_EQ(message["content"][0]["type"], "text");
+    EXPECT_EQ(message["content"][0]["text"], "mock reply 1 2 3 4 5 6");
+    EXPECT_EQ(message["stop_reason"], "end_turn");
+    EXPECT_EQ(message["usage"]["output_tokens"], 8);
+    const llm_mock::RecordedRequest sent = last_request(*mock_);
+    EXPECT_EQ(sent.target, "/v1/chat/completions");
+    const json chat = json::parse(sent.body);
+    EXPECT_EQ(chat["model"], "mock-model");  // routed and renamed like any request
+    EXPECT_EQ(chat["messages"][0]["role"], "system");
+    EXPECT_EQ(chat["max_tokens"], 100);
+
+    const std::string streamed_question =
+        R"({"model":"backup","max_tokens":100,"stream":true,"messages":[{"role":"user","content":"hi"}]})";
+    const HttpResult streamed = post_json(port(), "/v1/messages", streamed_question);
+    ASSERT_EQ(streamed.status, 200u) << streamed.body;
+    const MessagesStream stream = read_messages_stream(streamed.body);
+    ASSERT_FALSE(stream.types.empty()) << streamed.body;
+    EXPECT_EQ(stream.types.front(), "message_start");
+    EXPECT_EQ(stream.types.back(), "message_stop");
+    EXPECT_EQ(stream.text, "mock reply 1 2 3 4 5 6");
+    EXPECT_EQ(stream.stop_reason, "end_turn");
+    EXPECT_EQ(stream.usage["output_tokens"], 8);
+    EXPECT_EQ(streamed.body.find("[DONE]"), std::string::npos);
+}
+
+TEST_F(ProviderAdaptersTest, AnAnthropicClientOfAnAnthropicBackendIsRelayedAsItIs) {
+    start();
+    const HttpResult answer = post_json(port(), "/v1/messages",
+                                        R"({"model":"solo","max_tokens":64,"messages":[{"role":"user","content":"hi"}]})");
+    ASSERT_EQ(answer.status, 200u) << answer.body;
+    const json message = json::parse(answer.body);
+    EXPECT_EQ(message["type"], "message");
+    EXPECT_EQ(message["model"], "claude-test");
+    const llm_mock::RecordedRequest sent = last_request(*claude_);
+    EXPECT_EQ(sent.target, "/v1/messages");
+    EXPECT_EQ(json::parse(sent.body),
+              json::parse(R"({"model":"claude-test","max_tokens":64,"messages":[{"role":"user","content":"hi"}]})"));
+    EXPECT_EQ(header_of(sent, "x-api-key"), kBackendCanary);
+
+    const HttpResult streamed = post_json(port(), "/v1/messages",
+                                          R"({"model":"solo","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"hi"}]})");
+    const MessagesStream stream = read_messages_stream(streamed.body);
+    EXPECT_EQ(stream.text, "mock reply 1 2 3 4 5 6");
+    EXPECT_EQ(stream.types.back(), "message_stop");
+    std::string log;  // the usage Anthropic reported reached the access log
+    ASSERT_TRUE(eventually([&] {
+        log = gateway_->access_log();
+        return std::count(log.begin(), log.end(), '\n') >= 2 &&
+               log.rfind("\"completion_tokens\":8") > log.find('\n');
+    })) << log;
+}
+
+TEST_F(ProviderAdaptersTest, AnAnthropicClientGetsErrorsInAnthropicsShape) {
+    start();
+    const HttpResult unknown = post_json(port(), "/v1/messages",
+                                         R"({"model":"nope","max_tokens":5,"messages":[{"role":"user","content":"x"}]})");
+    EXPECT_EQ(unknown.status, 404u) << unknown.body;
+    EXPECT_EQ(json::parse(unknown.body)["type"], "error");
+    EXPECT_EQ(json::parse(unknown.body)["error"]["type"], "not_found_error");
+    const HttpResult no_max = post_json(port(), "/v1/messages",
+                                        R"({"model":"backup","messages":[{"role":"user","content":"x"}]})");
+    EXPECT_EQ(no_max.status, 400u) << no_max.body;
+    EXPECT_EQ(json::parse(no_max.body)["error"]["type"], "invalid_request_error");
+    const HttpResult overloaded = post_json(port(), "/v1/messages",
+                                            R"({"model":"backup","max_tokens":5,"messages":[{"role":"user","content":"x"}]})",
+                                            {{"x-mock-status", "503"}});
+    EXPECT_EQ(overloaded.status, 503u) << overloaded.body;
+    EXPECT_EQ(json::parse(overloaded.body)["error"]["type"], "overloaded_error");
+
+    const HttpResult counted = post_json(port(), "/v1/messages/count_tokens",
+                                         R"({"model":"backup","messages":[{"role":"user","content":"count these words"}]})");
+    ASSERT_EQ(counted.status, 200u) << counted.body;
+    EXPECT_GT(json::parse(counted.body)["input_tokens"].get<int>(), 0);
 }
 
 }  // namespace

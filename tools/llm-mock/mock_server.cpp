@@ -140,6 +140,27 @@ void put_error(std::string& o, string_view message, string_view type, string_vie
     o += "}}";
 }
 
+// Gemini's error body, {"error":{"code":...,"message":...,"status":...}}, with the status
+// name Google's APIs give each HTTP status.
+void put_gemini_error(std::string& o, unsigned status, string_view message) {
+    const string_view name = status == 400   ? "INVALID_ARGUMENT"
+                             : status == 401 ? "UNAUTHENTICATED"
+                             : status == 403 ? "PERMISSION_DENIED"
+                             : status == 404 ? "NOT_FOUND"
+                             : status == 429 ? "RESOURCE_EXHAUSTED"
+                             : status == 503 ? "UNAVAILABLE"
+                             : status == 504 ? "DEADLINE_EXCEEDED"
+                             : status >= 500 ? "INTERNAL"
+                                             : "FAILED_PRECONDITION";
+    o += R"({"error":{"code":)";
+    put_uint(o, status);
+    o += R"(,"message":")";
+    put_escaped(o, message);
+    o += R"(","status":")";
+    o += name;
+    o += "\"}}";
+}
+
 // Anthropic's error body, {"type":"error","error":{"type":...,"message":...}}, with the
 // error type Anthropic documents for each status.
 void put_anthropic_error(std::string& o, unsigned status, string_view message) {
@@ -419,6 +440,7 @@ public:
         if (at(Key::messages, Key::elem, Key::content) ||
             at(Key::messages, Key::elem, Key::content, Key::elem, Key::text) ||
             at(Key::system) || at(Key::system, Key::elem, Key::text) ||
+            at(Key::contents, Key::elem, Key::parts, Key::elem, Key::text) ||
             at(Key::prompt) || at(Key::prompt, Key::elem)) {
             s_.text_bytes += v.size();
         } else if (at(Key::input) || at(Key::input, Key::elem)) {
@@ -461,7 +483,7 @@ public:
 private:
     enum class Key : std::uint8_t {
         none, elem, other, model, stream, stream_options, include_usage, max_tokens, messages,
-        content, text, prompt, input, encoding_format, system
+        content, text, prompt, input, encoding_format, system, contents, parts, generation_config
     };
     static constexpr int kMaxDepth = 64;
 
@@ -473,16 +495,20 @@ private:
     static Key classify(string_view k) {
         switch (k.size()) {
             case 4: return k == "text" ? Key::text : Key::other;
-            case 5: return k == "model" ? Key::model : k == "input" ? Key::input : Key::other;
+            case 5:
+                return k == "model" ? Key::model : k == "input" ? Key::input : k == "parts" ? Key::parts : Key::other;
             case 6:
                 return k == "stream" ? Key::stream : k == "prompt" ? Key::prompt
                                                    : k == "system" ? Key::system : Key::other;
             case 7: return k == "content" ? Key::content : Key::other;
-            case 8: return k == "messages" ? Key::messages : Key::other;
+            case 8: return k == "messages" ? Key::messages : k == "contents" ? Key::contents : Key::other;
             case 10: return k == "max_tokens" ? Key::max_tokens : Key::other;
             case 13: return k == "include_usage" ? Key::include_usage : Key::other;
             case 14: return k == "stream_options" ? Key::stream_options : Key::other;
-            case 15: return k == "encoding_format" ? Key::encoding_format : Key::other;
+            case 15:
+                return k == "encoding_format" ? Key::encoding_format
+                       : k == "maxOutputTokens" ? Key::max_tokens : Key::other;
+            case 16: return k == "generationConfig" ? Key::generation_config : Key::other;
             case 21: return k == "max_completion_tokens" ? Key::max_tokens : Key::other;
             default: return Key::other;
         }
@@ -506,7 +532,7 @@ private:
     }
 
     bool integer(long long v) {
-        if (at(Key::max_tokens)) {
+        if (at(Key::max_tokens) || at(Key::generation_config, Key::max_tokens)) {
             s_.max_tokens = v;
         } else if (at(Key::prompt, Key::elem) || at(Key::prompt, Key::elem, Key::elem)) {
             ++s_.token_ids;
@@ -580,7 +606,7 @@ private:
     Shared* s_;
 };
 
-enum class Kind : std::uint8_t { chat, completion, messages };  // messages: Anthropic's
+enum class Kind : std::uint8_t { chat, completion, messages, gemini };  // messages: Anthropic's
 enum class Next : std::uint8_t { keep_alive, close, done };  // done: socket already dealt with
 
 // Events of one stream, in order.
@@ -593,9 +619,11 @@ struct Plan {
 
     // chat: [role] words [finish] [usage] [DONE]; completion: words [finish] [usage] [DONE];
     // messages: message_start content_block_start words content_block_stop message_delta message_stop
+    // gemini: one event per word (at least one), the last with finishReason and usageMetadata
     std::size_t first_word() const { return kind == Kind::chat ? 1 : kind == Kind::messages ? 2 : 0; }
     std::size_t count() const {
         if (kind == Kind::messages) return first_word() + words + 3;
+        if (kind == Kind::gemini) return static_cast<std::size_t>(std::max(words, 1));
         return first_word() + words + 1 + (include_usage ? 1 : 0) + 1;
     }
     // Mid-stream faults act after this many events: the first word has been sent.
@@ -667,6 +695,9 @@ private:
     bool chunked_ = true;
     bool watch_ = true;  // watch the socket for FIN/RST while waiting
     bool anthropic_ = false;  // the request is Anthropic's (POST /v1/messages): its error shape
+    bool gemini_ = false;     // the request is Gemini's (/v1beta/models/M:...): its error shape
+    bool gemini_stream_ = false;
+    std::string gemini_model_;
     std::string azure_path_;  // an Azure deployment path, as the OpenAI path it stands for
 
     static Stream make_stream(Shared& s, Socket&& sock) {
@@ -842,6 +873,18 @@ private:
             }
         }
         anthropic_ = path == "/v1/messages";
+        // Gemini's form: /v1beta/models/{model}:generateContent or :streamGenerateContent
+        gemini_ = false;
+        if (constexpr string_view models = "/v1beta/models/"; path.starts_with(models)) {
+            const string_view rest = path.substr(models.size());
+            const auto colon = rest.find(':');
+            const string_view method = colon == string_view::npos ? string_view() : rest.substr(colon + 1);
+            if (method == "generateContent" || method == "streamGenerateContent") {
+                gemini_ = true;
+                gemini_model_.assign(rest.substr(0, colon));
+                gemini_stream_ = method == "streamGenerateContent";
+            }
+        }
         if (r.status) co_return co_await status_response(static_cast<unsigned>(r.status));
         if (r.fault == Fault::invalid_json) {
             out_.clear();
@@ -861,6 +904,7 @@ private:
         const bool post = r.verb == http::verb::post, get = r.verb == http::verb::get;
         if (post && path == "/v1/chat/completions") co_return co_await generate(Kind::chat);
         if (post && anthropic_) co_return co_await generate(Kind::messages);
+        if (post && gemini_) co_return co_await generate(Kind::gemini);
         if (post && path == "/v1/completions") co_return co_await generate(Kind::completion);
         if (post && path == "/v1/embeddings") co_return co_await embeddings();
         if (get && path == "/v1/models") {
@@ -898,6 +942,14 @@ private:
     net::awaitable<Next> status_response(unsigned status) {
         std::string message = "mock status ";
         put_uint(message, status);
+        if (gemini_) {
+            body_.clear();
+            put_gemini_error(body_, status, message);
+            out_.clear();
+            put_head(out_, status, "application/json", static_cast<long long>(body_.size()), false, conn_);
+            out_ += body_;
+            co_return co_await send_response();
+        }
         if (anthropic_) {
             body_.clear();
             put_anthropic_error(body_, status, message);
@@ -940,6 +992,12 @@ private:
                            "invalid_request_error", {}, "invalid_json");
             return false;
         }
+        if (gemini_) {  // the model and streaming are in the path
+            scan_.model = gemini_model_;
+            scan_.has_model = true;
+            scan_.bad_model = false;
+            scan_.stream = gemini_stream_;
+        }
         if (!scan_.has_model || scan_.bad_model) {
             error_response(400, "you must provide a model parameter", "invalid_request_error",
                            "model", "missing_required_parameter");
@@ -950,7 +1008,7 @@ private:
 
     net::awaitable<Next> generate(Kind kind) {
         if (!scan_body()) co_return co_await send_response();
-        if (kind != Kind::completion && !scan_.has_messages)
+        if (kind != Kind::completion && kind != Kind::gemini && !scan_.has_messages)
             co_return co_await send_error(400, "Missing required parameter: 'messages'.",
                                           "invalid_request_error", "messages",
                                           "missing_required_parameter");
@@ -972,6 +1030,10 @@ private:
         body_.clear();
         if (kind == Kind::messages) {
             put_message(plan, id);
+            co_return co_await send_body("application/json");
+        }
+        if (kind == Kind::gemini) {
+            put_gemini_response(plan, id, 0, plan.words, true);
             co_return co_await send_body("application/json");
         }
         if (kind == Kind::chat) {
@@ -1086,6 +1148,39 @@ private:
         body_ += "}}";
     }
 
+    // A GenerateContentResponse with words [from, to) into body_ (or ev_'s data for streams);
+    // `last`: with finishReason and usageMetadata.
+    void put_gemini_response(const Plan& p, std::uint64_t id, int from, int to, bool last, std::string* into = nullptr) {
+        std::string& o = into ? *into : body_;
+        o += R"({"candidates":[{"content":{"parts":[{"text":")";
+        for (int k = from; k < to; ++k) {
+            if (k) o += ' ';
+            put_word(o, k);
+        }
+        o += R"("}],"role":"model"},"index":0)";
+        if (last) {
+            o += R"(,"finishReason":")";
+            o += p.finish_reason == "length" ? "MAX_TOKENS" : "STOP";
+            o += '"';
+        }
+        o += '}';
+        o += ']';
+        if (last) {
+            o += R"(,"usageMetadata":{"promptTokenCount":)";
+            put_uint(o, p.prompt_tokens);
+            o += R"(,"candidatesTokenCount":)";
+            put_uint(o, static_cast<std::uint64_t>(p.words));
+            o += R"(,"totalTokenCount":)";
+            put_uint(o, p.prompt_tokens + static_cast<std::uint64_t>(p.words));
+            o += '}';
+        }
+        o += R"(,"modelVersion":")";
+        put_escaped(o, scan_.model);
+        o += R"(","responseId":"mock-)";
+        put_uint(o, id);
+        o += "\"}";
+    }
+
     static string_view anthropic_stop_reason(const Plan& p) {
         return p.finish_reason == "length" ? "max_tokens" : "end_turn";
     }
@@ -1133,6 +1228,9 @@ private:
         if (kind == Kind::messages) {
             ev_ += "event: error\ndata: ";
             put_anthropic_error(ev_, 529, "Overloaded");
+        } else if (kind == Kind::gemini) {
+            ev_ += "data: ";
+            put_gemini_error(ev_, 503, "The model is overloaded.");
         } else {
             ev_ += "data: ";
             put_error(ev_, "Overloaded", "server_error", {}, {});
@@ -1144,6 +1242,14 @@ private:
     void build_event(const Plan& p, std::size_t k, std::uint64_t id, std::uint64_t created) {
         if (p.kind == Kind::messages) {
             build_message_event(p, k, id);
+            return;
+        }
+        if (p.kind == Kind::gemini) {  // Gemini's SSE lines end in CRLF
+            ev_.clear();
+            ev_ += "data: ";
+            const auto word = static_cast<int>(k);
+            put_gemini_response(p, id, word, std::min(word + 1, p.words), k + 1 == p.count(), &ev_);
+            ev_ += "\r\n\r\n";
             return;
         }
         ev_.clear();

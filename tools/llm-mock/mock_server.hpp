@@ -14,6 +14,10 @@
 //                               529 being overloaded_error; usage input_tokens / output_tokens
 //   GET  /v1/models             one model "mock-model" (GET /v1/models/mock-model: that model)
 //   GET  /health                200 {"status":"ok"}, or the status set_health_status() chose
+//   POST /v1beta/models/{model}:generateContent | :streamGenerateContent (Gemini): the same
+//                               reply as a GenerateContentResponse, or one SSE event per word
+//                               (CRLF line ends), the last with finishReason and usageMetadata;
+//                               errors (x-mock-status) in Google's shape
 //   Azure OpenAI's /openai/deployments/{deployment}/{chat/completions|completions|embeddings}
 //   (any query) is answered as the /v1/... path it stands for.
 //

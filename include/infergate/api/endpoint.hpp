@@ -10,6 +10,8 @@ enum class Endpoint : std::uint8_t {
     chat_completions,  // POST /v1/chat/completions   (proxied)
     completions,       // POST /v1/completions        (proxied)
     embeddings,        // POST /v1/embeddings         (proxied)
+    messages,          // POST /v1/messages           (proxied; Anthropic's API, for its SDKs)
+    messages_count_tokens,  // POST /v1/messages/count_tokens (auth and routing; estimated locally)
     models,            // GET  /v1/models             (answered locally)
     usage,             // GET  /v1/usage              (the caller's limits and what is used)
     admin_usage,       // GET  /admin/usage           (every key and tenant; admin key)

@@ -30,8 +30,15 @@ using Clock = std::chrono::steady_clock;
 // The request as it will be sent to the current attempt's target (built by the transform
 // stage, and again for each retry or fallback on another target).
 struct UpstreamRequest {
-    // What the target speaks: its answer is relayed as it is, or translated back to OpenAI's.
-    enum class Wire : std::uint8_t { openai, anthropic_messages };
+    // Which formats meet: the client's (OpenAI's, or Anthropic's on /v1/messages) and the
+    // target's. Only `openai` relays the upstream's answer as it is.
+    enum class Wire : std::uint8_t {
+        openai,                // OpenAI client, OpenAI-compatible (or Azure) backend
+        anthropic,             // OpenAI client, Anthropic backend
+        gemini,                // OpenAI client, Gemini backend
+        messages_to_openai,    // Anthropic client, OpenAI-compatible (or Azure) backend
+        messages_passthrough,  // Anthropic client, Anthropic backend: relayed, usage read aside
+    };
     std::string target;                 // path and query, e.g. "/v1/chat/completions"
     std::string rewritten;              // the body, when it had to change for this target
     std::string_view body;              // what is sent: `rewritten`, or the client's own bytes

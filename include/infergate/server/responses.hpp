@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "infergate/api/endpoint.hpp"
 #include "infergate/api/error.hpp"
 #include "infergate/config/config.hpp"
 #include "infergate/net.hpp"
@@ -17,8 +18,10 @@ using Response = http::response<http::string_body>;
 Response make_response(unsigned status, std::string body, std::string_view content_type,
                        const ClientConnection& client, std::string_view request_id);
 // `extra_headers`: preformatted "name: value\r\n" lines (rate-limit headers, Retry-After).
+// A client of Anthropic's API (`endpoint` /v1/messages...) gets the error in Anthropic's shape.
 Response make_error_response(const api::Error& error, const ClientConnection& client,
-                             std::string_view request_id, std::string_view extra_headers = {});
+                             std::string_view request_id, std::string_view extra_headers = {},
+                             api::Endpoint endpoint = api::Endpoint::unknown);
 
 // The head of a proxied response, appended to `out`: status line, the upstream's forwardable
 // headers, x-request-id, and framing (Content-Length, or chunked / close-delimited when

@@ -120,6 +120,8 @@ api::Error stream_cap_error(const pipeline::RequestContext& ctx) {
 }
 
 net::awaitable<pipeline::Outcome> QuotaStage::on_request(pipeline::RequestContext& ctx) const {
+    // Counting tokens is answered by the gateway itself: nothing is spent.
+    if (ctx.endpoint == api::Endpoint::messages_count_tokens) co_return pipeline::Outcome::next();
     const Snapshot& snapshot = ctx.snapshot;
     // Limits and prices are those of the model that serves (routing resolved aliases, rules
     // and canaries); a fallback later is billed at the reservation's rate, settled at its own.

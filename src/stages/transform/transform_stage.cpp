@@ -5,6 +5,8 @@
 #include "infergate/stages/routing/route_table.hpp"
 #include "infergate/stages/transform/anthropic_request.hpp"
 #include "infergate/stages/transform/azure_path.hpp"
+#include "infergate/stages/transform/gemini_request.hpp"
+#include "infergate/stages/transform/messages_ingress_request.hpp"
 
 namespace infergate::transform {
 namespace {
@@ -29,15 +31,18 @@ void prepare_openai(pipeline::RequestContext& ctx, std::string_view upstream_mod
     ctx.upstream.body = ctx.upstream.rewritten;
 }
 
+api::Error unsupported_endpoint(const pipeline::RequestContext& ctx, std::string_view provider) {
+    return api::invalid_request(fmt::format("Model '{}' is served by a {} backend, which has no {} endpoint "
+                                            "through this gateway; use /v1/chat/completions.",
+                                            ctx.request.model, provider, api::upstream_path(ctx.endpoint)),
+                                {}, "unsupported_endpoint");
+}
+
 // Anthropic's Messages API: a new body; the answer is translated back by the proxy.
 void prepare_anthropic(pipeline::RequestContext& ctx, const config::Backend& backend,
                        std::string_view upstream_model) {
     if (ctx.endpoint != api::Endpoint::chat_completions) {
-        ctx.upstream.error = api::invalid_request(
-            fmt::format("Model '{}' is served by an Anthropic backend, which has no {} endpoint; only "
-                        "/v1/chat/completions is available for it.",
-                        ctx.request.model, api::upstream_path(ctx.endpoint)),
-            {}, "unsupported_endpoint");
+        ctx.upstream.error = unsupported_endpoint(ctx, "Anthropic");
         return;
     }
     auto translated = anthropic::translate_request(
@@ -50,8 +55,79 @@ void prepare_anthropic(pipeline::RequestContext& ctx, const config::Backend& bac
     ctx.upstream.target.append(anthropic::kMessagesPath);
     ctx.upstream.rewritten = std::move(request.body);
     ctx.upstream.body = ctx.upstream.rewritten;
-    ctx.upstream.wire = Wire::anthropic_messages;
+    ctx.upstream.wire = Wire::anthropic;
     ctx.upstream.include_usage = request.include_usage;
+}
+
+// Gemini's generateContent: the model is in the path, the body is new.
+void prepare_gemini(pipeline::RequestContext& ctx, std::string_view upstream_model) {
+    if (ctx.endpoint != api::Endpoint::chat_completions) {
+        ctx.upstream.error = unsupported_endpoint(ctx, "Gemini");
+        return;
+    }
+    auto translated = gemini::translate_request(ctx.body, {});
+    if (auto* error = std::get_if<api::Error>(&translated)) {
+        ctx.upstream.error = std::move(*error);
+        return;
+    }
+    auto& request = std::get<gemini::GenerateRequest>(translated);
+    const auto path = request.stream ? gemini::stream_generate_content_path(upstream_model)
+                                     : gemini::generate_content_path(upstream_model);
+    if (!path) {
+        ctx.upstream.error = api::invalid_request(
+            fmt::format("Model '{}' cannot be named in a Gemini URL (letters, digits, '.', '_' and '-' only).",
+                        ctx.request.model),
+            "model", "invalid_value");
+        return;
+    }
+    ctx.upstream.target.append(*path);
+    ctx.upstream.rewritten = std::move(request.body);
+    ctx.upstream.body = ctx.upstream.rewritten;
+    ctx.upstream.wire = Wire::gemini;
+    ctx.upstream.include_usage = request.include_usage;
+}
+
+// A client of Anthropic's Messages API: relayed to an Anthropic backend as it is, translated
+// for an OpenAI-compatible one.
+void prepare_messages(pipeline::RequestContext& ctx, const config::Backend& backend,
+                      std::string_view upstream_model) {
+    const bool renames = upstream_model != ctx.request.model;
+    if (backend.provider == config::Provider::anthropic) {
+        ctx.upstream.target.append(messages_ingress::kMessagesPath);
+        if (renames) {
+            ctx.upstream.rewritten = api::replace_model(ctx.body, ctx.request.model_token, upstream_model);
+            ctx.upstream.body = ctx.upstream.rewritten;
+        } else {
+            ctx.upstream.body = ctx.body;
+        }
+        ctx.upstream.wire = Wire::messages_passthrough;
+        return;
+    }
+    if (backend.provider == config::Provider::gemini) {
+        ctx.upstream.error = unsupported_endpoint(ctx, "Gemini");
+        return;
+    }
+    auto translated = messages_ingress::translate_request(ctx.body);
+    if (auto* error = std::get_if<api::Error>(&translated)) {
+        ctx.upstream.error = std::move(*error);
+        return;
+    }
+    std::string& body = std::get<messages_ingress::ChatRequest>(translated).openai_body;
+    if (backend.provider == config::Provider::azure_openai) {
+        append_azure_path(ctx.upstream.target, api::Endpoint::chat_completions, upstream_model, backend.api_version);
+    } else {
+        ctx.upstream.target.append(api::upstream_path(api::Endpoint::chat_completions));
+    }
+    ctx.upstream.rewritten = std::move(body);
+    if (renames) {
+        // The translated body names the client's model; find its token as the router did.
+        auto parsed = api::parse_proxy_request(ctx.upstream.rewritten, api::Endpoint::chat_completions);
+        if (auto* request = std::get_if<api::ProxyRequest>(&parsed)) {
+            ctx.upstream.rewritten = api::replace_model(ctx.upstream.rewritten, request->model_token, upstream_model);
+        }
+    }
+    ctx.upstream.body = ctx.upstream.rewritten;
+    ctx.upstream.wire = Wire::messages_to_openai;
 }
 
 }  // namespace
@@ -66,7 +142,14 @@ void prepare_upstream(pipeline::RequestContext& ctx) {
     ctx.upstream.target.assign(backend.base_path);
     // An alias, a rule or a canary may have changed the model: compare with what the client sent.
     const std::string_view upstream_model = routing::upstream_model(*ctx.route, target, ctx.request.model);
+    if (ctx.endpoint == api::Endpoint::messages) {
+        prepare_messages(ctx, backend, upstream_model);
+        return;
+    }
     switch (backend.provider) {
+        case config::Provider::gemini:
+            prepare_gemini(ctx, upstream_model);
+            return;
         case config::Provider::anthropic:
             prepare_anthropic(ctx, backend, upstream_model);
             return;
@@ -81,6 +164,7 @@ void prepare_upstream(pipeline::RequestContext& ctx) {
 }
 
 net::awaitable<pipeline::Outcome> TransformStage::on_request(pipeline::RequestContext& ctx) const {
+    if (ctx.endpoint == api::Endpoint::messages_count_tokens) co_return pipeline::Outcome::next();  // answered locally
     prepare_upstream(ctx);
     if (ctx.upstream.error) co_return pipeline::Outcome::reject(*ctx.upstream.error);
     co_return pipeline::Outcome::next();

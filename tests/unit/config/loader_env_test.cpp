@@ -129,7 +129,7 @@ TEST(ConfigLoader, NeverPutsAnApiKeyIntoAMessage) {
     url: "https://user@api.example.com"
     api_key: "sk-canary-BACKEND-7f3a"
     api_key: "sk-canary-BACKEND-7f3a-second"
-    provider: gemini
+    provider: bogus
   b:
     url: "http://h"
     api_key: "sk-canary-BACKEND-7f3a${MISSING}"

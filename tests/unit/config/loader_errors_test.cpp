@@ -190,17 +190,14 @@ models:
                             "expected true or false, got \"yes\""));
 }
 
-TEST(ConfigLoader, RejectsUnknownProvidersAndGeminiForNow) {
+TEST(ConfigLoader, RejectsUnknownProviders) {
     const LoadResult result = load(R"(backends:
-  gem: { url: "https://generativelanguage.googleapis.com", provider: gemini }
   other: { url: "http://h", provider: foo }
 models:
   m: { targets: [ { backend: other } ] }
 )");
     EXPECT_THAT(result.errors,
-                ElementsAre("infergate.yaml:2:70: backends.gem.provider: provider \"gemini\" is not "
-                            "supported yet (supported: openai, azure_openai, anthropic)",
-                            "infergate.yaml:3:39: backends.other.provider: unknown provider \"foo\" "
+                ElementsAre("infergate.yaml:2:39: backends.other.provider: unknown provider \"foo\" "
                             "(expected openai, azure_openai, anthropic or gemini)"));
 }
 
