@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "anthropic_wire.hpp"
+#include "upstream_json.hpp"
 #include "infergate/json/scanner.hpp"
 
 namespace infergate::transform::messages_ingress {
@@ -21,7 +22,7 @@ api::Error stream_error(std::string_view error_object, std::string_view backend)
         else if (field.key == "type") type = json::decode_string(field.value);
         else if (field.key == "code") code = json::decode_string(field.value);
     };
-    json::scan_object(error_object, anthropic::kMaxUpstreamDepth, on_field);
+    json::scan_object(error_object, kMaxUpstreamDepth, on_field);
     if (message.empty()) message = fmt::format("The upstream backend `{}` failed during the stream.", backend);
     unsigned status = 502;
     if (type == "invalid_request_error") status = 400;

@@ -1,20 +1,14 @@
 // What the pieces of the inbound Messages request translation share. The DOM type and the
-// field errors are the outbound Anthropic translation's (anthropic_request_json.hpp).
+// field errors are the shared request ones (request_json.hpp).
 #pragma once
 
 #include <cstddef>
 #include <string>
 
 #include "anthropic_request_json.hpp"
+#include "request_json.hpp"
 
 namespace infergate::transform::messages_ingress {
-
-using anthropic::Json;
-using anthropic::MaybeError;
-using anthropic::member;
-using anthropic::shown;
-using anthropic::wrong_type;
-using anthropic::wrong_value;
 
 // 400 unsupported_value: valid Anthropic, but an OpenAI backend has no way to do it.
 api::Error unsupported(const std::string& param, std::string message);

@@ -1,6 +1,7 @@
 #include "infergate/stages/transform/messages_ingress_stream.hpp"
 
 #include "anthropic_wire.hpp"
+#include "upstream_json.hpp"
 #include "infergate/stages/transform/messages_ingress_errors.hpp"
 #include "messages_ingress_wire.hpp"
 
@@ -8,8 +9,6 @@ namespace infergate::transform::messages_ingress {
 
 namespace {
 
-using anthropic::for_each_element;
-using anthropic::kMaxUpstreamDepth;
 
 // Tool call indexes count up from 0; a larger one is a broken or hostile backend.
 constexpr std::int64_t kMaxToolCalls = 4096;
