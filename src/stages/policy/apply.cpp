@@ -22,9 +22,15 @@ const char* prompt_field(api::Endpoint endpoint) {
     }
 }
 
-// The cap needs the body only when the parsed request does not already satisfy it.
-bool cap_needs_body(const config::Policy& policy, const api::ProxyRequest& request) {
-    return policy.max_tokens_cap != 0 && (!request.max_tokens || *request.max_tokens > policy.max_tokens_cap);
+// The cap needs the body only when the parsed request does not already satisfy it. The
+// request holds one limit (max_completion_tokens wins): with both names in the body, the
+// other one may still be over the cap.
+bool cap_needs_body(const config::Policy& policy, const pipeline::RequestContext& ctx) {
+    if (policy.max_tokens_cap == 0) return false;
+    const auto& limit = ctx.request.max_tokens;
+    if (!limit || *limit > policy.max_tokens_cap) return true;
+    return ctx.body.find("\"max_tokens\"") != std::string::npos &&
+           ctx.body.find("\"max_completion_tokens\"") != std::string::npos;
 }
 
 void set_headers(const config::Policy& policy, pipeline::RequestContext& ctx) {
@@ -47,7 +53,7 @@ api::Error prompt_too_long(std::int64_t estimate, std::int64_t limit, api::Endpo
 std::optional<api::Error> apply_policy(const config::Policy& policy, pipeline::RequestContext& ctx,
                                        const ActionSink& acted) {
     const bool needs_body = !policy.deny.empty() || !policy.redact.empty() || !policy.system_prompts.empty() ||
-                            !policy.defaults.empty() || !policy.overrides.empty() || cap_needs_body(policy, ctx.request);
+                            !policy.defaults.empty() || !policy.overrides.empty() || cap_needs_body(policy, ctx);
     Json body;
     if (needs_body) {
         body = Json::parse(ctx.body, nullptr, /*allow_exceptions=*/false);
