@@ -6,6 +6,7 @@
 #include <date/tz.h>
 
 #include "jwt_section.hpp"
+#include "policy_section.hpp"
 #include "scalars.hpp"
 
 namespace infergate::config {
@@ -178,6 +179,7 @@ void read_key(const Context& ctx, const Field& field, const Config& config, ApiK
     if (const auto header = map.take("priority_header")) {
         if (const auto value = read_bool(ctx, *header)) key.priority_header = *value;
     }
+    if (const auto policies = map.take("policies")) read_policy(ctx, *policies, key.policies);
     map.reject_unknown();
 }
 

@@ -35,8 +35,8 @@ std::string got(const Text& text) { return "got " + text.show(text.value); }
 }  // namespace
 
 std::string Text::show(std::string_view part) const {
-    if (!from_env) return quoted(part);
-    return quoted(written) + " (value from the environment not shown)";
+    if (!from_env) return config::quoted(part);
+    return config::quoted(written) + " (value from the environment not shown)";
 }
 
 std::optional<Text> read_text(const Context& ctx, const Field& field) {

@@ -9,6 +9,7 @@
 #include "diagnostics.hpp"
 #include "endpoints.hpp"
 #include "names.hpp"
+#include "policy_section.hpp"
 #include "routing_section.hpp"
 #include "scalars.hpp"
 
@@ -250,6 +251,7 @@ void read_model(const Context& ctx, const Field& field, const Config& config, Mo
     if (model.retry.attempts == 0) model.retry.attempts = model.targets.size() > 1 ? 2 : 1;
     if (const auto pricing = map.take("pricing")) read_pricing(ctx, *pricing, model.pricing);
     if (const auto weights = map.take("token_weights")) read_token_weights(ctx, *weights, model.token_weights);
+    if (const auto policies = map.take("policies")) read_policy(ctx, *policies, model.policies);
     map.reject_unknown();
 }
 

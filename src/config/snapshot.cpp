@@ -1,5 +1,6 @@
 #include "infergate/config/snapshot.hpp"
 
+#include <algorithm>
 #include <ctime>
 #include <stdexcept>
 
@@ -62,6 +63,17 @@ void add_all_caller_metrics(Snapshot& snapshot) {
         const std::string key = "jwt:" + issuer.name;
         add_caller_metrics(snapshot, key, "");
         for (const auto& [tenant, settings] : snapshot.config.tenants) add_caller_metrics(snapshot, key, tenant);
+    }
+}
+
+// Series only where a policy can act: any model's, or every model's once a key has some.
+void add_policy_metrics(Snapshot& snapshot) {
+    const auto& config = snapshot.config;
+    const bool any_key = std::any_of(config.auth.keys.begin(), config.auth.keys.end(),
+                                     [](const config::ApiKey& key) { return !key.policies.empty(); });
+    for (const auto& [name, model] : config.models) {
+        if (!any_key && model.policies.empty()) continue;
+        snapshot.policy_metrics.emplace(name, std::make_unique<observability::PolicyMetrics>(snapshot.metrics, name));
     }
 }
 
@@ -145,6 +157,7 @@ SnapshotBuild build_snapshot(config::Config config, std::uint64_t generation,
     for (const auto& [name, tenant] : snapshot->config.tenants) live_scopes.push_back("tenant:" + name);
     snapshot->quota_store->retain(live_scopes);
     add_all_caller_metrics(*snapshot);
+    add_policy_metrics(*snapshot);
     {
         quota::QuotaStore* store = snapshot->quota_store.get();
         const Snapshot& built = *snapshot;

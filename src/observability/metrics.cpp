@@ -120,6 +120,30 @@ KeyMetrics::KeyMetrics(Metrics& metrics, const std::string& key, const std::stri
       reasoning_tokens(metrics.key_tokens.Add({{"key", key}, {"tenant", tenant}, {"class", "reasoning"}})),
       spend_usd(metrics.key_spend.Add({{"key", key}, {"tenant", tenant}})) {}
 
+std::string_view label(PolicyKind kind) noexcept {
+    constexpr std::array<std::string_view, static_cast<std::size_t>(PolicyKind::count)> names = {
+        "deny", "max_prompt_tokens", "redact", "system_prompt", "defaults", "overrides", "max_tokens_cap", "headers"};
+    return names[static_cast<std::size_t>(kind)];
+}
+
+std::string_view action_label(PolicyKind kind) noexcept {
+    switch (kind) {
+        case PolicyKind::deny:
+        case PolicyKind::max_prompt_tokens: return "rejected";
+        case PolicyKind::redact: return "redacted";
+        case PolicyKind::max_tokens_cap: return "capped";
+        default: return "applied";
+    }
+}
+
+PolicyMetrics::PolicyMetrics(Metrics& metrics, const std::string& model) {
+    for (std::size_t i = 0; i < actions.size(); ++i) {
+        const auto kind = static_cast<PolicyKind>(i);
+        actions[i] = &metrics.policy_actions.Add(
+            {{"model", model}, {"policy", std::string(label(kind))}, {"action", std::string(action_label(kind))}});
+    }
+}
+
 Metrics::Metrics()
     : registry(std::make_shared<prometheus::Registry>()),
       requests(BuildCounter()
@@ -245,6 +269,10 @@ Metrics::Metrics()
                      .Name("infergate_backend_queue_wait_seconds")
                      .Help("Time requests waited for a saturated backend, admitted or not")
                      .Register(*registry)),
+      policy_actions(BuildCounter()
+                         .Name("infergate_policy_actions_total")
+                         .Help("Requests a policy rejected or rewrote, by model, policy and action")
+                         .Register(*registry)),
       unrouted_requests(*this, "none", "none"),
       unknown_model_requests(*this, "unknown", "none") {
     for (std::size_t i = 0; i < client_errors_.size(); ++i) {

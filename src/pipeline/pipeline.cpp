@@ -1,6 +1,7 @@
 #include "infergate/pipeline/pipeline.hpp"
 
 #include "infergate/stages/auth/auth_stage.hpp"
+#include "infergate/stages/policy/policy_stage.hpp"
 #include "infergate/stages/quota/quota_stage.hpp"
 #include "infergate/stages/routing/routing_stage.hpp"
 #include "infergate/stages/transform/transform_stage.hpp"
@@ -26,9 +27,11 @@ Pipeline make_pipeline() {
     // look at the principal, and quota prices and limits the model that will serve (an alias,
     // a rule or a canary may change it); routing refuses only unknown models, so a tenant over
     // budget is still refused while every backend is down. Transform last: it depends on the
-    // chosen backend's wire format.
+    // chosen backend's wire format. Policies sit between routing and quota: they are the
+    // serving model's, and quota must reserve against the capped max_tokens.
     stages.push_back(std::make_unique<auth::AuthStage>());
     stages.push_back(std::make_unique<routing::RoutingStage>());
+    stages.push_back(std::make_unique<policy::PolicyStage>());
     stages.push_back(std::make_unique<quota::QuotaStage>());
     stages.push_back(std::make_unique<transform::TransformStage>());
     return Pipeline(std::move(stages));

@@ -419,6 +419,7 @@ net::awaitable<Attempt> ProxyCall::exchange(Stream& stream, upstream::Connection
         ctx_.headers, [&](std::string_view name, std::string_view value) {
             // The provider's API version is the one its translation was written for.
             if (!provider_headers.empty() && beast::iequals(name, "anthropic-version")) return;
+            if (ctx_.drops_upstream_header(name)) return;  // a request policy's
             // A translated body is JSON whatever the client labelled its own.
             if (beast::iequals(name, "content-type")) {
                 if (translated) return;
@@ -428,6 +429,7 @@ net::awaitable<Attempt> ProxyCall::exchange(Stream& stream, upstream::Connection
         });
     if (!has_content_type) head.append("Content-Type: application/json\r\n");
     head.append(provider_headers);
+    head.append(ctx_.extra_upstream_headers);
     head.append("x-request-id: ").append(ctx_.request_id).append("\r\n");
     if (!backend_->credential_header().empty()) {
         head.append(backend_->credential_header()).append(": ");

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "infergate/config/policy.hpp"
+
 namespace infergate::config {
 
 using Sha256 = std::array<unsigned char, 32>;
@@ -58,6 +60,7 @@ struct ApiKey {
     // priority_header, the caller may pick its band per request (x-priority: low|normal|high).
     int priority = 1;
     bool priority_header = false;
+    Policy policies;                     // applied after the model's (stages/policy/merge.hpp)
 };
 
 struct Tenant {

@@ -98,6 +98,7 @@ struct Model {
     std::optional<Canary> canary;
     Pricing pricing;                     // for budgets and spend metrics
     TokenWeights token_weights;          // for token limits
+    Policy policies;                     // request policies (stages/policy)
 };
 
 struct LogSettings {

@@ -42,6 +42,8 @@ struct Snapshot {
     using ByName = std::map<std::string, T, std::less<>>;
     ByName<ByName<std::unique_ptr<observability::KeyMetrics>>> caller_metrics;
     observability::KeyMetrics* metrics_for(std::string_view key, std::string_view tenant) const;
+    // infergate_policy_actions_total by model; empty when no model or key has policies.
+    ByName<std::unique_ptr<observability::PolicyMetrics>> policy_metrics;
     std::map<std::string, upstream::BackendPtr, std::less<>> backends;
     routing::RouteTable routes;
     pipeline::Pipeline pipeline;

@@ -37,6 +37,14 @@ std::string_view label(ClientError kind) noexcept;
 
 class Metrics;
 
+// A request policy that acted on a request (stages/policy); a bounded metric label. Each has
+// one action label: deny and max_prompt_tokens reject, the others rewrite.
+enum class PolicyKind : std::uint8_t {
+    deny, max_prompt_tokens, redact, system_prompt, defaults, overrides, max_tokens_cap, headers, count
+};
+std::string_view label(PolicyKind kind) noexcept;
+std::string_view action_label(PolicyKind kind) noexcept;
+
 // Requests by status code for one (model, backend): one counter per code, resolved on first use.
 class StatusCounters {
 public:
@@ -77,6 +85,13 @@ struct KeyMetrics {
     prometheus::Counter& output_tokens;
     prometheus::Counter& reasoning_tokens;
     prometheus::Counter& spend_usd;
+};
+
+// infergate_policy_actions_total for one model; resolved once per snapshot.
+struct PolicyMetrics {
+    PolicyMetrics(Metrics& metrics, const std::string& model);
+    std::array<prometheus::Counter*, static_cast<std::size_t>(PolicyKind::count)> actions{};
+    void count(PolicyKind kind) { actions[static_cast<std::size_t>(kind)]->Increment(); }
 };
 
 // What one backend records (shared by all workers' pools for it).
@@ -134,6 +149,7 @@ public:
     prometheus::Family<prometheus::Counter>& health_checks;  // by backend, result (resolved per check)
     prometheus::Family<prometheus::Gauge>& queue_depth;
     prometheus::Family<prometheus::Histogram>& queue_wait;
+    prometheus::Family<prometheus::Counter>& policy_actions;  // by model, policy, action
     // Requests that failed before a route was chosen (bad JSON, unknown model, unknown path).
     StatusCounters unrouted_requests;
     StatusCounters unknown_model_requests;

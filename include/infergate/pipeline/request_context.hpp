@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "infergate/api/endpoint.hpp"
 #include "infergate/api/error.hpp"
@@ -81,6 +82,17 @@ struct RequestContext {
         bool per_model = false;
     };
     StreamCap stream_cap, shadow_stream_cap;
+
+    // policy: header lines ("name: value\r\n") added to every upstream request, and the
+    // lowercase names of client headers not forwarded (added names included: add means set).
+    std::string extra_upstream_headers;
+    std::vector<std::string> dropped_upstream_headers;
+    bool drops_upstream_header(std::string_view name) const noexcept {
+        for (const std::string& dropped : dropped_upstream_headers) {
+            if (beast::iequals(dropped, name)) return true;
+        }
+        return false;
+    }
 
     // routing (the attempt loop moves route and target on for retries and fallbacks)
     const routing::Route* route = nullptr;

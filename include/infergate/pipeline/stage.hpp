@@ -1,4 +1,4 @@
-// One step of the request pipeline (auth -> routing -> quota -> transform) and its verdict.
+// One step of the request pipeline (auth -> routing -> policy -> quota -> transform) and its verdict.
 // A stage is built from a snapshot and immutable; per-request state lives in RequestContext.
 // It never sees a socket.
 #pragma once

@@ -99,6 +99,10 @@ Refusal cap_refusal(const pipeline::RequestContext::StreamCap& cap) {
 
 }  // namespace
 
+std::int64_t estimate_prompt_tokens(std::string_view body) noexcept {
+    return static_cast<std::int64_t>(body.size()) / kBytesPerToken + 1;
+}
+
 bool stream_cap_exceeded(pipeline::RequestContext& ctx, std::int64_t relayed) {
     if (ctx.shadow_stream_cap.limit != 0 && relayed == ctx.shadow_stream_cap.limit + 1) {
         count_rejection(ctx.snapshot.metrics, cap_refusal(ctx.shadow_stream_cap), "shadow");
@@ -136,7 +140,7 @@ net::awaitable<pipeline::Outcome> QuotaStage::on_request(pipeline::RequestContex
     }
     if (scopes.count == 0) co_return pipeline::Outcome::next();
 
-    ctx.prompt_estimate = static_cast<std::int64_t>(ctx.body.size()) / kBytesPerToken + 1;
+    ctx.prompt_estimate = estimate_prompt_tokens(ctx.body);
     TokenCounts estimate;
     estimate.input = ctx.prompt_estimate;
     // Each of the n choices may generate max_tokens.

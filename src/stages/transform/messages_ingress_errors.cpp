@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "anthropic_wire.hpp"
+#include "upstream_json.hpp"
 #include "infergate/json/scanner.hpp"
 
 namespace infergate::transform::messages_ingress {

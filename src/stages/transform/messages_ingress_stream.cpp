@@ -1,6 +1,7 @@
 #include "infergate/stages/transform/messages_ingress_stream.hpp"
 
 #include "anthropic_wire.hpp"
+#include "upstream_json.hpp"
 #include "infergate/stages/transform/messages_ingress_errors.hpp"
 #include "messages_ingress_wire.hpp"
 

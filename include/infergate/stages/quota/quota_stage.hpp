@@ -17,6 +17,10 @@ public:
     void on_finish(pipeline::RequestContext& ctx, const pipeline::Completion& done) const noexcept override;
 };
 
+// The prompt's size in tokens as quota reserves it (from the body's bytes): policies and
+// quota must quote the same number.
+std::int64_t estimate_prompt_tokens(std::string_view body) noexcept;
+
 // For the stream relay, after each relayed content event (about one token each): whether the
 // stream has passed the caller's max_stream_tokens and must be cut. A shadow cap is counted
 // and logged once, never enforced.
