@@ -77,9 +77,12 @@ std::optional<api::Error> apply_policy(const config::Policy& policy, pipeline::R
         acted(kind);
     };
     step(redact(body, ctx.endpoint, policy.redact) > 0, PolicyKind::redact);
-    if (ctx.endpoint == api::Endpoint::chat_completions) {
+    if (ctx.endpoint == api::Endpoint::chat_completions || ctx.endpoint == api::Endpoint::messages) {
         bool injected = false;
-        for (const config::SystemPrompt& prompt : policy.system_prompts) injected |= apply_system_prompt(body, prompt);
+        for (const config::SystemPrompt& prompt : policy.system_prompts) {
+            injected |= ctx.endpoint == api::Endpoint::messages ? apply_messages_system_prompt(body, prompt)
+                                                                : apply_system_prompt(body, prompt);
+        }
         step(injected, PolicyKind::system_prompt);
     }
     step(needs_body && apply_defaults(body, policy.defaults), PolicyKind::defaults);

@@ -31,7 +31,13 @@ bool visit_content(Json& content, const std::function<bool(std::string&)>& visit
 void for_each_prompt_text(Json& body, api::Endpoint endpoint, const std::function<bool(std::string&)>& visit) {
     if (!body.is_object()) return;
     switch (endpoint) {
+        case api::Endpoint::messages:
         case api::Endpoint::chat_completions: {
+            // Anthropic's API has its system prompt apart, as a string or text blocks.
+            if (const auto system = body.find("system");
+                endpoint == api::Endpoint::messages && system != body.end() && !visit_content(*system, visit)) {
+                return;
+            }
             const auto messages = body.find("messages");
             if (messages == body.end() || !messages->is_array()) return;
             for (Json& message : *messages) {

@@ -25,7 +25,10 @@ bool apply_overrides(Json& body, const Json& overrides) {
 }
 
 bool apply_max_tokens_cap(Json& body, api::Endpoint endpoint, std::int64_t cap) {
-    if (endpoint != api::Endpoint::chat_completions && endpoint != api::Endpoint::completions) return false;
+    if (endpoint != api::Endpoint::chat_completions && endpoint != api::Endpoint::completions &&
+        endpoint != api::Endpoint::messages) {
+        return false;
+    }
     bool changed = false;
     bool present = false;
     for (const char* key : {"max_tokens", "max_completion_tokens"}) {

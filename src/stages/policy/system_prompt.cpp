@@ -30,4 +30,24 @@ bool apply_system_prompt(Json& body, const config::SystemPrompt& prompt) {
     return true;
 }
 
+bool apply_messages_system_prompt(Json& body, const config::SystemPrompt& prompt) {
+    if (!body.is_object()) return false;
+    const auto system = body.find("system");
+    const bool present = system != body.end() && !system->is_null() &&
+                         !(system->is_string() && system->get_ref<const std::string&>().empty());
+    if (!present || prompt.mode == config::SystemPromptMode::replace) {
+        body["system"] = prompt.text;
+        return true;
+    }
+    if (prompt.mode == config::SystemPromptMode::if_missing) return false;
+    if (system->is_string()) {
+        *system = prompt.text + "\n\n" + system->get<std::string>();
+    } else if (system->is_array()) {
+        system->insert(system->begin(), Json{{"type", "text"}, {"text", prompt.text}});
+    } else {
+        return false;  // not Anthropic's shape: the backend will say so
+    }
+    return true;
+}
+
 }  // namespace infergate::policy

@@ -93,6 +93,36 @@ TEST(PolicySystemPrompt, Modes) {
     EXPECT_EQ(bare["messages"][0]["role"], "system");
 }
 
+// Anthropic's Messages API (/v1/messages) goes through the same policies: its top-level
+// system prompt and text blocks are prompt text, and it has a system prompt of its own.
+TEST(PolicyMessagesApi, DenyAndRedactSeeTheSystemPromptAndTextBlocks) {
+    Json body = Json::parse(R"({"system":[{"type":"text","text":"mail a@b.example"}],
+        "messages":[{"role":"user","content":[{"type":"text","text":"FORBIDDEN"}]}]})");
+    EXPECT_TRUE(matches_deny(body, Endpoint::messages, {regex("FORBIDDEN")}));
+    Json system_only = Json::parse(R"({"system":"FORBIDDEN","messages":[{"role":"user","content":"q"}]})");
+    EXPECT_TRUE(matches_deny(system_only, Endpoint::messages, {regex("FORBIDDEN")}));
+    EXPECT_GT(redact(body, Endpoint::messages,
+                     {config::RedactRule{.builtin = BuiltinPattern::email, .pattern = nullptr, .replacement = "#"}}),
+              0u);
+    EXPECT_EQ(body["system"][0]["text"], "mail #");
+}
+
+TEST(PolicyMessagesApi, SystemPromptModes) {
+    Json body = Json::parse(R"({"system":"mine","messages":[]})");
+    EXPECT_TRUE(apply_messages_system_prompt(body, {.text = "ops", .mode = config::SystemPromptMode::prepend}));
+    EXPECT_EQ(body["system"], "ops\n\nmine");
+    Json blocks = Json::parse(R"({"system":[{"type":"text","text":"mine"}],"messages":[]})");
+    EXPECT_TRUE(apply_messages_system_prompt(blocks, {.text = "ops", .mode = config::SystemPromptMode::prepend}));
+    EXPECT_EQ(blocks["system"][0]["text"], "ops");
+    EXPECT_EQ(blocks["system"][1]["text"], "mine");
+    EXPECT_TRUE(apply_messages_system_prompt(blocks, {.text = "ops", .mode = config::SystemPromptMode::replace}));
+    EXPECT_EQ(blocks["system"], "ops");
+    EXPECT_FALSE(apply_messages_system_prompt(blocks, {.text = "x", .mode = config::SystemPromptMode::if_missing}));
+    Json bare = Json::parse(R"({"messages":[]})");
+    EXPECT_TRUE(apply_messages_system_prompt(bare, {.text = "ops", .mode = config::SystemPromptMode::if_missing}));
+    EXPECT_EQ(bare["system"], "ops");
+}
+
 TEST(PolicyFields, DefaultsOnlyFillGaps) {
     Json body = Json::parse(R"({"temperature":1.0,"top_p":null})");
     EXPECT_TRUE(apply_defaults(body, Json::parse(R"({"temperature":0.2,"top_p":0.9,"seed":1})")));
