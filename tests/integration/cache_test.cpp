@@ -129,6 +129,13 @@ TEST_F(CacheTest, ARepeatedDeterministicRequestIsAnsweredFromTheCache) {
     EXPECT_NE(metrics.find(R"(infergate_cache_requests_total{model="cached",result="miss"} 2)"), std::string::npos);
     EXPECT_NE(metrics.find("infergate_cache_entries 2"), std::string::npos);
     EXPECT_EQ(metrics.find("infergate_cache_bytes 0\n"), std::string::npos);
+    // A hit is logged as served by the cache, not by the backend.
+    EXPECT_TRUE(eventually([&] {
+        const std::string log = gateway_->access_log();
+        const auto line = log.find("req-cache-2");
+        return line != std::string::npos &&
+               log.substr(line, log.find('\n', line) - line).find(R"("backend":"cache")") != std::string::npos;
+    }));
 }
 
 TEST_F(CacheTest, AStreamingRequestIsReplayedFromAPlainAnswer) {
