@@ -18,6 +18,13 @@ const config::CachePolicy* policy_of(const pipeline::RequestContext& ctx) {
     return policy != nullptr && policy->enabled ? policy : nullptr;
 }
 
+// Only OpenAI-wire answers are stored and replayed; an endpoint whose answer is translated
+// for its client would need a replay of its own.
+bool openai_wire(api::Endpoint endpoint) {
+    return endpoint == api::Endpoint::chat_completions || endpoint == api::Endpoint::completions ||
+           endpoint == api::Endpoint::embeddings;
+}
+
 std::string_view header(const pipeline::RequestContext& ctx, std::string_view name) {
     const auto found = ctx.headers.find(name);
     return found == ctx.headers.end() ? std::string_view() : std::string_view(found->value());
@@ -41,7 +48,7 @@ net::awaitable<pipeline::Outcome> CacheStage::on_request(pipeline::RequestContex
     CacheStore* store = ctx.snapshot.response_cache.get();
     if (store == nullptr) co_return pipeline::Outcome::next();
     const config::CachePolicy* policy = policy_of(ctx);
-    if (policy == nullptr) co_return pipeline::Outcome::next();
+    if (policy == nullptr || !openai_wire(ctx.endpoint)) co_return pipeline::Outcome::next();
 
     const ClientDirective directive =
         client_directive(header(ctx, "cache-control"), header(ctx, kCacheHeader));
