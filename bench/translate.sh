@@ -155,9 +155,18 @@ $(goals_table)
 - The Anthropic passthrough runs the whole Anthropic → OpenAI translation aside (into a scratch
   buffer, cleared per event) to read the usage and see the end, and copies the event to the
   output: it costs most of what the translation does.
-- Allocations per stream do not grow with the stream; per event there are none on any path:
-  every translator appends to the relay's reused buffer, and its per-event scratch (JSON members,
-  small integers as strings) stays on the stack or in the small-string buffer.
+- A translator that appends to the relay's reused buffer, and keeps its per-event scratch (JSON
+  members, small integers as strings) on the stack or in the small-string buffer, allocates
+  nothing per event; what it allocates once per stream does not grow with the stream.
+- Where the per-stream allocations come from (gdb on the counting \`operator new\`): the
+  translation object (\`make_stream_translation\`); the chunk head (\`ChunkStream::start\`,
+  \`fmt::format\`); Anthropic's content-block table, grown by index (\`block_at\`); the usage
+  object written at the end (\`message_stop\`, Gemini's \`finish\`, \`messages_ingress\`'
+  \`start\` and \`done\`); Gemini's completion id and model, and each \`functionCall\`'s
+  arguments re-quoted into a local string (Gemini sends a call whole: a few allocations per call,
+  none per text event); OpenAI → Anthropic's message id and model token, and per tool call its
+  index table and a made-up id (\`tool_delta\` builds it even when the backend sent one); the
+  Anthropic passthrough's scratch buffer, grown anew in each translation.
 $TRANSLATE_END
 EOF
 }
