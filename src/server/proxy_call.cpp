@@ -15,6 +15,8 @@
 #include "infergate/stages/routing/backoff.hpp"
 #include "infergate/stages/transform/anthropic_errors.hpp"
 #include "infergate/stages/transform/anthropic_response.hpp"
+#include "infergate/stages/transform/anthropic_usage.hpp"
+#include "infergate/json/scanner.hpp"
 #include "infergate/stages/transform/gemini_errors.hpp"
 #include "infergate/stages/transform/gemini_response.hpp"
 #include "infergate/stages/transform/messages_ingress_errors.hpp"
@@ -29,6 +31,7 @@ namespace detail {
 namespace {
 
 constexpr std::size_t kUpstreamHeaderLimit = 64 * 1024;
+constexpr std::size_t kUpstreamJsonDepth = 128;  // as deep as the translators read answers
 
 bool is_event_stream(const http::fields& fields) {
     const auto type = fields.find(http::field::content_type);
@@ -548,11 +551,16 @@ net::awaitable<Attempt> ProxyCall::relay_body(Stream& stream, upstream::Connecti
             co_return Attempt{.reusable = parser.keep_alive(), .failure = UpstreamError::protocol};
         }
         done_.usage = inspected.usage;
-        if (wire == Wire::messages_passthrough) {  // Anthropic's answer, relayed: its usage read aside
-            auto counted = transform::anthropic::translate_response(upstream.body(), 0, backend_->name());
-            if (auto* answer = std::get_if<transform::anthropic::ChatCompletion>(&counted)) {
-                done_.usage = answer->tokens.openai();
-            }
+        if (wire == Wire::messages_passthrough) {  // Anthropic's answer, relayed: only its usage is read
+            transform::anthropic::TokenCounts counts;
+            bool found = false;
+            auto on_member = [&](const json::Member& member) {
+                if (member.key != "usage" || member.kind != json::Kind::object) return;
+                counts.read(member.value);
+                found = true;
+            };
+            json::scan_object(upstream.body(), kUpstreamJsonDepth, on_member);
+            if (found) done_.usage = counts.openai();
         }
     }
     done_.status = status;
