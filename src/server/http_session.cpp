@@ -65,8 +65,12 @@ public:
             const bool complete = co_await read_request(parser, limits, first);
             if (!complete) break;
             slot_->busy();
+            Gateway& gateway = worker_.gateway();
+            // Draining: this is the connection's last request (the answer says Connection: close).
+            if (gateway.draining()) client_.keep_alive = false;
+            const Gateway::InFlight in_flight(gateway);
             const bool keep_alive = co_await handle(parser, config);
-            if (!keep_alive) break;
+            if (!keep_alive || gateway.draining()) break;
             slot_->waiting();
         }
         if (client_.write_timed_out) metrics_.count(ClientError::write_timeout);
