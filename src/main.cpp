@@ -189,6 +189,7 @@ int run(const std::string& path) {
     }
     net::io_context control;
     server::ConfigReloader reloader(gateway, path);
+    gateway.set_reloader(&reloader);
     // Signals are handled here, on the control thread: a reload never runs on a worker.
     net::signal_set hangups(control, SIGHUP);
     std::function<void()> await_hangup = [&] {

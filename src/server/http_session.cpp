@@ -228,7 +228,7 @@ private:
     net::awaitable<void> answer_local(api::Endpoint endpoint, std::string_view request_id,
                                       const Snapshot& config, const http::request_header<>* headers) {
         const LocalRequest request{endpoint, *headers, client_.address, config, metrics_,
-                                   worker_.gateway().draining()};
+                                   worker_.gateway().draining(), worker_.gateway().reloader()};
         LocalAnswer answer = co_await answer_locally(request);
         Response response =
             answer.error ? make_error_response(*answer.error, client_, request_id, answer.extra_headers)

@@ -10,6 +10,9 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "infergate/stages/auth/api_key.hpp"
 
 #include "support/http_client.hpp"
 #include "support/mocked_gateway_test.hpp"
@@ -147,6 +150,35 @@ TEST_F(ReloadDrainTest, AStreamInFlightFinishesOnItsSnapshotWhileNewRequestsUseT
     ASSERT_EQ(stream.wait_for(10s), std::future_status::ready);
     const HttpResult result = stream.get();
     EXPECT_TRUE(stream_finished(result)) << result.body;
+}
+
+TEST_F(ReloadDrainTest, PostAdminReloadAnswersWithTheResult) {
+    const std::string key = auth::generate_key("admin");
+    const std::string admin = fmt::format("admin: {{ key_sha256: \"{}\" }}\n", auth::to_hex(auth::sha256_of(key)));
+    const Headers bearer{{"authorization", "Bearer " + key}};
+    start(kDemo + admin);
+    EXPECT_EQ(request(port_, http::verb::post, "/admin/reload").status, 401);
+    EXPECT_EQ(request(port_, http::verb::get, "/admin/reload", "", bearer).status, 405);
+
+    write_config(config_text(kDemo + kFresh + admin));
+    HttpResult result = request(port_, http::verb::post, "/admin/reload", "", bearer);
+    ASSERT_EQ(result.status, 200) << result.body;
+    auto body = nlohmann::json::parse(result.body);
+    EXPECT_EQ(body["result"], "success");
+    EXPECT_EQ(body["generation"], 2);
+    EXPECT_EQ(body["hash"].get<std::string>().size(), 16u);
+    EXPECT_NE(get(port_, "/v1/models").body.find("\"fresh\""), std::string::npos);
+
+    write_config(config_text(kFresh + "  broken: { targets: [ { backend: nowhere } ] }\n" + admin));
+    result = request(port_, http::verb::post, "/admin/reload", "", bearer);
+    ASSERT_EQ(result.status, 422) << result.body;
+    body = nlohmann::json::parse(result.body);
+    EXPECT_EQ(body["result"], "failure");
+    EXPECT_EQ(body["generation"], 2);
+    ASSERT_EQ(body["errors"].size(), 1u) << result.body;
+    EXPECT_NE(body["errors"][0].get<std::string>().find("unknown backend \"nowhere\""), std::string::npos);
+    EXPECT_EQ(post_json(port_, "/v1/chat/completions", chat("demo")).status, 200);  // still generation 2
+    EXPECT_TRUE(metric_is("infergate_config_reload_total{result=\"failure\"} 1"));
 }
 
 // Writes GET /readyz on an open keep-alive connection and reads the answer.

@@ -16,6 +16,7 @@
 namespace infergate::server {
 
 class Worker;
+class ConfigReloader;
 
 class Gateway {
 public:
@@ -50,6 +51,9 @@ public:
     // the one they pinned.
     void publish(SnapshotPtr snapshot);
     SnapshotPtr current() const;
+    // What POST /admin/reload runs (main() sets it; in-process test gateways have none).
+    void set_reloader(ConfigReloader* reloader) noexcept { reloader_.store(reloader); }
+    ConfigReloader* reloader() const noexcept { return reloader_.load(); }
 
     observability::Metrics& metrics() noexcept { return metrics_; }
     const observability::AccessLog& access_log() const noexcept { return *access_log_; }
@@ -67,6 +71,7 @@ private:
     std::size_t worker_count_ = 1;
     std::atomic<bool> draining_{false};
     std::atomic<std::size_t> in_flight_{0};
+    std::atomic<ConfigReloader*> reloader_{nullptr};
     bool stopped_ = false;
 };
 
