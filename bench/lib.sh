@@ -23,9 +23,11 @@ GATEWAY_WRAPPER=()   # a command prefix for infergate (start_counted: callgrind)
 READY_TRIES=100      # wait_ready's tries, 0.1 s apart
 
 # docs/performance.md: bench/run.sh writes the page and keeps what stands between these markers,
-# which bench/routing.sh writes.
+# which bench/routing.sh and bench/translate.sh write.
 ROUTING_BEGIN='<!-- bench/routing.sh writes from here -->'
 ROUTING_END='<!-- bench/routing.sh: end -->'
+TRANSLATE_BEGIN='<!-- bench/translate.sh writes from here -->'
+TRANSLATE_END='<!-- bench/translate.sh: end -->'
 
 log() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -114,19 +116,25 @@ ensure_tools() {
     ulimit -n 65536 2>/dev/null || true
 }
 
-build_binaries() {
+# build_targets TARGET...: builds them (Release, no tests) in build-bench, configured on first
+# use; BENCH_JOBS=N is ninja's -j. Nothing with BENCH_SKIP_BUILD=1.
+build_targets() {
     if [[ ${BENCH_SKIP_BUILD:-0} == 1 ]]; then
         log "BENCH_SKIP_BUILD=1: using the binaries in build-bench as they are"
-    else
-        log "building infergate and llm-mock (Release) in build-bench"
-        if [[ ! -f $BUILD/build.ninja ]]; then
-            cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-                -DINFERGATE_BUILD_TESTS=OFF >"$WORK/cmake.log" 2>&1 ||
-                { tail -30 "$WORK/cmake.log" >&2; die "cmake failed"; }
-        fi
-        ninja -C "$BUILD" infergate llm-mock >"$WORK/ninja.log" 2>&1 ||
-            { tail -30 "$WORK/ninja.log" >&2; die "build failed"; }
+        return 0
     fi
+    log "building $* (Release) in build-bench"
+    if [[ ! -f $BUILD/build.ninja ]]; then
+        cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+            -DINFERGATE_BUILD_TESTS=OFF >"$WORK/cmake.log" 2>&1 ||
+            { tail -30 "$WORK/cmake.log" >&2; die "cmake failed"; }
+    fi
+    ninja -C "$BUILD" ${BENCH_JOBS:+-j"$BENCH_JOBS"} "$@" >"$WORK/ninja.log" 2>&1 ||
+        { tail -30 "$WORK/ninja.log" >&2; die "build failed"; }
+}
+
+build_binaries() {
+    build_targets infergate llm-mock
     [[ -x $BUILD/infergate && -x $BUILD/tools/llm-mock/llm-mock ]] || die "binaries missing in $BUILD"
 }
 
@@ -313,8 +321,27 @@ machine_lines() {
     echo "- infergate: git $rev, Release build in build-bench"
 }
 
-# routing_section FILE: the part of FILE that bench/routing.sh wrote (markers included), if any.
-routing_section() {
+# doc_section FILE BEGIN END: the part of FILE between the markers (included), if any.
+doc_section() {
     [[ -f $1 ]] || return 0
-    awk -v b="$ROUTING_BEGIN" -v e="$ROUTING_END" '$0 == b { on = 1 } on { print } $0 == e { on = 0 }' "$1"
+    awk -v b="$2" -v e="$3" '$0 == b { on = 1 } on { print } $0 == e { on = 0 }' "$1"
+}
+routing_section() { doc_section "$1" "$ROUTING_BEGIN" "$ROUTING_END"; }
+translate_section() { doc_section "$1" "$TRANSLATE_BEGIN" "$TRANSLATE_END"; }
+
+# replace_doc_section FILE SECTION_FILE BEGIN END: FILE's section between the markers replaced
+# by SECTION_FILE, or that appended when FILE has none.
+replace_doc_section() {
+    local doc=$1 section=$2 out=$WORK/doc.md
+    if [[ -n $(doc_section "$doc" "$3" "$4") ]]; then
+        awk -v b="$3" -v e="$4" -v f="$section" '
+            $0 == b { while ((getline line < f) > 0) print line; skip = 1; next }
+            skip { if ($0 == e) skip = 0; next }
+            { print }' "$doc" >"$out"
+    elif [[ -s $doc ]]; then
+        { cat "$doc"; echo; cat "$section"; } >"$out"
+    else
+        cp "$section" "$out"
+    fi
+    mv "$out" "$doc"
 }

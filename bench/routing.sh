@@ -372,23 +372,6 @@ $ROUTING_END
 EOF
 }
 
-# replace_section FILE SECTION_FILE: FILE's routing section replaced by SECTION_FILE, or that
-# appended when FILE has none.
-replace_section() {
-    local doc=$1 section=$2 out=$WORK/doc.md
-    if [[ -n $(routing_section "$doc") ]]; then
-        awk -v b="$ROUTING_BEGIN" -v e="$ROUTING_END" -v f="$section" '
-            $0 == b { while ((getline line < f) > 0) print line; skip = 1; next }
-            skip { if ($0 == e) skip = 0; next }
-            { print }' "$doc" >"$out"
-    elif [[ -s $doc ]]; then
-        { cat "$doc"; echo; cat "$section"; } >"$out"
-    else
-        cp "$section" "$out"
-    fi
-    mv "$out" "$doc"
-}
-
 main() {
     bench_init routing
     ensure_tools valgrind:valgrind
@@ -401,7 +384,7 @@ main() {
     print_report slow_table cost_table goals_table
     if [[ $DOC != "-" ]]; then
         write_section >"$WORK/section.md"
-        replace_section "$DOC" "$WORK/section.md"
+        replace_doc_section "$DOC" "$WORK/section.md" "$ROUTING_BEGIN" "$ROUTING_END"
         log "wrote the Routing section of ${DOC#"$ROOT"/}"
     fi
 }

@@ -5,6 +5,7 @@
 #include <date/date.h>
 #include <date/tz.h>
 
+#include "cache_section.hpp"
 #include "jwt_section.hpp"
 #include "policy_section.hpp"
 #include "scalars.hpp"
@@ -180,6 +181,7 @@ void read_key(const Context& ctx, const Field& field, const Config& config, ApiK
         if (const auto value = read_bool(ctx, *header)) key.priority_header = *value;
     }
     if (const auto policies = map.take("policies")) read_policy(ctx, *policies, key.policies);
+    if (const auto cache = map.take("cache")) read_cache_policy(ctx, *cache, config, key.cache.emplace());
     map.reject_unknown();
 }
 

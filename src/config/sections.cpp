@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "access_sections.hpp"
+#include "cache_section.hpp"
 #include "diagnostics.hpp"
 #include "endpoints.hpp"
 #include "names.hpp"
@@ -47,6 +48,7 @@ void read_server(const Context& ctx, const Field& field, ServerSettings& server)
     integer_into(ctx, map, "max_connections", 1, max_client_connections, server.max_connections);
     integer_into(ctx, map, "reserved_connections", 0, max_client_connections,
                server.reserved_connections);
+    if (const auto cache = map.take("cache")) read_cache_storage(ctx, *cache, server.cache.emplace());
     map.reject_unknown();
 }
 
@@ -253,6 +255,7 @@ void read_model(const Context& ctx, const Field& field, const Config& config, Mo
     if (const auto pricing = map.take("pricing")) read_pricing(ctx, *pricing, model.pricing);
     if (const auto weights = map.take("token_weights")) read_token_weights(ctx, *weights, model.token_weights);
     if (const auto policies = map.take("policies")) read_policy(ctx, *policies, model.policies);
+    if (const auto cache = map.take("cache")) read_cache_policy(ctx, *cache, config, model.cache.emplace());
     map.reject_unknown();
 }
 

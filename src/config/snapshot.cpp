@@ -143,6 +143,10 @@ SnapshotBuild build_snapshot(config::Config config, std::uint64_t generation,
         build.errors.push_back(snapshot->config.source + ": quota.time_zone: " + error.what());
         return build;
     }
+    if (const auto& cache = snapshot->config.server.cache) {
+        const bool same = previous != nullptr && previous->response_cache && previous->response_cache->settings == *cache;
+        snapshot->response_cache = same ? previous->response_cache : std::make_shared<cache::CacheStore>(*cache);
+    }
     const std::int64_t failures = snapshot->config.auth.max_failures_per_minute;
     if ((snapshot->config.auth.enabled() || snapshot->config.admin.key_sha256) && failures > 0) {
         const bool same = previous != nullptr && previous->failure_limiter &&

@@ -288,6 +288,26 @@ Metrics::Metrics()
                          .Name("infergate_policy_actions_total")
                          .Help("Requests a policy rejected or rewrote, by model, policy and action")
                          .Register(*registry)),
+      cache_requests(BuildCounter()
+                         .Name("infergate_cache_requests_total")
+                         .Help("Requests to models with the response cache on, by model and result hit|miss|bypass")
+                         .Register(*registry)),
+      cache_bytes(BuildGauge()
+                      .Name("infergate_cache_bytes")
+                      .Help("Bytes the response cache holds (bodies plus a fixed overhead per entry)")
+                      .Register(*registry)
+                      .Add({})),
+      cache_entries(BuildGauge()
+                        .Name("infergate_cache_entries")
+                        .Help("Entries in the response cache")
+                        .Register(*registry)
+                        .Add({})),
+      cache_evictions(BuildCounter()
+                          .Name("infergate_cache_evictions_total")
+                          .Help("Response cache entries removed, by reason size (LRU, to make room) or ttl")
+                          .Register(*registry)),
+      cache_evicted_for_size(cache_evictions.Add({{"reason", "size"}})),
+      cache_expired(cache_evictions.Add({{"reason", "ttl"}})),
       unrouted_requests(*this, "none", "none"),
       unknown_model_requests(*this, "unknown", "none") {
     for (std::size_t i = 0; i < client_errors_.size(); ++i) {

@@ -17,6 +17,7 @@
 #include "infergate/server/request_record.hpp"
 #include "infergate/server/responses.hpp"
 #include "infergate/server/socket_deadline.hpp"
+#include "infergate/server/stage_reply.hpp"
 #include "infergate/server/worker.hpp"
 #include "infergate/stages/transform/messages_ingress_count_tokens.hpp"
 
@@ -302,6 +303,8 @@ private:
             done.code = rejection->code;
             done.client_disconnected = static_cast<bool>(ec);
             done.bytes_out = response.body().size();
+        } else if (ctx.reply) {  // a stage answered (a cache hit): nothing goes upstream
+            done = co_await write_stage_reply(client_, ctx);
         } else {
             done = co_await proxy_request(worker_, client_, ctx);
         }

@@ -8,6 +8,7 @@
 #include "infergate/observability/metrics.hpp"
 #include "infergate/server/config_reloader.hpp"
 #include "infergate/stages/auth/authenticator.hpp"
+#include "infergate/stages/cache/cache_metrics.hpp"
 #include "infergate/stages/quota/usage_report.hpp"
 #include "infergate/stages/routing/route_health.hpp"
 #include "infergate/stages/routing/target_report.hpp"
@@ -77,6 +78,7 @@ net::awaitable<LocalAnswer> answer_locally(const LocalRequest& request) {
         case api::Endpoint::metrics: {
             // Breakers change state by time alone (a cooldown ends): read them now.
             routing::refresh_target_gauges(snapshot.routes, std::chrono::steady_clock::now());
+            cache::export_cache_metrics(snapshot.response_cache.get(), request.metrics);
             LocalAnswer answer = json(request.metrics.serialize());
             answer.content_type = "text/plain; version=0.0.4";
             co_return answer;

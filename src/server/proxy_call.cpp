@@ -11,6 +11,7 @@
 #include "infergate/api/response_body.hpp"
 #include "infergate/config/snapshot.hpp"
 #include "infergate/server/responses.hpp"
+#include "infergate/stages/cache/cache_fill.hpp"
 #include "infergate/stages/routing/backoff.hpp"
 #include "infergate/stages/transform/anthropic_errors.hpp"
 #include "infergate/stages/transform/anthropic_response.hpp"
@@ -170,6 +171,7 @@ net::awaitable<Completion> ProxyCall::run() {
         client_gone();
     } else if (reply_pending_) {
         co_await write_reply();
+        if (ctx_.cache_fill) ctx_.cache_fill->on_body(std::move(reply_body_));  // response cache: the answer as sent
     } else if (error_) {
         co_await write_error();
     }

@@ -52,7 +52,11 @@ void record_proxied(Worker& worker, const pipeline::RequestContext& ctx, std::st
         record.completion_tokens = done.usage->completion_tokens;
     }
 
-    if (const routing::RouteTarget* target = ctx.target) {
+    if (ctx.reply) {
+        // A cache hit: no backend served it, and its speed says nothing about the target's.
+        // Counted in infergate_cache_requests_total{result="hit"}.
+        record.backend = "cache";
+    } else if (const routing::RouteTarget* target = ctx.target) {
         record.backend = target->backend->name();
         record.upstream_model = routing::upstream_model(*ctx.route, *target, ctx.request.model);
         auto& m = *target->metrics;

@@ -6,6 +6,7 @@
 
 #include "infergate/config/snapshot.hpp"
 #include "infergate/server/responses.hpp"
+#include "infergate/stages/cache/cache_fill.hpp"
 #include "infergate/stages/quota/quota_stage.hpp"
 #include "infergate/stages/transform/messages_ingress_errors.hpp"
 #include "infergate/stages/transform/stream_translation.hpp"
@@ -35,6 +36,7 @@ net::awaitable<Attempt> ProxyCall::relay_stream(Stream& stream, upstream::Connec
                          ctx_.response_headers, served_model(), backend_->name()});
     head_pending_ = true;
     done_.status = parser.get().result_int();
+    if (ctx_.cache_fill) ctx_.cache_fill->on_stream_start();  // response cache: this attempt's events only
 
     // One buffer per connection, reused by every stream: no allocation per event or read.
     std::string& relay = client_.relay_buffer;
@@ -210,6 +212,7 @@ bool ProxyCall::count_event() {
 }
 
 bool ProxyCall::on_event(std::string_view event, bool& saw_done) {
+    if (ctx_.cache_fill) ctx_.cache_fill->on_event(event);  // response cache: every event the client is sent
     const auto data = sse::first_data(event);
     if (!data) return true;  // comments and keep-alives
     if (*data == "[DONE]") {

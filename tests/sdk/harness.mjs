@@ -126,13 +126,16 @@ async function startMock() {
 export const DEMO_MODEL = '  demo: { targets: [ { backend: mock, model: mock-model } ] }';
 
 // The config every test gateway shares (one worker, JSON access log on stdout, the mock as
-// backend `mock`), plus `server` keys (YAML flow text), `models` lines and top-level `extra` lines.
-function configText(port, mockPort, { server = '', models = [DEMO_MODEL], extra = [] }) {
+// backend `mock`), plus `server` keys (YAML flow text), more `backends` (a function of the mock's
+// url giving lines, e.g. other providers on the same mock), `models` lines and top-level `extra`
+// lines.
+function configText(port, mockPort, { server = '', backends = () => [], models = [DEMO_MODEL], extra = [] }) {
     return [
         `server: { listen: "127.0.0.1:${port}", workers: 1${server ? `, ${server}` : ''} }`,
         'log: { level: warn, access_log: { format: json, path: stdout } }',
         'backends:',
         `  mock: { url: "http://127.0.0.1:${mockPort}", provider: openai }`,
+        ...backends(`http://127.0.0.1:${mockPort}`),
         'models:',
         ...models,
         ...extra,
@@ -186,3 +189,20 @@ export function accessLogLine(gateway, requestId) {
         .map((line) => JSON.parse(line))
         .find((record) => record.request_id === requestId));
 }
+
+// The same mock behind each provider the gateway speaks to: `mock` (OpenAI-compatible, from
+// configText), `claude` (Anthropic Messages) and `gem` (Gemini), with one public model each.
+// For startStack({ backends: PROVIDER_BACKENDS, models: PROVIDER_MODELS }).
+export const PROVIDER_BACKENDS = (mockUrl) => [
+    `  claude: { url: "${mockUrl}", provider: anthropic }`,
+    `  gem: { url: "${mockUrl}", provider: gemini }`,
+];
+export const PROVIDER_MODELS = [
+    '  via-openai: { targets: [ { backend: mock, model: mock-model } ] }',
+    '  via-anthropic: { targets: [ { backend: claude, model: mock-model } ] }',
+    '  via-gemini: { targets: [ { backend: gem, model: mock-model } ] }',
+];
+
+// What the mock answers by default (8 words), whichever API it speaks.
+export const MOCK_REPLY = 'mock reply 1 2 3 4 5 6';
+export const MOCK_REPLY_TOKENS = 8;

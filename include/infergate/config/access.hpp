@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "infergate/config/policy.hpp"
+#include "infergate/config/cache.hpp"
 
 namespace infergate::config {
 
@@ -61,6 +62,7 @@ struct ApiKey {
     int priority = 1;
     bool priority_header = false;
     Policy policies;                     // applied after the model's (stages/policy/merge.hpp)
+    std::optional<CachePolicy> cache;    // set: replaces the model's cache policy
 };
 
 struct Tenant {

@@ -36,6 +36,7 @@ struct ServerSettings {
     // /admin/usage, /admin/targets).
     std::size_t max_connections = 10000;
     std::size_t reserved_connections = 16;
+    std::optional<CacheStorage> cache;   // absent: no response cache
 };
 
 struct UpstreamTimeouts {
@@ -100,6 +101,7 @@ struct Model {
     Pricing pricing;                     // for budgets and spend metrics
     TokenWeights token_weights;          // for token limits
     Policy policies;                     // request policies (stages/policy)
+    std::optional<CachePolicy> cache;    // absent: not cached (unless a key says so)
 };
 
 struct LogSettings {

@@ -17,6 +17,7 @@
 #include "infergate/stages/auth/jwt_verifier.hpp"
 #include "infergate/stages/auth/key_registry.hpp"
 #include "infergate/stages/auth/principal.hpp"
+#include "infergate/stages/cache/cache_store.hpp"
 #include "infergate/stages/quota/quota_store.hpp"
 #include "infergate/stages/routing/route_table.hpp"
 #include "infergate/upstream/backend.hpp"
@@ -36,6 +37,8 @@ struct Snapshot {
     std::optional<auth::JwtVerifier> jwt;
     // Counters outlive snapshots: a reload hands the same store to the next one.
     std::shared_ptr<quota::QuotaStore> quota_store;
+    // With server.cache; kept across reloads that leave server.cache unchanged. Null: no cache.
+    std::shared_ptr<cache::CacheStore> response_cache;
     // Per-caller series by their labels: key ("app1", or "jwt:<issuer name>" for every token
     // of that issuer), then tenant. Both come from the config, so the set stays bounded.
     template <typename T>

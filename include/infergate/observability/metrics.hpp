@@ -157,6 +157,14 @@ public:
     prometheus::Family<prometheus::Gauge>& queue_depth;
     prometheus::Family<prometheus::Histogram>& queue_wait;
     prometheus::Family<prometheus::Counter>& policy_actions;  // by model, policy, action
+    // Response cache: requests by model and result (hit|miss|bypass); the size gauges and the
+    // eviction counter are brought up to date when /metrics is served (update_cache_metrics).
+    prometheus::Family<prometheus::Counter>& cache_requests;
+    prometheus::Gauge& cache_bytes;
+    prometheus::Gauge& cache_entries;
+    prometheus::Family<prometheus::Counter>& cache_evictions;
+    prometheus::Counter& cache_evicted_for_size;
+    prometheus::Counter& cache_expired;
     // Requests that failed before a route was chosen (bad JSON, unknown model, unknown path).
     StatusCounters unrouted_requests;
     StatusCounters unknown_model_requests;

@@ -12,7 +12,7 @@ class Pipeline {
 public:
     explicit Pipeline(std::vector<StagePtr> stages) : stages_(std::move(stages)) {}
 
-    // Runs the stages in order until one rejects. Remembers how many were entered.
+    // Runs the stages in order until one rejects or responds. Remembers how many were entered.
     net::awaitable<Outcome> run_request(RequestContext& ctx, std::size_t& entered) const;
     // Runs on_finish of the entered stages in reverse order.
     void finish(RequestContext& ctx, const Completion& done, std::size_t entered) const noexcept;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +19,9 @@
 
 namespace infergate {
 struct Snapshot;
+}
+namespace infergate::cache {
+class Fill;
 }
 namespace infergate::routing {
 struct Route;
@@ -47,6 +51,12 @@ struct UpstreamRequest {
     bool include_usage = false;         // translated streams: the client asked for the usage chunk
     std::optional<api::Error> error;    // this target cannot serve the request (e.g. embeddings
                                         // from a provider without them): the attempt's answer
+};
+
+// A 200 answer a stage gives itself (a cache hit), written instead of going upstream.
+struct Reply {
+    std::shared_ptr<const std::string> body;  // shared with the cache entry when it can be
+    bool event_stream = false;                // an SSE stream (chunked), else JSON
 };
 
 struct RequestContext {
@@ -100,6 +110,9 @@ struct RequestContext {
     std::size_t target_index = 0;       // of target within route->targets
     std::string_view routed_by;         // the routing rule that chose the model, if any
     std::uint64_t affinity_hash = 0;    // prefix_affinity routes: the prompt prefix's hash
+    // cache
+    std::optional<Reply> reply;               // with Outcome::respond()
+    std::shared_ptr<cache::Fill> cache_fill;  // a cacheable miss: fed the answer the client saw
     // transform
     UpstreamRequest upstream;
 };

@@ -1,4 +1,5 @@
-// One step of the request pipeline (auth -> routing -> policy -> quota -> transform) and its verdict.
+// One step of the request pipeline (auth -> routing -> policy -> quota -> cache -> transform) and
+// its verdict.
 // A stage is built from a snapshot and immutable; per-request state lives in RequestContext.
 // It never sees a socket.
 #pragma once
@@ -13,18 +14,26 @@
 
 namespace infergate::pipeline {
 
-// Go on to the next stage, or answer the client now with an OpenAI-format error.
+// Go on to the next stage, answer the client now with an OpenAI-format error, or answer it
+// with the ctx.reply the stage filled (a cache hit): no later stage runs, nothing goes upstream.
 class Outcome {
 public:
     static Outcome next() noexcept { return Outcome{}; }
     static Outcome reject(api::Error error) { return Outcome{std::move(error)}; }
+    static Outcome respond() noexcept {
+        Outcome outcome;
+        outcome.responded_ = true;
+        return outcome;
+    }
     bool rejected() const noexcept { return error_.has_value(); }
+    bool responded() const noexcept { return responded_; }
     const api::Error& error() const { return *error_; }
 
 private:
     Outcome() = default;
     explicit Outcome(api::Error error) : error_(std::move(error)) {}
     std::optional<api::Error> error_;
+    bool responded_ = false;
 };
 
 class Stage {

@@ -95,11 +95,15 @@ std::vector<Span> find_ipv4(std::string_view text) {
             if (!ok) break;
             if (++octets < 4) {
                 ok = j + 1 < text.size() && text[j] == '.' && is_digit(text[j + 1]);
-                ++j;
+                if (ok) ++j;  // past the dot; a failed separator leaves j inside the text
             }
         }
-        const bool whole = j == text.size() || !(is_alnum(text[j]) || (text[j] == '.' && j + 1 < text.size() && is_digit(text[j + 1])));
-        if (ok && octets == 4 && whole) {
+        // Read only after a full match: j is then at most text.size().
+        const auto whole = [&] {
+            return j == text.size() ||
+                   !(is_alnum(text[j]) || (text[j] == '.' && j + 1 < text.size() && is_digit(text[j + 1])));
+        };
+        if (ok && octets == 4 && whole()) {
             spans.emplace_back(i, j);
             i = j;
         } else {
