@@ -1,9 +1,11 @@
 // infergate: the daemon's command line. Loads and validates the config, starts the workers,
-// and waits for a stop signal.
+// reloads on SIGHUP, and drains on SIGTERM/SIGINT.
 #include <sys/resource.h>
 
 #include <cctype>
+#include <chrono>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <string>
 #include <string_view>
@@ -16,6 +18,7 @@
 #include "infergate/net.hpp"
 #include "infergate/observability/access_log.hpp"
 #include "infergate/observability/metrics.hpp"
+#include "infergate/server/config_reloader.hpp"
 #include "infergate/server/gateway.hpp"
 #include "infergate/stages/auth/api_key.hpp"
 
@@ -104,6 +107,44 @@ void raise_descriptor_limit() {
     }
 }
 
+// SIGTERM's graceful part: no new connections, /readyz 503, and the requests in flight get
+// until the deadline to finish; then the control loop ends and the gateway stops.
+class Drain {
+public:
+    Drain(net::io_context& control, server::Gateway& gateway) : control_(control), gateway_(gateway), poll_(control) {}
+
+    void start(std::chrono::steady_clock::duration timeout) {
+        gateway_.begin_drain();
+        deadline_ = std::chrono::steady_clock::now() + timeout;
+        check();
+    }
+
+private:
+    // Polled: in-flight requests live on the workers, and a 50 ms lag on exit costs nothing.
+    void check() {
+        const std::size_t left = gateway_.requests_in_flight();
+        if (left == 0) {
+            spdlog::info("drained: no request in flight");
+            control_.stop();
+            return;
+        }
+        if (std::chrono::steady_clock::now() >= deadline_) {
+            spdlog::warn("drain deadline reached with {} request{} in flight; closing them", left, left == 1 ? "" : "s");
+            control_.stop();
+            return;
+        }
+        poll_.expires_after(std::chrono::milliseconds(50));
+        poll_.async_wait([this](const beast::error_code& ec) {
+            if (!ec) check();
+        });
+    }
+
+    net::io_context& control_;
+    server::Gateway& gateway_;
+    net::steady_timer poll_;
+    std::chrono::steady_clock::time_point deadline_;
+};
+
 int run(const std::string& path) {
     raise_descriptor_limit();
     auto loaded = load_or_report(path);
@@ -147,10 +188,33 @@ int run(const std::string& path) {
         spdlog::warn("auth is off (no keys configured): every client may call every model");
     }
     net::io_context control;
-    net::signal_set signals(control, SIGINT, SIGTERM);
-    signals.async_wait([&](const beast::error_code& ec, int signal) {
+    server::ConfigReloader reloader(gateway, path);
+    gateway.set_reloader(&reloader);
+    // Signals are handled here, on the control thread: a reload never runs on a worker.
+    net::signal_set hangups(control, SIGHUP);
+    std::function<void()> await_hangup = [&] {
+        hangups.async_wait([&](const beast::error_code& ec, int) {
+            if (ec) return;
+            spdlog::info("received SIGHUP, reloading {}", path);
+            reloader.reload();
+            await_hangup();
+        });
+    };
+    await_hangup();
+    net::signal_set stops(control, SIGINT, SIGTERM);
+    Drain drain(control, gateway);
+    stops.async_wait([&](const beast::error_code& ec, int signal) {
         if (ec) return;
-        spdlog::info("received signal {}, stopping", signal);
+        hangups.cancel();
+        const auto timeout = gateway.current()->config.server.drain_timeout;
+        spdlog::info("received signal {}, draining (up to {} ms; a second signal stops at once)", signal,
+                     std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count());
+        stops.async_wait([&](const beast::error_code& again, int second) {
+            if (again) return;
+            spdlog::warn("received signal {} while draining, stopping now", second);
+            control.stop();
+        });
+        drain.start(timeout);
     });
     control.run();
     gateway.stop();

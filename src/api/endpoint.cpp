@@ -15,6 +15,7 @@ Endpoint classify(std::string_view target) noexcept {
     if (path == "/v1/usage") return Endpoint::usage;
     if (path == "/admin/usage") return Endpoint::admin_usage;
     if (path == "/admin/targets") return Endpoint::admin_targets;
+    if (path == "/admin/reload") return Endpoint::admin_reload;
     if (path == "/healthz") return Endpoint::healthz;
     if (path == "/readyz") return Endpoint::readyz;
     if (path == "/metrics") return Endpoint::metrics;
@@ -27,7 +28,7 @@ bool is_proxied(Endpoint endpoint) noexcept {
            endpoint == Endpoint::messages_count_tokens;
 }
 
-bool expects_post(Endpoint endpoint) noexcept { return is_proxied(endpoint); }
+bool expects_post(Endpoint endpoint) noexcept { return is_proxied(endpoint) || endpoint == Endpoint::admin_reload; }
 
 std::string_view upstream_path(Endpoint endpoint) noexcept {
     switch (endpoint) {
@@ -52,6 +53,7 @@ std::string_view name(Endpoint endpoint) noexcept {
         case Endpoint::usage: return "usage";
         case Endpoint::admin_usage: return "admin_usage";
         case Endpoint::admin_targets: return "admin_targets";
+        case Endpoint::admin_reload: return "admin_reload";
         case Endpoint::healthz: return "healthz";
         case Endpoint::readyz: return "readyz";
         case Endpoint::metrics: return "metrics";

@@ -221,6 +221,21 @@ Metrics::Metrics()
                             .Help("Generation number of the configuration being served")
                             .Register(*registry)
                             .Add({})),
+      config_reloads(BuildCounter()
+                         .Name("infergate_config_reload_total")
+                         .Help("Configuration reloads by result success|failure")
+                         .Register(*registry)),
+      config_reloads_succeeded(config_reloads.Add({{"result", "success"}})),
+      config_reloads_failed(config_reloads.Add({{"result", "failure"}})),
+      config_last_reload_success(BuildGauge()
+                                     .Name("infergate_config_last_reload_success_timestamp_seconds")
+                                     .Help("Unix time when the configuration being served was loaded")
+                                     .Register(*registry)
+                                     .Add({})),
+      config_info(BuildGauge()
+                      .Name("infergate_config_info")
+                      .Help("Always 1; label hash: the first 16 hex digits of the SHA-256 of the config file being served")
+                      .Register(*registry)),
       key_requests(BuildCounter()
                        .Name("infergate_key_requests_total")
                        .Help("Model API requests by API key id and tenant")

@@ -45,6 +45,12 @@ void Gateway::stop() {
     workers_.clear();  // each worker flushes its access-log lines
 }
 
+void Gateway::begin_drain() {
+    std::lock_guard lock(mutex_);
+    if (stopped_ || draining_.exchange(true)) return;
+    for (auto& worker : workers_) worker->stop_accepting();
+}
+
 void Gateway::publish(SnapshotPtr snapshot) {
     std::lock_guard lock(mutex_);
     current_ = snapshot;

@@ -66,8 +66,12 @@ public:
             const bool complete = co_await read_request(parser, limits, first);
             if (!complete) break;
             slot_->busy();
+            Gateway& gateway = worker_.gateway();
+            // Draining: this is the connection's last request (the answer says Connection: close).
+            if (gateway.draining()) client_.keep_alive = false;
+            const Gateway::InFlight in_flight(gateway);
             const bool keep_alive = co_await handle(parser, config);
-            if (!keep_alive) break;
+            if (!keep_alive || gateway.draining()) break;
             slot_->waiting();
         }
         if (client_.write_timed_out) metrics_.count(ClientError::write_timeout);
@@ -225,7 +229,7 @@ private:
     net::awaitable<void> answer_local(api::Endpoint endpoint, std::string_view request_id,
                                       const Snapshot& config, const http::request_header<>* headers) {
         const LocalRequest request{endpoint, *headers, client_.address, config, metrics_,
-                                   worker_.gateway().draining()};
+                                   worker_.gateway().draining(), worker_.gateway().reloader()};
         LocalAnswer answer = co_await answer_locally(request);
         Response response =
             answer.error ? make_error_response(*answer.error, client_, request_id, answer.extra_headers)

@@ -6,6 +6,7 @@
 
 #include "infergate/config/snapshot.hpp"
 #include "infergate/observability/metrics.hpp"
+#include "infergate/server/config_reloader.hpp"
 #include "infergate/stages/auth/authenticator.hpp"
 #include "infergate/stages/cache/cache_metrics.hpp"
 #include "infergate/stages/quota/usage_report.hpp"
@@ -49,6 +50,24 @@ LocalAnswer readiness(const Snapshot& snapshot, bool draining) {
     return answer;
 }
 
+// Runs on the worker that got the request: a reload reads and parses one file (milliseconds),
+// and the reloader lets one run at a time.
+LocalAnswer reload(const LocalRequest& request) {
+    if (request.reloader == nullptr) {
+        LocalAnswer answer;
+        answer.error = api::route_not_found(request.headers.target());
+        return answer;
+    }
+    const ReloadResult result = request.reloader->reload();
+    nlohmann::ordered_json body{{"result", result.ok ? "success" : "failure"},
+                                {"generation", result.generation},
+                                {"hash", result.hash}};
+    if (!result.ok) body["errors"] = result.errors;  // the old config is still serving
+    LocalAnswer answer = json(body.dump());
+    if (!result.ok) answer.status = 422;
+    return answer;
+}
+
 }  // namespace
 
 net::awaitable<LocalAnswer> answer_locally(const LocalRequest& request) {
@@ -65,7 +84,8 @@ net::awaitable<LocalAnswer> answer_locally(const LocalRequest& request) {
             co_return answer;
         }
         case api::Endpoint::admin_usage:
-        case api::Endpoint::admin_targets: {
+        case api::Endpoint::admin_targets:
+        case api::Endpoint::admin_reload: {
             // No admin key configured: there is no admin API to find.
             if (!snapshot.config.admin.key_sha256) {
                 LocalAnswer answer;
@@ -74,6 +94,7 @@ net::awaitable<LocalAnswer> answer_locally(const LocalRequest& request) {
             }
             auto verdict = auth::authenticate_admin(request.headers, request.client_address, snapshot);
             if (std::holds_alternative<api::Error>(verdict.result)) co_return refused(verdict);
+            if (request.endpoint == api::Endpoint::admin_reload) co_return reload(request);
             if (request.endpoint == api::Endpoint::admin_targets) {
                 co_return json(routing::render_target_report(snapshot.routes, std::chrono::steady_clock::now(),
                                                              std::chrono::system_clock::now()));

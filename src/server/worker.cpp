@@ -49,6 +49,13 @@ void Worker::stop() {
     });
 }
 
+void Worker::stop_accepting() {
+    net::post(io_, [this] {
+        beast::error_code ignored;
+        acceptor_.close(ignored);
+    });
+}
+
 void Worker::join() {
     if (thread_.joinable()) thread_.join();
 }

@@ -16,6 +16,7 @@ enum class Endpoint : std::uint8_t {
     usage,             // GET  /v1/usage              (the caller's limits and what is used)
     admin_usage,       // GET  /admin/usage           (every key and tenant; admin key)
     admin_targets,     // GET  /admin/targets         (every route target's state; admin key)
+    admin_reload,      // POST /admin/reload          (reload the config file; admin key)
     healthz,           // GET  /healthz
     readyz,            // GET  /readyz
     metrics,           // GET  /metrics

@@ -134,6 +134,13 @@ public:
     prometheus::Counter& client_disconnects;
     prometheus::Counter& session_exceptions;
     prometheus::Gauge& config_generation;
+    // Reloads (SIGHUP, file watch, POST /admin/reload) by result; the start-up load is not one.
+    prometheus::Family<prometheus::Counter>& config_reloads;
+    prometheus::Counter& config_reloads_succeeded;
+    prometheus::Counter& config_reloads_failed;
+    prometheus::Gauge& config_last_reload_success;  // Unix time of the last load that took effect
+    // infergate_config_info{hash} 1: one child, replaced when a new config takes effect.
+    prometheus::Family<prometheus::Gauge>& config_info;
     // Per API key / tenant (ids from the config, so the label sets stay bounded).
     prometheus::Family<prometheus::Counter>& key_requests;
     prometheus::Family<prometheus::Counter>& key_tokens;

@@ -20,6 +20,8 @@ class Metrics;
 
 namespace infergate::server {
 
+class ConfigReloader;
+
 struct LocalRequest {
     api::Endpoint endpoint;
     const http::request_header<>& headers;
@@ -27,6 +29,7 @@ struct LocalRequest {
     const Snapshot& snapshot;
     observability::Metrics& metrics;
     bool draining = false;  // the gateway is shutting down: not ready
+    ConfigReloader* reloader = nullptr;  // POST /admin/reload; null: no config file to reload
 };
 
 struct LocalAnswer {

@@ -29,6 +29,7 @@ public:
     tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
     void start();        // spawns the thread
     void stop();         // stops the loop (connections are closed when the worker is destroyed)
+    void stop_accepting();  // any thread: closes the listening socket; connections go on
     void join();
 
     // Worker thread only.

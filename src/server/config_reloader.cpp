@@ -1,0 +1,92 @@
+#include "infergate/server/config_reloader.hpp"
+
+#include <chrono>
+
+#include <spdlog/spdlog.h>
+
+#include "config/file_io.hpp"
+#include "infergate/config/loader.hpp"
+#include "infergate/config/snapshot.hpp"
+#include "infergate/server/gateway.hpp"
+#include "infergate/stages/auth/api_key.hpp"
+
+namespace infergate::server {
+namespace {
+
+double unix_now() {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Settings read once at start: a reload cannot apply them, so it says so instead of
+// pretending.
+void warn_about_restart_only(const config::Config& before, const config::Config& after) {
+    const auto& a = before.server;
+    const auto& b = after.server;
+    if (a.listen_host != b.listen_host || a.listen_port != b.listen_port || a.workers != b.workers) {
+        spdlog::warn("config reload: server.listen and server.workers take effect on restart only");
+    }
+    if (before.log.access_path != after.log.access_path || before.log.level != after.log.level) {
+        spdlog::warn("config reload: log settings take effect on restart only");
+    }
+}
+
+}  // namespace
+
+std::string config_hash(std::string_view bytes) { return auth::to_hex(auth::sha256_of(bytes)).substr(0, 16); }
+
+ConfigReloader::ConfigReloader(Gateway& gateway, std::string path) : gateway_(gateway), path_(std::move(path)) {
+    std::string bytes;
+    config::read_file(path_, bytes);  // just loaded: a failure here is a race, worth no more
+    show_hash(config_hash(bytes));
+    gateway_.metrics().config_last_reload_success.Set(unix_now());
+}
+
+void ConfigReloader::show_hash(const std::string& hash) {
+    auto& family = gateway_.metrics().config_info;
+    if (info_ != nullptr) family.Remove(info_);
+    info_ = &family.Add({{"hash", hash}});
+    info_->Set(1);
+}
+
+ReloadResult ConfigReloader::reload() {
+    std::lock_guard lock(mutex_);
+    auto& metrics = gateway_.metrics();
+    const SnapshotPtr current = gateway_.current();
+    ReloadResult result;
+    result.generation = current->generation;
+    std::string bytes;
+    if (std::string error = config::read_file(path_, bytes); !error.empty()) {
+        result.errors.push_back(path_ + ": " + error);
+    } else {
+        result.hash = config_hash(bytes);
+        config::LoadResult loaded = config::load_from_string(bytes, path_);
+        result.errors = std::move(loaded.errors);
+        if (loaded.config) {
+            warn_about_restart_only(current->config, *loaded.config);
+            // The current snapshot lends what survives a reload: quota counters, target
+            // state, admission queues, the auth failure limiter.
+            SnapshotBuild build =
+                build_snapshot(std::move(*loaded.config), current->generation + 1, metrics, current.get());
+            result.errors = std::move(build.errors);
+            if (build.snapshot) {
+                result.generation = build.snapshot->generation;
+                gateway_.publish(std::move(build.snapshot));
+            }
+        }
+    }
+    result.ok = result.errors.empty();
+    if (!result.ok) {
+        for (const std::string& error : result.errors) spdlog::error("config reload: {}", error);
+        spdlog::error("config reload: {} rejected ({} error{}); still serving generation {}", path_,
+                      result.errors.size(), result.errors.size() == 1 ? "" : "s", result.generation);
+        metrics.config_reloads_failed.Increment();
+        return result;
+    }
+    metrics.config_reloads_succeeded.Increment();
+    metrics.config_last_reload_success.Set(unix_now());
+    show_hash(result.hash);
+    spdlog::info("config reload: {} is now generation {} (hash {})", path_, result.generation, result.hash);
+    return result;
+}
+
+}  // namespace infergate::server
