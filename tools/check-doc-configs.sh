@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Checks that the complete configuration examples in the docs are accepted by the gateway: every
-# ```yaml block whose first line is the comment `# infergate.yaml` goes through
-# `infergate --check-config`, with a placeholder value for each ${VAR} it names. Blocks without
-# that line are fragments (one section) or other tools' configs, and are not checked.
+# Checks the docs against the configuration loader:
+#   1. every key the loader reads (src/config/*.cpp) is named in docs/configuration.md;
+#   2. the complete configuration examples in the docs are accepted by the gateway: every
+#      ```yaml block whose first line is the comment `# infergate.yaml` goes through
+#      `infergate --check-config`, with a placeholder value for each ${VAR} it names. Blocks
+#      without that line are fragments (one section) or other tools' configs, and are not checked.
 # Usage: bash tools/check-doc-configs.sh [DOC.md...]   (default: docs/*.md; INFERGATE_BIN
 #        overrides build/infergate). ctest runs it as Docs.ConfigExamples.
 set -euo pipefail
@@ -12,6 +14,31 @@ infergate=${INFERGATE_BIN:-$root/build/infergate}
 [[ -x "$infergate" ]] || { echo "$infergate is missing: build first (bash tools/build.sh)" >&2; exit 1; }
 [[ $# -gt 0 ]] || set -- docs/*.md
 
+passed=0 failed=0
+
+# 1. Keys: the names the loader takes (MapReader take/require, the *_into helpers, and the two
+# helpers that take a key name), each in backticks somewhere in configuration.md, alone or in a
+# dotted path. Names repeat between sections, so this catches a key nobody documented, not one
+# documented under the wrong section.
+mapfile -t loader_keys < <(grep -ohE '(take|require)\("[a-z_0-9]+"\)|_into\(ctx, [a-z_]+, "[a-z_0-9]+"|read_claim_name\(ctx, map, "[a-z_0-9]+"|weight\("[a-z_0-9]+"' \
+                           src/config/*.cpp | grep -oE '"[a-z_0-9]+"' | tr -d '"' | sort -u)
+documented=$(grep -oE '`[^`]+`' docs/configuration.md | grep -oE '[a-z_0-9]+' | sort -u)
+undocumented=()
+for key in "${loader_keys[@]}"; do
+    grep -qx "$key" <<<"$documented" || undocumented+=("$key")
+done
+if [[ ${#loader_keys[@]} -lt 100 ]]; then
+    failed=$((failed + 1))
+    echo "FAIL found only ${#loader_keys[@]} keys in src/config: the patterns no longer match the loader" >&2
+elif [[ ${#undocumented[@]} -gt 0 ]]; then
+    failed=$((failed + 1))
+    echo "FAIL keys the loader reads but docs/configuration.md never names: ${undocumented[*]}" >&2
+else
+    passed=$((passed + 1))
+    echo "ok   all ${#loader_keys[@]} key names the loader reads are in docs/configuration.md"
+fi
+
+# 2. Complete examples.
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -35,7 +62,6 @@ for doc in docs:
         i += 1
 PY
 
-passed=0 failed=0
 for example in "$work"/*.yaml; do
     [[ -e "$example" ]] || break
     # A placeholder for every ${VAR} the example names (the loader refuses an unset one).
