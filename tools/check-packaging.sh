@@ -15,7 +15,7 @@
 #   7. live: llm-mock + the gateway on ports they pick themselves, traffic that gives the metric
 #      families series (chat, streamed, completions, embeddings, a retry, a fallback, an upstream
 #      503, refused requests, a cache hit, a key over its limit), `promtool check metrics` on the
-#      real /metrics scrape, every scraped family documented in docs/metrics.md,
+#      real /metrics scrape, every scraped family in docs/metrics.md with its type and labels,
 #      docker/healthcheck.sh against /healthz, /readyz and the mock, every dashboard query
 #      evaluated by a real Prometheus that scraped the gateway, and a SIGHUP reload.
 # Usage: bash tools/check-packaging.sh       (INFERGATE_BIN / LLM_MOCK_BIN override the binaries,
@@ -364,18 +364,47 @@ promtool check metrics < "$work/scrape.txt" || fail "promtool check metrics on a
 families=$(grep -c '^# TYPE ' "$work/scrape.txt")
 ok "promtool check metrics: a real /metrics scrape after chat, streamed, completions, embeddings, retried, fallen back, upstream 503, refused, cached and over-limit requests ($families families, $(grep -c -v '^#' "$work/scrape.txt") samples)"
 
-# Every family in the scrape is documented, and the traffic above gave the main ones series.
-mapfile -t scraped < <(sed -n 's/^# TYPE \([^ ]*\) .*/\1/p' "$work/scrape.txt" | sort -u)
-undocumented=()
-for name in "${scraped[@]}"; do
-    grep -q "\`$name\`" docs/metrics.md || undocumented+=("$name")
-done
-[[ ${#undocumented[@]} -eq 0 ]] || fail "metric families in a real scrape but not in docs/metrics.md: ${undocumented[*]}"
+# Every family in the scrape has a row in docs/metrics.md's tables with its type and exactly its
+# labels (`| name | type | labels | meaning |`; a label may be written `label=`values``).
+$py - "$work/scrape.txt" <<'PY' || fail "docs/metrics.md against a real scrape"
+import re, sys
+types, labels = {}, {}
+for line in open(sys.argv[1]):
+    m = re.match(r"# TYPE (\S+) (\S+)", line)
+    if m:
+        types[m.group(1)] = m.group(2)
+        continue
+    if line.startswith("#") or not line.strip():
+        continue
+    m = re.match(r"([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{([^}]*)\})?", line)
+    name = m.group(1)
+    family = name if name in types else re.sub(r"_(bucket|sum|count)$", "", name)
+    labels.setdefault(family, set()).update(set(re.findall(r'([a-zA-Z_]+)="', m.group(2) or "")) - {"le"})
+rows = {}
+for row in open("docs/metrics.md"):
+    cells = [c.strip() for c in re.split(r"(?<!\\)\|", row)[1:-1]]
+    if len(cells) >= 3 and re.fullmatch(r"`[a-z_:][a-z0-9_:]*`", cells[0]):
+        # label cells: "model, backend, state=`idle`\|`busy`" or "`key`, `tenant`" or "scope (`key`/`tenant`)"
+        text = re.sub(r"=`.*?(?=,|$)", "", re.sub(r"\([^)]*\)", "", cells[2]))
+        rows[cells[0].strip("`")] = (cells[1], set(re.findall(r"[a-z_]+", text)))
+problems = []
+for family, kind in sorted(types.items()):
+    if family not in rows:
+        problems.append(f"{family}: not in docs/metrics.md")
+        continue
+    doc_kind, doc_labels = rows[family]
+    if doc_kind != kind:
+        problems.append(f"{family}: documented as a {doc_kind}, scraped as a {kind}")
+    if doc_labels != labels.get(family, set()):
+        problems.append(f"{family}: documented labels {sorted(doc_labels)}, scraped {sorted(labels.get(family, set()))}")
+if problems:
+    sys.exit("docs/metrics.md against a real scrape:\n  " + "\n  ".join(problems))
+PY
 without=()
 for name in "${registered[@]}"; do
     grep -qE "^${name}(_bucket|_sum|_count)?(\{| )" "$work/scrape.txt" || without+=("$name")
 done
-ok "every family in the scrape is documented in docs/metrics.md; registered families with no series after this traffic: ${without[*]:-none}"
+ok "every family in the scrape is in docs/metrics.md with its type and labels; registered families with no series after this traffic: ${without[*]:-none}"
 for name in infergate_requests_total gen_ai_server_request_duration_seconds gen_ai_server_time_to_first_token_seconds \
             gen_ai_usage_tokens_total infergate_upstream_errors_total infergate_retries_total infergate_fallbacks_total \
             infergate_cache_requests_total infergate_quota_rejections_total infergate_key_spend_usd_total \
