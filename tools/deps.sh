@@ -3,7 +3,8 @@
 # through sudo). Fast when nothing is missing: it asks dpkg, not the network.
 #   bash tools/deps.sh            build + run dependencies
 #   bash tools/deps.sh --test     also what the test suite uses (Node.js for the SDK test,
-#                                 slowhttptest and h2load for tests/stress)
+#                                 slowhttptest and h2load for tests/stress; promtool,
+#                                 prometheus, systemd-analyze and PyYAML for the packaging check)
 #   bash tools/deps.sh --fuzz     also clang and its sanitizer/libFuzzer runtime (tools/fuzz.sh)
 set -euo pipefail
 
@@ -15,6 +16,9 @@ if [[ "${1:-}" == "--test" ]]; then
     command -v node >/dev/null 2>&1 || packages+=(nodejs)
     command -v npm >/dev/null 2>&1 || packages+=(npm)
     packages+=(slowhttptest nghttp2-client)
+    # tools/check-packaging.sh (ctest label packaging): promtool and prometheus, systemd-analyze,
+    # PyYAML for the manifests.
+    packages+=(prometheus systemd python3-yaml)
 fi
 if [[ "${1:-}" == "--fuzz" ]]; then
     packages+=(clang-14 libclang-rt-14-dev)
