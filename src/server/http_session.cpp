@@ -258,6 +258,7 @@ private:
         ctx.request_id = request_id;
         ctx.received_at = received_at_;
         ctx.client_address = client_.address;
+        ctx.key_memo = &client_.key_memo;
         const std::uint64_t bytes_in = request.body().size();
         ctx.body = std::move(request.body());
 

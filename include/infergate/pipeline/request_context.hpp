@@ -20,6 +20,9 @@
 namespace infergate {
 struct Snapshot;
 }
+namespace infergate::auth {
+class KeyMemo;
+}
 namespace infergate::cache {
 class Fill;
 }
@@ -77,6 +80,7 @@ struct RequestContext {
     std::string response_headers;
 
     // auth
+    auth::KeyMemo* key_memo = nullptr;  // the connection's last key (null: none kept)
     auth::Principal principal;
     std::string credential_fingerprint; // of a refused credential, for the access log
     // quota

@@ -7,6 +7,7 @@
 
 #include "infergate/net.hpp"
 #include "infergate/server/client_watch.hpp"
+#include "infergate/stages/auth/key_memo.hpp"
 
 namespace infergate::server {
 
@@ -23,6 +24,7 @@ struct ClientConnection {
     std::shared_ptr<ClientWatchState> watch_state = std::make_shared<ClientWatchState>();
     std::string peer;                // "ip:port", for the access log
     net::ip::address address;        // the peer's, for per-address limits
+    auth::KeyMemo key_memo;          // the API key its requests last authenticated with
     unsigned version = 11;           // of the current request
     bool keep_alive = true;          // what the current request allows
     bool write_timed_out = false;    // a write hit its deadline (counted when the session ends)

@@ -6,6 +6,7 @@
 #include "infergate/config/snapshot.hpp"
 #include "infergate/stages/auth/api_key.hpp"
 #include "infergate/stages/auth/failure_limiter.hpp"
+#include "infergate/stages/auth/key_memo.hpp"
 #include "stages/auth/jwt_principal.hpp"
 
 namespace infergate::auth {
@@ -18,6 +19,16 @@ std::string_view trim(std::string_view text) noexcept {
     while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
     while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
     return text;
+}
+
+// The registered key for `presented`: the connection's memo answers a key it already looked up
+// in this snapshot; otherwise the registry hashes it (the one costly step of a key check).
+const RegisteredKey* find_key(const Snapshot& snapshot, std::string_view presented, KeyMemo* memo) {
+    if (memo == nullptr) return snapshot.keys.find(presented);
+    if (const RegisteredKey* known = memo->recall(snapshot.generation, presented)) return known;
+    const RegisteredKey* found = snapshot.keys.find(presented);
+    if (found != nullptr) memo->remember(snapshot.generation, presented, found);
+    return found;
 }
 
 }  // namespace
@@ -44,7 +55,7 @@ std::optional<std::string_view> presented_credential(const http::request_header<
 
 std::variant<Principal, api::Error> authenticate(const http::request_header<>& headers,
                                                  const Snapshot& snapshot,
-                                                 std::chrono::system_clock::time_point now) {
+                                                 std::chrono::system_clock::time_point now, KeyMemo* memo) {
     const auto credential = presented_credential(headers);
     if (!credential) {
         return api::invalid_api_key(
@@ -52,7 +63,7 @@ std::variant<Principal, api::Error> authenticate(const http::request_header<>& h
     }
     const bool key_sized = !credential->empty() && credential->size() <= kMaxCredentialBytes;
     // Keys first: a key whose id has dots can look like a JWT, and a hash lookup is cheap.
-    const RegisteredKey* registered = key_sized ? snapshot.keys.find(*credential) : nullptr;
+    const RegisteredKey* registered = key_sized ? find_key(snapshot, *credential, memo) : nullptr;
     if (registered == nullptr && snapshot.jwt && JwtVerifier::looks_like_jwt(*credential)) {
         return jwt_principal(*credential, snapshot, now);  // bounded by its own, larger limit
     }
@@ -113,8 +124,9 @@ AuthVerdict guarded(const http::request_header<>& headers, const net::ip::addres
 }  // namespace
 
 AuthVerdict authenticate_client(const http::request_header<>& headers, const net::ip::address& address,
-                                const Snapshot& snapshot, std::chrono::system_clock::time_point now) {
-    return guarded(headers, address, snapshot, [&] { return authenticate(headers, snapshot, now); });
+                                const Snapshot& snapshot, std::chrono::system_clock::time_point now,
+                                KeyMemo* memo) {
+    return guarded(headers, address, snapshot, [&] { return authenticate(headers, snapshot, now, memo); });
 }
 
 AuthVerdict authenticate_admin(const http::request_header<>& headers, const net::ip::address& address,

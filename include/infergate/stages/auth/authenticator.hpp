@@ -19,13 +19,17 @@ struct Snapshot;
 
 namespace infergate::auth {
 
+class KeyMemo;
+
 // The bearer token or API key, from `Authorization: Bearer`, `api-key` (Azure OpenAI SDKs) or
 // `x-api-key` (Anthropic SDKs). nullopt: none sent; empty: sent in an unusable form.
 std::optional<std::string_view> presented_credential(const http::request_header<>& headers) noexcept;
 
+// `memo`: the connection's memo of its last key (null: none), consulted and updated.
 std::variant<Principal, api::Error> authenticate(const http::request_header<>& headers,
                                                  const Snapshot& snapshot,
-                                                 std::chrono::system_clock::time_point now);
+                                                 std::chrono::system_clock::time_point now,
+                                                 KeyMemo* memo = nullptr);
 
 // authenticate() for a client at `address`, through the snapshot's failure limiter: an address
 // that failed too often recently is refused with 429 before its credential is looked at, and
@@ -36,7 +40,8 @@ struct AuthVerdict {
     std::string fingerprint;       // of a refused credential (8 hex digits of its SHA-256), for logs
 };
 AuthVerdict authenticate_client(const http::request_header<>& headers, const net::ip::address& address,
-                                const Snapshot& snapshot, std::chrono::system_clock::time_point now);
+                                const Snapshot& snapshot, std::chrono::system_clock::time_point now,
+                                KeyMemo* memo = nullptr);
 // The admin key (config `admin.key_sha256`), through the same failure limiter. The principal
 // it yields has key_id "admin" and no limits.
 AuthVerdict authenticate_admin(const http::request_header<>& headers, const net::ip::address& address,
