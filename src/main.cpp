@@ -1,5 +1,5 @@
 // infergate: the daemon's command line. Loads and validates the config, starts the workers,
-// reloads on SIGHUP, and drains on SIGTERM/SIGINT.
+// reloads on SIGHUP and when the config files change, and drains on SIGTERM/SIGINT.
 #include <sys/resource.h>
 
 #include <cctype>
@@ -19,6 +19,7 @@
 #include "infergate/observability/access_log.hpp"
 #include "infergate/observability/metrics.hpp"
 #include "infergate/server/config_reloader.hpp"
+#include "infergate/server/config_watch.hpp"
 #include "infergate/server/gateway.hpp"
 #include "infergate/stages/auth/api_key.hpp"
 
@@ -188,9 +189,13 @@ int run(const std::string& path) {
         spdlog::warn("auth is off (no keys configured): every client may call every model");
     }
     net::io_context control;
-    server::ConfigReloader reloader(gateway, path);
+    // Every reload runs here, on the control thread: SIGHUP's, the file watch's and
+    // POST /admin/reload's (handed over by its worker). A reload never runs on a worker.
+    server::ConfigReloader reloader(gateway, path, control.get_executor());
+    server::ConfigWatch watch(control, reloader);
+    reloader.on_success([&watch](const config::Config& config) { watch.watch(config); });
+    watch.watch(snapshot->config);
     gateway.set_reloader(&reloader);
-    // Signals are handled here, on the control thread: a reload never runs on a worker.
     net::signal_set hangups(control, SIGHUP);
     std::function<void()> await_hangup = [&] {
         hangups.async_wait([&](const beast::error_code& ec, int) {
@@ -206,6 +211,7 @@ int run(const std::string& path) {
     stops.async_wait([&](const beast::error_code& ec, int signal) {
         if (ec) return;
         hangups.cancel();
+        watch.stop();
         const auto timeout = gateway.current()->config.server.drain_timeout;
         spdlog::info("received signal {}, draining (up to {} ms; a second signal stops at once)", signal,
                      std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count());
@@ -217,6 +223,11 @@ int run(const std::string& path) {
         drain.start(timeout);
     });
     control.run();
+    // A POST /admin/reload handed over just now holds its worker's coroutine: finish it
+    // (the reload is quick) so the answer goes back before the workers are destroyed.
+    gateway.set_reloader(nullptr);
+    control.restart();
+    control.poll();
     gateway.stop();
     spdlog::info("stopped");
     return 0;

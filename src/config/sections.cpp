@@ -45,6 +45,9 @@ void read_server(const Context& ctx, const Field& field, ServerSettings& server)
     duration_into(ctx, map, "idle_timeout", server.idle_timeout);
     duration_into(ctx, map, "write_timeout", server.write_timeout);
     duration_into(ctx, map, "drain_timeout", server.drain_timeout);
+    if (const auto watch = map.take("watch_config")) {
+        if (const auto value = read_bool(ctx, *watch)) server.watch_config = *value;
+    }
     integer_into(ctx, map, "max_connections", 1, max_client_connections, server.max_connections);
     integer_into(ctx, map, "reserved_connections", 0, max_client_connections,
                server.reserved_connections);

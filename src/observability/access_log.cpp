@@ -233,7 +233,7 @@ std::string_view AccessLogBuffer::timestamp() {
 
 void AccessLogBuffer::write(const AccessRecord& record) {
     const std::string_view ts = timestamp();
-    if (sink_.format() == config::LogFormat::json) {
+    if (sink_->format() == config::LogFormat::json) {
         format_json(lines_, ts, record);
     } else {
         format_text(lines_, ts, record);
@@ -243,8 +243,13 @@ void AccessLogBuffer::write(const AccessRecord& record) {
 
 void AccessLogBuffer::flush() {
     if (lines_.size() == 0) return;
-    sink_.append(std::string_view(lines_.data(), lines_.size()));
+    sink_->append(std::string_view(lines_.data(), lines_.size()));
     lines_.clear();
+}
+
+void AccessLogBuffer::switch_to(std::shared_ptr<const AccessLog> sink) {
+    flush();
+    sink_ = std::move(sink);
 }
 
 void configure_process_log(std::string_view level) {

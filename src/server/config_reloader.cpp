@@ -7,6 +7,7 @@
 #include "config/file_io.hpp"
 #include "infergate/config/loader.hpp"
 #include "infergate/config/snapshot.hpp"
+#include "infergate/observability/access_log.hpp"
 #include "infergate/server/gateway.hpp"
 #include "infergate/stages/auth/api_key.hpp"
 
@@ -25,8 +26,17 @@ void warn_about_restart_only(const config::Config& before, const config::Config&
     if (a.listen_host != b.listen_host || a.listen_port != b.listen_port || a.workers != b.workers) {
         spdlog::warn("config reload: server.listen and server.workers take effect on restart only");
     }
-    if (before.log.access_path != after.log.access_path || before.log.level != after.log.level) {
-        spdlog::warn("config reload: log settings take effect on restart only");
+}
+
+// A new sink at the configured path, opened now: after logrotate moved the old file away
+// this creates the new one. Null (and an error) if it cannot be opened.
+std::shared_ptr<const observability::AccessLog> reopen_access_log(const config::Config& config,
+                                                                  std::vector<std::string>& errors) {
+    try {
+        return std::make_shared<const observability::AccessLog>(config.log);
+    } catch (const std::exception& error) {
+        errors.push_back(config.source + ": log.access_log.path: " + error.what());
+        return nullptr;
     }
 }
 
@@ -34,7 +44,8 @@ void warn_about_restart_only(const config::Config& before, const config::Config&
 
 std::string config_hash(std::string_view bytes) { return auth::to_hex(auth::sha256_of(bytes)).substr(0, 16); }
 
-ConfigReloader::ConfigReloader(Gateway& gateway, std::string path) : gateway_(gateway), path_(std::move(path)) {
+ConfigReloader::ConfigReloader(Gateway& gateway, std::string path, net::any_io_executor control)
+    : gateway_(gateway), path_(std::move(path)), control_(std::move(control)) {
     std::string bytes;
     config::read_file(path_, bytes);  // just loaded: a failure here is a race, worth no more
     show_hash(config_hash(bytes));
@@ -68,9 +79,11 @@ ReloadResult ConfigReloader::reload() {
             SnapshotBuild build =
                 build_snapshot(std::move(*loaded.config), current->generation + 1, metrics, current.get());
             result.errors = std::move(build.errors);
-            if (build.snapshot) {
+            auto access_log = build.snapshot ? reopen_access_log(build.snapshot->config, result.errors) : nullptr;
+            if (access_log) {
                 result.generation = build.snapshot->generation;
-                gateway_.publish(std::move(build.snapshot));
+                observability::configure_process_log(build.snapshot->config.log.level);
+                gateway_.publish(std::move(build.snapshot), std::move(access_log));
             }
         }
     }
@@ -80,13 +93,24 @@ ReloadResult ConfigReloader::reload() {
         spdlog::error("config reload: {} rejected ({} error{}); still serving generation {}", path_,
                       result.errors.size(), result.errors.size() == 1 ? "" : "s", result.generation);
         metrics.config_reloads_failed.Increment();
+        // A snapshot built and then refused (its access log would not open) set the gauge.
+        metrics.config_generation.Set(static_cast<double>(result.generation));
         return result;
     }
     metrics.config_reloads_succeeded.Increment();
     metrics.config_last_reload_success.Set(unix_now());
     show_hash(result.hash);
     spdlog::info("config reload: {} is now generation {} (hash {})", path_, result.generation, result.hash);
+    if (listener_) listener_(gateway_.current()->config);
     return result;
+}
+
+net::awaitable<ReloadResult> ConfigReloader::reload_on_control() {
+    // co_spawn completes on the awaiting coroutine's executor: the worker resumes on its own
+    // thread, and serves other connections meanwhile.
+    ReloadResult result = co_await net::co_spawn(
+        control_, [this]() -> net::awaitable<ReloadResult> { co_return reload(); }, net::use_awaitable);
+    co_return result;
 }
 
 }  // namespace infergate::server

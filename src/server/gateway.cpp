@@ -51,11 +51,17 @@ void Gateway::begin_drain() {
     for (auto& worker : workers_) worker->stop_accepting();
 }
 
-void Gateway::publish(SnapshotPtr snapshot) {
+void Gateway::publish(SnapshotPtr snapshot, std::shared_ptr<const observability::AccessLog> access_log) {
     std::lock_guard lock(mutex_);
     current_ = snapshot;
-    for (auto& worker : workers_) worker->publish(snapshot);
+    if (access_log) access_log_ = access_log;
+    for (auto& worker : workers_) worker->publish(snapshot, access_log);
     health_checker_.publish(snapshot);
+}
+
+std::shared_ptr<const observability::AccessLog> Gateway::access_log() const {
+    std::lock_guard lock(mutex_);
+    return access_log_;
 }
 
 SnapshotPtr Gateway::current() const {

@@ -50,22 +50,22 @@ LocalAnswer readiness(const Snapshot& snapshot, bool draining) {
     return answer;
 }
 
-// Runs on the worker that got the request: a reload reads and parses one file (milliseconds),
-// and the reloader lets one run at a time.
-LocalAnswer reload(const LocalRequest& request) {
+// The reload runs on the control thread, like SIGHUP's; this worker serves its other
+// connections while it waits for the result.
+net::awaitable<LocalAnswer> reload(const LocalRequest& request) {
     if (request.reloader == nullptr) {
         LocalAnswer answer;
         answer.error = api::route_not_found(request.headers.target());
-        return answer;
+        co_return answer;
     }
-    const ReloadResult result = request.reloader->reload();
+    const ReloadResult result = co_await request.reloader->reload_on_control();
     nlohmann::ordered_json body{{"result", result.ok ? "success" : "failure"},
                                 {"generation", result.generation},
                                 {"hash", result.hash}};
     if (!result.ok) body["errors"] = result.errors;  // the old config is still serving
     LocalAnswer answer = json(body.dump());
     if (!result.ok) answer.status = 422;
-    return answer;
+    co_return answer;
 }
 
 }  // namespace
@@ -94,7 +94,10 @@ net::awaitable<LocalAnswer> answer_locally(const LocalRequest& request) {
             }
             auto verdict = auth::authenticate_admin(request.headers, request.client_address, snapshot);
             if (std::holds_alternative<api::Error>(verdict.result)) co_return refused(verdict);
-            if (request.endpoint == api::Endpoint::admin_reload) co_return reload(request);
+            if (request.endpoint == api::Endpoint::admin_reload) {
+                LocalAnswer answer = co_await reload(request);
+                co_return answer;
+            }
             if (request.endpoint == api::Endpoint::admin_targets) {
                 co_return json(routing::render_target_report(snapshot.routes, std::chrono::steady_clock::now(),
                                                              std::chrono::system_clock::now()));

@@ -249,7 +249,9 @@ net::awaitable<Attempt> ProxyCall::attempt() {
         co_return Attempt{.failure = kind, .retry_after = std::chrono::seconds(seconds)};
     }
 
-    upstream::ConnectionPool& pool = worker_.pool_for(target.backend);
+    // Held, not borrowed: a reload that drops this backend drops the worker's pool of it.
+    const upstream::ConnectionPoolPtr pool_held = worker_.pool_for(target.backend);
+    upstream::ConnectionPool& pool = *pool_held;
     state.load.begin();
     target.metrics->in_flight.Increment();
     Attempt result;

@@ -60,14 +60,31 @@ void Worker::join() {
     if (thread_.joinable()) thread_.join();
 }
 
-void Worker::publish(SnapshotPtr snapshot) {
-    net::post(io_, [this, snapshot = std::move(snapshot)]() mutable { config_ = std::move(snapshot); });
+void Worker::publish(SnapshotPtr snapshot, std::shared_ptr<const observability::AccessLog> access_log) {
+    net::post(io_, [this, snapshot = std::move(snapshot), access_log = std::move(access_log)]() mutable {
+        config_ = std::move(snapshot);
+        adopt_pools(*config_);
+        if (access_log) access_log_.switch_to(std::move(access_log));
+    });
 }
 
-upstream::ConnectionPool& Worker::pool_for(const upstream::BackendPtr& backend) {
+upstream::ConnectionPoolPtr Worker::pool_for(const upstream::BackendPtr& backend) {
     auto& pool = pools_[backend->pool_key()];
     if (!pool) pool = std::make_shared<upstream::ConnectionPool>(io_.get_executor(), backend);
-    return *pool;
+    return pool;
+}
+
+void Worker::adopt_pools(const Snapshot& snapshot) {
+    std::unordered_map<std::string, upstream::ConnectionPoolPtr> kept;
+    for (const auto& [name, backend] : snapshot.backends) {
+        const auto found = pools_.find(backend->pool_key());
+        if (found == pools_.end()) continue;
+        found->second->adopt(backend);
+        kept.insert(*found);
+    }
+    // A request still on the old snapshot holds its pool until it is done; one that asks
+    // for a dropped backend again makes a pool that the next reload lets go.
+    pools_ = std::move(kept);
 }
 
 std::unique_ptr<ConnectionTable::Slot> Worker::admit(std::function<void()> evict) {

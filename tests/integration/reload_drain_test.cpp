@@ -1,12 +1,14 @@
 // Hot reload and graceful drain, on the real binary as a child process: SIGHUP reloads the
-// config file, SIGTERM drains, a second signal stops at once.
+// config file (keeping warm upstream connections and quota counters, reopening the access
+// log, failing no request under load), SIGTERM drains, a second signal stops at once.
 #include <signal.h>
 
+#include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <future>
-#include <random>
-#include <regex>
+#include <thread>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -14,9 +16,7 @@
 
 #include "infergate/stages/auth/api_key.hpp"
 
-#include "support/http_client.hpp"
-#include "support/mocked_gateway_test.hpp"
-#include "support/process.hpp"
+#include "support/gateway_process_test.hpp"
 
 namespace infergate::testing {
 namespace {
@@ -26,59 +26,8 @@ using namespace std::chrono_literals;
 // 20 words 100 ms apart: a stream that lasts about 2 s.
 const Headers kSlowStream{{"x-mock-chunks", "20"}, {"x-mock-delay-ms", "100"}};
 
-std::string chat(const std::string& model, bool stream = false) {
-    return fmt::format(R"({{"model":"{}","stream":{},"messages":[{{"role":"user","content":"hi"}}]}})", model,
-                       stream ? "true" : "false");
-}
-
-class ReloadDrainTest : public ::testing::Test {
+class ReloadDrainTest : public GatewayProcessTest {
 protected:
-    void SetUp() override {
-        mock_ = recording_mock();
-        dir_ = std::filesystem::temp_directory_path() / fmt::format("infergate-reload-{}", std::random_device{}());
-        std::filesystem::create_directories(dir_);
-    }
-    void TearDown() override {
-        if (pid_ > 0 && running(pid_)) {
-            ::kill(pid_, SIGKILL);
-            wait_for_exit(pid_, 5s);
-        }
-        std::error_code ignored;
-        std::filesystem::remove_all(dir_, ignored);
-    }
-
-    // The config file: backend "mock", `models` (YAML lines under models:), `server` lines.
-    std::string config_text(const std::string& models, const std::string& server = "") const {
-        return fmt::format(
-            "server:\n  listen: \"127.0.0.1:0\"\n  workers: 2\n{}"
-            "log: {{ level: info }}\n"
-            "backends:\n  mock: {{ url: \"http://127.0.0.1:{}\" }}\n"
-            "models:\n{}",
-            server, mock_->port(), models);
-    }
-    // Replaced by rename, as editors and Kubernetes do: a reader never sees half a file.
-    void write_config(const std::string& text) const {
-        std::ofstream(dir_ / "next.yaml") << text;
-        std::filesystem::rename(dir_ / "next.yaml", dir_ / "gateway.yaml");
-    }
-    std::string output() const { return read_text(dir_ / "gateway.out"); }
-
-    void start(const std::string& models, const std::string& server = "") {
-        write_config(config_text(models, server));
-        pid_ = spawn({INFERGATE_BINARY, "--config", (dir_ / "gateway.yaml").string()}, dir_ / "gateway.out", dir_);
-        static const std::regex listening(R"(listening on http://127\.0\.0\.1:(\d+))");
-        std::smatch match;
-        std::string out;
-        ASSERT_TRUE(eventually([&] {
-            out = output();
-            return std::regex_search(out, match, listening);
-        }, 10s)) << out;
-        port_ = static_cast<std::uint16_t>(std::stoi(match[1]));
-    }
-    std::string metrics() const { return get(port_, "/metrics").body; }
-    bool metric_is(const std::string& line) const {
-        return eventually([&] { return metrics().find(line + "\n") != std::string::npos; }, 5s);
-    }
     // A slow stream for `model`, read to its end on another thread; returns once it started.
     std::future<HttpResult> slow_stream(const std::string& model) {
         const std::size_t before = mock_->requests().size();
@@ -88,15 +37,7 @@ protected:
         EXPECT_TRUE(eventually([&] { return mock_->requests().size() > before; }, 5s));
         return result;
     }
-
-    std::unique_ptr<llm_mock::MockServer> mock_;
-    std::filesystem::path dir_;
-    pid_t pid_ = -1;
-    std::uint16_t port_ = 0;
 };
-
-const std::string kDemo = "  demo: { targets: [ { backend: mock } ] }\n";
-const std::string kFresh = "  fresh: { targets: [ { backend: mock } ] }\n";
 
 bool stream_finished(const HttpResult& result) {
     const auto events = sse_data(result.body);
@@ -130,7 +71,7 @@ TEST_F(ReloadDrainTest, AnInvalidConfigIsRejectedWholeAndTheOldOneServes) {
     ASSERT_TRUE(metric_is("infergate_config_reload_total{result=\"failure\"} 1")) << output();
     const std::string out = output();
     const std::string file = (dir_ / "gateway.yaml").string();
-    EXPECT_NE(out.find(file + ":4:17: server.idle_timeout:"), std::string::npos) << out;
+    EXPECT_NE(out.find(file + ":5:17: server.idle_timeout:"), std::string::npos) << out;
     EXPECT_NE(out.find("models.broken.targets[0].backend: unknown backend \"nowhere\""), std::string::npos) << out;
     EXPECT_TRUE(metric_is("infergate_config_generation 1"));
     EXPECT_TRUE(metric_is("infergate_config_reload_total{result=\"success\"} 0"));
@@ -179,6 +120,142 @@ TEST_F(ReloadDrainTest, PostAdminReloadAnswersWithTheResult) {
     EXPECT_NE(body["errors"][0].get<std::string>().find("unknown backend \"nowhere\""), std::string::npos);
     EXPECT_EQ(post_json(port_, "/v1/chat/completions", chat("demo")).status, 200);  // still generation 2
     EXPECT_TRUE(metric_is("infergate_config_reload_total{result=\"failure\"} 1"));
+}
+
+// Ten reloads, alternating two configs, while 8 clients send streamed and plain requests
+// without pause: not one request may fail or be cut.
+TEST_F(ReloadDrainTest, ReloadsUnderLoadFailNoRequest) {
+    start(kDemo);
+    std::atomic<bool> stop{false};
+    std::atomic<int> sent{0};
+    std::atomic<int> failed{0};
+    std::vector<std::thread> clients;
+    for (int t = 0; t < 8; ++t) {
+        clients.emplace_back([&, t] {
+            for (int i = 0; !stop.load(); ++i) {
+                const bool stream = (i + t) % 2 == 0;
+                const HttpResult result = post_json(port_, "/v1/chat/completions", chat("demo", stream));
+                const bool ok = stream ? stream_finished(result) : result.status == 200 && result.complete;
+                if (!ok) ++failed;
+                ++sent;
+            }
+        });
+    }
+    for (int reload = 1; reload <= 10; ++reload) {
+        std::this_thread::sleep_for(150ms);
+        write_config(config_text(reload % 2 == 1 ? kDemo + kFresh : kDemo));
+        ::kill(pid_, SIGHUP);
+        EXPECT_TRUE(metric_is(fmt::format("infergate_config_reload_total{{result=\"success\"}} {}", reload)))
+            << output();
+    }
+    std::this_thread::sleep_for(150ms);
+    stop = true;
+    for (auto& client : clients) client.join();
+    EXPECT_GT(sent.load(), 100);
+    EXPECT_EQ(failed.load(), 0) << "of " << sent.load() << " requests";
+    EXPECT_TRUE(metric_is("infergate_config_generation 11"));
+}
+
+// A backend whose definition did not change keeps its pool: requests after the reload reuse
+// the connection made before it.
+TEST_F(ReloadDrainTest, WarmUpstreamConnectionsOfAnUnchangedBackendSurviveAReload) {
+    workers_ = 1;  // one pool to look at
+    start(kDemo);
+    for (int i = 0; i < 3; ++i) ASSERT_EQ(post_json(port_, "/v1/chat/completions", chat("demo")).status, 200u);
+    const std::size_t connections = mock_->connections_accepted();
+    ASSERT_EQ(connections, 1u);
+
+    write_config(config_text(kDemo + kFresh));
+    ::kill(pid_, SIGHUP);
+    ASSERT_TRUE(metric_is("infergate_config_reload_total{result=\"success\"} 1")) << output();
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_EQ(post_json(port_, "/v1/chat/completions", chat(i % 2 == 0 ? "demo" : "fresh")).status, 200u);
+    }
+    EXPECT_EQ(mock_->connections_accepted(), connections);
+}
+
+// The pool kept over a reload works with the new snapshot's backend: its settings apply
+// (pool settings are not part of a pool's identity).
+TEST_F(ReloadDrainTest, AKeptPoolTakesTheReloadedBackendsSettings) {
+    workers_ = 1;
+    backend_settings_ = ", pool: { max_connections: 1, acquire_timeout: 10s }";
+    start(kDemo);
+    ASSERT_EQ(post_json(port_, "/v1/chat/completions", chat("demo")).status, 200u);
+    backend_settings_ = ", pool: { max_connections: 2, acquire_timeout: 10s }";
+    write_config(config_text(kDemo));
+    ::kill(pid_, SIGHUP);
+    ASSERT_TRUE(metric_is("infergate_config_reload_total{result=\"success\"} 1")) << output();
+    // The first stream takes the warm connection; the second may now dial a second one
+    // instead of waiting for the first to end.
+    auto first = slow_stream("demo");
+    auto second = slow_stream("demo");
+    EXPECT_EQ(mock_->connections_accepted(), 2u);
+    EXPECT_EQ(mock_->open_connections(), 2u);
+    EXPECT_TRUE(stream_finished(first.get()));
+    EXPECT_TRUE(stream_finished(second.get()));
+}
+
+TEST_F(ReloadDrainTest, QuotaCountersOfAnUnchangedKeySurviveAReload) {
+    const std::string key = auth::generate_key("app");
+    const std::string auth =
+        fmt::format("auth:\n  keys:\n    - {{ id: app, sha256: \"{}\", limits: {{ requests_per_day: 3 }} }}\n",
+                    auth::to_hex(auth::sha256_of(key)));
+    const Headers bearer{{"authorization", "Bearer " + key}};
+    start(kDemo + auth);
+    for (int i = 0; i < 2; ++i) ASSERT_EQ(post_json(port_, "/v1/chat/completions", chat("demo"), bearer).status, 200u);
+
+    write_config(config_text(kDemo + kFresh + auth));
+    ::kill(pid_, SIGHUP);
+    ASSERT_TRUE(metric_is("infergate_config_reload_total{result=\"success\"} 1")) << output();
+    EXPECT_EQ(post_json(port_, "/v1/chat/completions", chat("fresh"), bearer).status, 200u);
+    EXPECT_EQ(post_json(port_, "/v1/chat/completions", chat("demo"), bearer).status, 429u);
+}
+
+// logrotate's way: move the file away, then signal; new lines go to a new file at the path.
+TEST_F(ReloadDrainTest, AReloadReopensTheAccessLog) {
+    const std::filesystem::path log = dir_ / "access.log";
+    const std::string rest = fmt::format("log: {{ level: info, access_log: {{ path: \"{}\" }} }}\n", log.string());
+    write_config(config_text(kDemo, "", rest));
+    launch(config_path());
+    auto lines_in = [](const std::filesystem::path& file) {
+        const std::string text = std::filesystem::exists(file) ? read_text(file) : "";
+        return std::count(text.begin(), text.end(), '\n');
+    };
+    ASSERT_EQ(post_json(port_, "/v1/chat/completions", chat("demo")).status, 200u);
+    ASSERT_TRUE(eventually([&] { return lines_in(log) == 1; })) << read_text(log);
+
+    std::filesystem::rename(log, dir_ / "access.log.1");
+    ::kill(pid_, SIGHUP);
+    ASSERT_TRUE(metric_is("infergate_config_reload_total{result=\"success\"} 1")) << output();
+    ASSERT_EQ(post_json(port_, "/v1/chat/completions", chat("demo")).status, 200u);
+    ASSERT_TRUE(eventually([&] { return lines_in(log) == 1; })) << output();
+    EXPECT_NE(read_text(log).find("/v1/chat/completions"), std::string::npos);
+    EXPECT_EQ(lines_in(dir_ / "access.log.1"), 1);
+}
+
+TEST_F(ReloadDrainTest, AnAccessLogThatCannotBeOpenedRefusesTheReload) {
+    start(kDemo);
+    const std::string rest = fmt::format("log: {{ level: info, access_log: {{ path: \"{}\" }} }}\n",
+                                         (dir_ / "no-such-dir" / "access.log").string());
+    write_config(config_text(kDemo + kFresh, "", rest));
+    ::kill(pid_, SIGHUP);
+    ASSERT_TRUE(metric_is("infergate_config_reload_total{result=\"failure\"} 1")) << output();
+    EXPECT_NE(output().find("log.access_log.path: cannot open access log"), std::string::npos) << output();
+    EXPECT_TRUE(metric_is("infergate_config_generation 1"));
+    EXPECT_EQ(post_json(port_, "/v1/chat/completions", chat("fresh")).status, 404u);
+}
+
+TEST_F(ReloadDrainTest, AReloadAppliesTheLogLevel) {
+    start(kDemo);
+    write_config(config_text(kDemo, "", "log: { level: warn }\n"));
+    ::kill(pid_, SIGHUP);
+    ASSERT_TRUE(metric_is("infergate_config_reload_total{result=\"success\"} 1")) << output();
+    write_config(config_text(kDemo));
+    ::kill(pid_, SIGHUP);
+    ASSERT_TRUE(metric_is("infergate_config_reload_total{result=\"success\"} 2")) << output();
+    // At warn, the first reload's own info line was not written; back at info, the second's was.
+    EXPECT_TRUE(eventually([&] { return output().find("is now generation 3") != std::string::npos; })) << output();
+    EXPECT_EQ(output().find("is now generation 2"), std::string::npos) << output();
 }
 
 // Writes GET /readyz on an open keep-alive connection and reads the answer.

@@ -29,6 +29,7 @@ struct ServerSettings {
     Duration idle_timeout = std::chrono::seconds(60);    // keep-alive wait for the next request
     Duration write_timeout = std::chrono::seconds(30);   // one write to a client that stopped reading
     Duration drain_timeout = std::chrono::seconds(30);   // SIGTERM: how long in-flight requests may finish
+    bool watch_config = true;  // reload when the config file or a file it names changes
     // Client connections for the whole gateway, split evenly between the workers. At the
     // limit a new connection replaces the one that has waited longest without a request in
     // progress; `reserved_connections` more are admitted when every connection is busy, for

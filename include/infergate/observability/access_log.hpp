@@ -66,16 +66,18 @@ private:
 // One worker's pending lines. Worker thread only.
 class AccessLogBuffer {
 public:
-    explicit AccessLogBuffer(const AccessLog& sink) : sink_(sink) {}
+    explicit AccessLogBuffer(std::shared_ptr<const AccessLog> sink) : sink_(std::move(sink)) {}
     ~AccessLogBuffer() { flush(); }
     void write(const AccessRecord& record);
     void flush();
+    // A reload's new sink: the pending lines go to the old one, later lines to this one.
+    void switch_to(std::shared_ptr<const AccessLog> sink);
 
 private:
     std::string_view timestamp();
 
     static constexpr std::size_t kFlushBytes = 16 * 1024;
-    const AccessLog& sink_;
+    std::shared_ptr<const AccessLog> sink_;
     fmt::memory_buffer lines_;
     long long cached_second_ = -1;
     char timestamp_[32] = {};

@@ -1,13 +1,19 @@
 // Reloads the config file into a new snapshot and publishes it. A config with any error
 // changes nothing: every error is logged and returned, and the old snapshot keeps serving.
-// One reload at a time (SIGHUP, the file watch and POST /admin/reload may race).
+// A reload also reopens the access log (logrotate's postrotate needs only a SIGHUP) and
+// applies log.level. Reloads run on the control thread only: SIGHUP, the file watch and
+// POST /admin/reload (which hands its reload over from its worker) all end up there.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "infergate/config/config.hpp"
+#include "infergate/net.hpp"
 
 namespace prometheus {
 class Gauge;
@@ -30,17 +36,28 @@ std::string config_hash(std::string_view bytes);
 class ConfigReloader {
 public:
     // `path`: the file the running snapshot was loaded from (hashed now for the info metric).
-    ConfigReloader(Gateway& gateway, std::string path);
+    // `control`: the control thread's executor, where every reload runs.
+    ConfigReloader(Gateway& gateway, std::string path, net::any_io_executor control);
 
+    const std::string& path() const noexcept { return path_; }
+
+    // Control thread only.
     ReloadResult reload();
+    // From a coroutine on any thread (a worker's): runs reload() on the control thread and
+    // resumes the caller on its own executor with the result, without blocking its thread.
+    net::awaitable<ReloadResult> reload_on_control();
+    // Called on the control thread after each successful reload, with the config now serving.
+    void on_success(std::function<void(const config::Config&)> listener) { listener_ = std::move(listener); }
 
 private:
     void show_hash(const std::string& hash);  // infergate_config_info{hash} 1
 
     Gateway& gateway_;
     const std::string path_;
-    std::mutex mutex_;
+    net::any_io_executor control_;
+    std::mutex mutex_;  // tests and tools may still call reload() from elsewhere
     prometheus::Gauge* info_ = nullptr;
+    std::function<void(const config::Config&)> listener_;
 };
 
 }  // namespace infergate::server

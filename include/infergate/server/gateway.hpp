@@ -48,15 +48,16 @@ public:
         Gateway& gateway_;
     };
     // Hands a new snapshot to every worker and to the health checks; requests in flight keep
-    // the one they pinned.
-    void publish(SnapshotPtr snapshot);
+    // the one they pinned. With `access_log`, the workers write their next lines there (a
+    // reload reopens the file); null keeps the current one.
+    void publish(SnapshotPtr snapshot, std::shared_ptr<const observability::AccessLog> access_log = nullptr);
     SnapshotPtr current() const;
     // What POST /admin/reload runs (main() sets it; in-process test gateways have none).
     void set_reloader(ConfigReloader* reloader) noexcept { reloader_.store(reloader); }
     ConfigReloader* reloader() const noexcept { return reloader_.load(); }
 
     observability::Metrics& metrics() noexcept { return metrics_; }
-    const observability::AccessLog& access_log() const noexcept { return *access_log_; }
+    std::shared_ptr<const observability::AccessLog> access_log() const;
     bool draining() const noexcept { return draining_.load(std::memory_order_relaxed); }
     const upstream::HealthChecker& health_checker() const noexcept { return health_checker_; }
 

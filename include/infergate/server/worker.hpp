@@ -34,18 +34,22 @@ public:
 
     // Worker thread only.
     const SnapshotPtr& config() const noexcept { return config_; }
-    upstream::ConnectionPool& pool_for(const upstream::BackendPtr& backend);
+    upstream::ConnectionPoolPtr pool_for(const upstream::BackendPtr& backend);
     Gateway& gateway() noexcept { return gateway_; }
     observability::AccessLogBuffer& access_log() noexcept { return access_log_; }
     // A new client connection's place under this worker's share of the connection limit
     // (null: refused); `evict` closes it if a later connection needs the place.
     std::unique_ptr<ConnectionTable::Slot> admit(std::function<void()> evict);
 
-    // Any thread: the worker adopts the snapshot on its own thread.
-    void publish(SnapshotPtr snapshot);
+    // Any thread: the worker adopts the snapshot (and the access log, unless null) on its own
+    // thread.
+    void publish(SnapshotPtr snapshot, std::shared_ptr<const observability::AccessLog> access_log);
 
 private:
     net::awaitable<void> accept_loop();
+    // A new snapshot's backends take over the pools of the same identity (warm connections
+    // kept, new settings used); pools of backends that are gone are let go.
+    void adopt_pools(const Snapshot& snapshot);
     net::awaitable<void> flush_access_log_periodically();
 
     ConnectionTable connections_;  // before io_: sessions, destroyed with io_, leave it

@@ -33,6 +33,10 @@ public:
     void release(std::unique_ptr<Connection> connection, bool reusable);
 
     const Backend& backend() const noexcept { return *backend_; }
+    // A reload's Backend of the same identity (Backend::pool_key): its settings, TLS context
+    // and readiness flag serve the next dials; the warm connections stay (each one's SSL holds
+    // its own reference to the SSL_CTX it was made with).
+    void adopt(BackendPtr backend) noexcept { backend_ = std::move(backend); }
     std::size_t idle_count() const noexcept { return idle_.size(); }
     std::size_t open_count() const noexcept { return open_; }
 

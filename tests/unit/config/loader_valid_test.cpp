@@ -23,6 +23,7 @@ constexpr std::string_view full_config = R"(server:
   write_timeout: 1m30s
   max_connections: 5000
   reserved_connections: 0
+  watch_config: false
 log:
   level: debug
   access_log: { format: text, path: /var/log/infergate/access.log }
@@ -69,6 +70,7 @@ TEST(ConfigLoader, MapsAFullConfigOntoTheStructs) {
     EXPECT_EQ(config.server.write_timeout, 90s);
     EXPECT_EQ(config.server.max_connections, 5000u);
     EXPECT_EQ(config.server.reserved_connections, 0u);
+    EXPECT_FALSE(config.server.watch_config);
 
     EXPECT_EQ(config.log.level, "debug");
     EXPECT_EQ(config.log.access_format, LogFormat::text);
@@ -152,6 +154,7 @@ TEST(ConfigLoader, AppliesDefaultsWhenServerAndLogAreLeftOut) {
     EXPECT_EQ(server.max_body_bytes, defaults.max_body_bytes);
     EXPECT_EQ(server.header_timeout, defaults.header_timeout);
     EXPECT_EQ(server.write_timeout, defaults.write_timeout);
+    EXPECT_TRUE(server.watch_config);
     EXPECT_EQ(server.max_connections, defaults.max_connections);
     EXPECT_EQ(server.reserved_connections, defaults.reserved_connections);
     EXPECT_EQ(result.config->log.level, "info");

@@ -28,7 +28,7 @@ protected:
         config::LogSettings settings;
         settings.access_format = format;
         settings.access_path = path_.string();
-        AccessLog sink(settings);
+        auto sink = std::make_shared<const AccessLog>(settings);
         {
             AccessLogBuffer buffer(sink);
             buffer.write(record);
@@ -119,6 +119,30 @@ TEST_F(AccessLogLines, ATextLineHasOneFieldPerValueAndCannotBeForged) {
                         "completion_tokens=8 bytes_in=90 bytes_out=1234\n"),
               std::string::npos)
         << line;
+}
+
+// A reload's new sink (logrotate moved the file away): lines pending in the buffer go to the
+// old file, later ones to the new file at the same path.
+TEST_F(AccessLogLines, SwitchingSinksFlushesPendingLinesToTheOldOne) {
+    config::LogSettings settings;
+    settings.access_path = path_.string();
+    AccessLogBuffer buffer(std::make_shared<const AccessLog>(settings));
+    buffer.write(sample());
+    const std::filesystem::path moved = path_.string() + ".1";
+    std::filesystem::rename(path_, moved);
+    buffer.switch_to(std::make_shared<const AccessLog>(settings));
+    buffer.write(sample());
+    buffer.flush();
+    auto lines_in = [](const std::filesystem::path& file) {
+        std::ifstream in(file);
+        std::string line;
+        int count = 0;
+        while (std::getline(in, line)) ++count;
+        return count;
+    };
+    EXPECT_EQ(lines_in(moved), 1);
+    EXPECT_EQ(lines_in(path_), 1);
+    std::filesystem::remove(moved);
 }
 
 }  // namespace

@@ -132,5 +132,23 @@ TEST(RouteHealth, AReloadKeepsACheckEjectionOnlyWhileChecksStillRun) {
     EXPECT_EQ(target(*unchecked, "solo", 0).state->breaker.settings().unhealthy_threshold, 0u);
 }
 
+TEST(RouteHealth, AReloadKeepsTheBreakerOfAnUnchangedTarget) {
+    observability::Metrics metrics;
+    const std::string outliers = R"(
+    outlier_detection: { consecutive_failures: 1, error_rate: 0 })";
+    const SnapshotPtr first = build(metrics, outliers);
+    target(*first, "pair", 0).state->breaker.record(false, t0);  // a's target of "pair" fails
+    ASSERT_EQ(status(*first, "pair", 0), TargetStatus::ejected);
+
+    const SnapshotPtr reloaded = build(metrics, outliers, first.get());
+    EXPECT_EQ(target(*reloaded, "pair", 0).state, target(*first, "pair", 0).state);
+    EXPECT_EQ(status(*reloaded, "pair", 0), TargetStatus::ejected);
+    EXPECT_EQ(status(*reloaded, "pair", 1), TargetStatus::healthy);
+    // A breaker that works differently now starts afresh.
+    const SnapshotPtr changed = build(metrics, R"(
+    outlier_detection: { consecutive_failures: 5, error_rate: 0 })", reloaded.get());
+    EXPECT_EQ(status(*changed, "pair", 0), TargetStatus::healthy);
+}
+
 }  // namespace
 }  // namespace infergate::routing
