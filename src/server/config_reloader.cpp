@@ -32,7 +32,7 @@ void warn_about_restart_only(const config::Config& before, const config::Config&
 
 }  // namespace
 
-std::string config_hash(std::string_view bytes) { return auth::to_hex(auth::sha256_of(bytes)).substr(0, 16); }
+std::string config_hash(std::string_view bytes) { return config::content_hash(bytes); }
 
 ConfigReloader::ConfigReloader(Gateway& gateway, std::string path) : gateway_(gateway), path_(std::move(path)) {
     std::string bytes;
@@ -50,6 +50,7 @@ void ConfigReloader::show_hash(const std::string& hash) {
 
 ReloadResult ConfigReloader::reload() {
     std::lock_guard lock(mutex_);
+    std::lock_guard change(gateway_.change_mutex());  // a runtime key created meanwhile is in the file read
     auto& metrics = gateway_.metrics();
     const SnapshotPtr current = gateway_.current();
     ReloadResult result;

@@ -70,6 +70,13 @@ upstream::ConnectionPool& Worker::pool_for(const upstream::BackendPtr& backend) 
     return *pool;
 }
 
+std::vector<upstream::PoolStats> Worker::pool_stats() const {
+    std::vector<upstream::PoolStats> stats;
+    stats.reserve(pools_.size());
+    for (const auto& [key, pool] : pools_) stats.push_back(pool->stats());
+    return stats;
+}
+
 std::unique_ptr<ConnectionTable::Slot> Worker::admit(std::function<void()> evict) {
     const auto& server = config_->config.server;
     const std::size_t workers = gateway_.worker_count();

@@ -30,6 +30,10 @@ ConnectionPool::~ConnectionPool() {
     for (auto& connection : idle_) connection->close();
 }
 
+PoolStats ConnectionPool::stats() const {
+    return {backend_->name(), backend_->pool_key(), idle_.size(), open_, opened_total_, waiters_.size()};
+}
+
 std::unique_ptr<Connection> ConnectionPool::take_idle() {
     const auto now = Clock::now();
     const auto max_idle = backend_->settings().pool.idle_timeout;
@@ -85,6 +89,7 @@ net::awaitable<ConnectionPool::Acquired> ConnectionPool::dial() {
         co_return Acquired{nullptr, false, result.error, result.kind};
     }
     metrics.busy.Increment();
+    ++opened_total_;
     co_return Acquired{std::move(connection), false, {}, {}};
 }
 
