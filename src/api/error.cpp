@@ -53,6 +53,13 @@ Error model_not_found(std::string_view model) {
             "invalid_request_error", "model_not_found", "model"};
 }
 
+Error model_drained(std::string_view model) {
+    return {503,
+            fmt::format("The model `{}` is temporarily unavailable: every target serving it is drained.",
+                        quoted(model)),
+            "server_error", "model_drained", {}};
+}
+
 Error route_not_found(std::string_view path) {
     return {404,
             fmt::format("Unknown request URL: {}. Please check the URL and method.",

@@ -1,5 +1,7 @@
 #include "access_sections.hpp"
 
+#include <algorithm>
+#include <filesystem>
 #include <sstream>
 
 #include <date/date.h>
@@ -138,6 +140,8 @@ bool is_valid_id(std::string_view id, bool dash_allowed = false) {
     return true;
 }
 
+}  // namespace
+
 void read_key(const Context& ctx, const Field& field, const Config& config, ApiKey& key) {
     MapReader map{ctx, field};
     if (const auto id = map.require("id")) {
@@ -185,8 +189,6 @@ void read_key(const Context& ctx, const Field& field, const Config& config, ApiK
     map.reject_unknown();
 }
 
-}  // namespace
-
 void read_tenants(const Context& ctx, const Field& field, Config& config) {
     MapReader tenants{ctx, field};
     for (MapReader::Entry& entry : tenants.take_all()) {
@@ -227,6 +229,19 @@ void read_auth(const Context& ctx, const Field& field, Config& config) {
 
 void read_admin(const Context& ctx, const Field& field, Config& config) {
     MapReader map{ctx, field};
+    if (const auto file = map.take("keys_file")) {
+        if (auto path = read_nonempty_string(ctx, *file)) {
+            // The file itself may not exist yet (the first POST /admin/keys creates it); the
+            // directory it goes in must, or that first write would fail.
+            const std::size_t slash = path->rfind('/');
+            const std::string directory = slash == std::string::npos ? "." : path->substr(0, std::max<std::size_t>(slash, 1));
+            std::error_code ec;
+            if (!std::filesystem::is_directory(directory, ec)) {
+                ctx.error(file->value_at(), file->path, "no such directory " + config::quoted(directory));
+            }
+            config.admin.keys_file = std::move(*path);
+        }
+    }
     if (const auto sha = map.require("key_sha256")) {
         const auto digest = read_sha256(ctx, *sha);
         for (const ApiKey& key : config.auth.keys) {

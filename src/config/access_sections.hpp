@@ -11,6 +11,9 @@ namespace infergate::config {
 void read_auth(const Context& ctx, const Field& field, Config& config);
 void read_tenants(const Context& ctx, const Field& field, Config& config);
 void read_admin(const Context& ctx, const Field& field, Config& config);
+// One auth.keys entry (also a runtime keys file entry), checked against the config's tenants
+// and models; duplicates are the caller's to find.
+void read_key(const Context& ctx, const Field& field, const Config& config, ApiKey& key);
 void read_quota(const Context& ctx, const Field& field, QuotaSettings& quota);
 void read_pricing(const Context& ctx, const Field& field, Pricing& pricing);
 void read_token_weights(const Context& ctx, const Field& field, TokenWeights& weights);

@@ -22,12 +22,15 @@ public:
     // Sorted by (line, column); ties keep the order they were found in.
     std::vector<std::string> render(std::string_view source) const;
 
-private:
     struct Entry {
         Location at;
         std::string path;
         std::string message;
     };
+    // In the order found.
+    const std::vector<Entry>& entries() const noexcept { return entries_; }
+
+private:
     std::vector<Entry> entries_;
 };
 

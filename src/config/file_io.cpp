@@ -64,6 +64,57 @@ std::string read_file(const std::string& path, std::string& contents) {
     return {};
 }
 
+namespace {
+
+std::string write_all(int fd, std::string_view contents) {
+    while (!contents.empty()) {
+        const ssize_t wrote = ::write(fd, contents.data(), contents.size());
+        if (wrote < 0) {
+            if (errno == EINTR) continue;
+            return errno_text(errno);
+        }
+        contents.remove_prefix(static_cast<std::size_t>(wrote));
+    }
+    return {};
+}
+
+std::string directory_of(const std::string& path) {
+    const std::size_t slash = path.rfind('/');
+    if (slash == std::string::npos) return ".";
+    return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+}  // namespace
+
+std::string write_file_atomically(const std::string& path, std::string_view contents, unsigned mode) {
+    const std::string temporary = path + ".tmp";
+    {
+        FileDescriptor fd{::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)};
+        if (fd.get() < 0) return "cannot create " + temporary + ": " + errno_text(errno);
+        // O_CREAT's mode applies only to a new file: a leftover from a crash keeps its own.
+        if (::fchmod(fd.get(), mode) != 0) return "cannot chmod " + temporary + ": " + errno_text(errno);
+        if (std::string error = write_all(fd.get(), contents); !error.empty()) {
+            ::unlink(temporary.c_str());
+            return "cannot write " + temporary + ": " + error;
+        }
+        if (::fsync(fd.get()) != 0) {
+            const int error = errno;
+            ::unlink(temporary.c_str());
+            return "cannot sync " + temporary + ": " + errno_text(error);
+        }
+    }
+    if (::rename(temporary.c_str(), path.c_str()) != 0) {
+        const int error = errno;
+        ::unlink(temporary.c_str());
+        return "cannot rename " + temporary + " to " + path + ": " + errno_text(error);
+    }
+    FileDescriptor directory{::open(directory_of(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+    if (directory.get() < 0 || ::fsync(directory.get()) != 0) {
+        return "cannot sync the directory of " + path + ": " + errno_text(errno);
+    }
+    return {};
+}
+
 std::string check_readable(const std::string& path) {
     FileDescriptor fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
     struct stat info {};

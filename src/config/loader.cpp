@@ -8,6 +8,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include "diagnostics.hpp"
+#include "infergate/config/keys_file.hpp"
+#include "infergate/stages/auth/api_key.hpp"
 #include "file_io.hpp"
 #include "sections.hpp"
 #include "text_check.hpp"
@@ -95,6 +97,8 @@ std::optional<YAML::Node> parse_document(std::string_view yaml, Diagnostics& dia
 
 }  // namespace
 
+std::string content_hash(std::string_view bytes) { return auth::to_hex(auth::sha256_of(bytes)).substr(0, 16); }
+
 std::optional<std::string> process_env(std::string_view name) {
     const std::string key{name};  // getenv needs the terminating NUL
     if (const char* value = std::getenv(key.c_str())) return std::string{value};
@@ -106,16 +110,19 @@ LoadResult load_from_string(std::string_view yaml, std::string_view source_name,
     Diagnostics diagnostics;
     Config config;
     config.source = std::string{source_name};
+    config.source_hash = content_hash(yaml);
     if (const std::optional<YAML::Node> root = parse_document(yaml, diagnostics)) {
         const Context ctx{diagnostics, env};
         read_document(ctx, *root, config);
     }
     LoadResult result;
-    if (diagnostics.empty()) {
-        result.config = std::move(config);
-    } else {
+    if (!diagnostics.empty()) {
         result.errors = diagnostics.render(source_name);
+        return result;
     }
+    // Runtime keys join the config's own, checked against its tenants and models.
+    result.errors = read_keys_file(config);
+    if (result.errors.empty()) result.config = std::move(config);
     return result;
 }
 

@@ -95,6 +95,7 @@ std::shared_ptr<routing::AdmissionQueue> kept_admission(const Snapshot* previous
 Snapshot::Snapshot(config::Config config, std::uint64_t generation, observability::Metrics& metrics)
     : config(std::move(config)),
       generation(generation),
+      built_at(std::chrono::system_clock::now()),
       metrics(metrics),
       keys(this->config),
       pipeline(pipeline::make_pipeline()),

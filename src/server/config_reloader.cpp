@@ -42,7 +42,7 @@ std::shared_ptr<const observability::AccessLog> reopen_access_log(const config::
 
 }  // namespace
 
-std::string config_hash(std::string_view bytes) { return auth::to_hex(auth::sha256_of(bytes)).substr(0, 16); }
+std::string config_hash(std::string_view bytes) { return config::content_hash(bytes); }
 
 ConfigReloader::ConfigReloader(Gateway& gateway, std::string path, net::any_io_executor control)
     : gateway_(gateway), path_(std::move(path)), control_(std::move(control)) {
@@ -61,6 +61,7 @@ void ConfigReloader::show_hash(const std::string& hash) {
 
 ReloadResult ConfigReloader::reload() {
     std::lock_guard lock(mutex_);
+    std::lock_guard change(gateway_.change_mutex());  // a runtime key created meanwhile is in the file read
     auto& metrics = gateway_.metrics();
     const SnapshotPtr current = gateway_.current();
     ReloadResult result;

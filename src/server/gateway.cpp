@@ -64,6 +64,32 @@ std::shared_ptr<const observability::AccessLog> Gateway::access_log() const {
     return access_log_;
 }
 
+net::awaitable<void> Gateway::visit_workers(const std::function<void(Worker&)>& read) {
+    for (auto& worker : workers_) {  // fixed between start() and stop()
+        Worker* visited = worker.get();
+        // A worker's queue runs in order: this runs after whatever was posted to it before.
+        co_await net::co_spawn(
+            visited->executor(), [visited, &read]() -> net::awaitable<void> {
+                read(*visited);
+                co_return;
+            },
+            net::use_awaitable);
+    }
+}
+
+net::awaitable<std::vector<upstream::PoolStats>> Gateway::pool_stats() {
+    std::vector<upstream::PoolStats> all;
+    co_await visit_workers([&all](Worker& worker) {
+        std::vector<upstream::PoolStats> stats = worker.pool_stats();
+        all.insert(all.end(), std::make_move_iterator(stats.begin()), std::make_move_iterator(stats.end()));
+    });
+    co_return all;
+}
+
+net::awaitable<void> Gateway::await_adoption() {
+    co_await visit_workers([](Worker&) {});
+}
+
 SnapshotPtr Gateway::current() const {
     std::lock_guard lock(mutex_);
     return current_;

@@ -208,11 +208,9 @@ private:
                 ? std::string(sent_id->value())
                 : observability::make_request_id();
 
-        const bool is_get = request.method() == http::verb::get || request.method() == http::verb::head;
-        const bool is_post = request.method() == http::verb::post;
         if (endpoint == api::Endpoint::unknown) {
             co_await answer_error(api::route_not_found(request.target()), request, request_id, *config);
-        } else if (api::expects_post(endpoint) ? !is_post : !is_get) {
+        } else if (!api::allows(endpoint, request.method_string())) {
             co_await answer_error(api::method_not_allowed(request.method_string(), request.target()),
                                   request, request_id, *config);
         } else if (api::is_proxied(endpoint) && reserve_only()) {
@@ -221,15 +219,17 @@ private:
         } else if (api::is_proxied(endpoint)) {
             co_await proxy(endpoint, parser, request_id, config);
         } else {
-            co_await answer_local(endpoint, request_id, *config, &request.base());
+            co_await answer_local(endpoint, request_id, *config, request);
         }
         co_return client_.keep_alive;
     }
 
     net::awaitable<void> answer_local(api::Endpoint endpoint, std::string_view request_id,
-                                      const Snapshot& config, const http::request_header<>* headers) {
-        const LocalRequest request{endpoint, *headers, client_.address, config, metrics_,
-                                   worker_.gateway().draining(), worker_.gateway().reloader()};
+                                      const Snapshot& config, const http::request<http::string_body>& http_request) {
+        Gateway& gateway = worker_.gateway();
+        const LocalRequest request{endpoint, http_request.base(), http_request.body(),  client_.address,
+                                   config,   metrics_,            &gateway,             gateway.draining(),
+                                   gateway.reloader()};
         LocalAnswer answer = co_await answer_locally(request);
         Response response =
             answer.error ? make_error_response(*answer.error, client_, request_id, answer.extra_headers)

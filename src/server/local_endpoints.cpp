@@ -6,6 +6,7 @@
 
 #include "infergate/config/snapshot.hpp"
 #include "infergate/observability/metrics.hpp"
+#include "infergate/server/admin/admin_api.hpp"
 #include "infergate/server/config_reloader.hpp"
 #include "infergate/stages/auth/authenticator.hpp"
 #include "infergate/stages/cache/cache_metrics.hpp"
@@ -85,7 +86,13 @@ net::awaitable<LocalAnswer> answer_locally(const LocalRequest& request) {
         }
         case api::Endpoint::admin_usage:
         case api::Endpoint::admin_targets:
-        case api::Endpoint::admin_reload: {
+        case api::Endpoint::admin_reload:
+        case api::Endpoint::admin_config:
+        case api::Endpoint::admin_backends:
+        case api::Endpoint::admin_drain:
+        case api::Endpoint::admin_undrain:
+        case api::Endpoint::admin_keys:
+        case api::Endpoint::admin_key: {
             // No admin key configured: there is no admin API to find.
             if (!snapshot.config.admin.key_sha256) {
                 LocalAnswer answer;
@@ -102,7 +109,10 @@ net::awaitable<LocalAnswer> answer_locally(const LocalRequest& request) {
                 co_return json(routing::render_target_report(snapshot.routes, std::chrono::steady_clock::now(),
                                                              std::chrono::system_clock::now()));
             }
-            co_return json(co_await quota::render_usage_report(snapshot));
+            if (request.endpoint == api::Endpoint::admin_usage) {
+                co_return json(co_await quota::render_usage_report(snapshot));
+            }
+            co_return co_await admin::answer(request);
         }
         default: break;
     }

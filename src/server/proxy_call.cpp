@@ -142,8 +142,11 @@ net::awaitable<Completion> ProxyCall::run() {
         tried |= std::uint64_t{1} << ctx_.target_index;
         ++tries;
         const routing::Route& route = *ctx_.route;
-        if (should_retry(result, tries) && route.retry_budget->try_retry(Clock::now())) {
-            const auto choice = routing::pick_target(route, ctx_.affinity_hash, tried, Clock::now());
+        // No choice: every target was drained meanwhile.
+        const auto choice = should_retry(result, tries) && route.retry_budget->try_retry(Clock::now())
+                                ? routing::pick_target(route, ctx_.affinity_hash, tried, Clock::now())
+                                : std::nullopt;
+        if (choice) {
             // A Retry-After that rested only the key used is not the target's to honour.
             const bool same_target = choice->target == ctx_.target && !key_failed_alone(result);
             co_await pause_before_retry(result, tries, same_target);
@@ -153,15 +156,21 @@ net::awaitable<Completion> ProxyCall::run() {
             switch_target(*choice);
             continue;
         }
-        // Every try this model allows failed: its fallbacks, in order, each with its own tries.
-        if (fallbacks_taken < primary.fallbacks.size() && matches(primary.settings->fallback.on, result) &&
-            Clock::now() < deadline_) {
+        // Every try this model allows failed: its fallbacks, in order, each with its own tries
+        // (one whose targets are all drained is passed over).
+        std::optional<routing::TargetChoice> fallback;
+        while (!fallback && fallbacks_taken < primary.fallbacks.size() &&
+               matches(primary.settings->fallback.on, result) && Clock::now() < deadline_) {
             const routing::Route& next = *primary.fallbacks[fallbacks_taken++];
+            fallback = routing::pick_target(next, ctx_.affinity_hash, 0, Clock::now());
+            if (!fallback) continue;
             ctx_.snapshot.metrics.fallbacks.Add({{"model", primary.model}, {"fallback", next.model}}).Increment();
             ctx_.route = &next;
             tries = 0;
             tried = 0;
-            switch_target(*routing::pick_target(next, ctx_.affinity_hash, 0, Clock::now()));
+        }
+        if (fallback) {
+            switch_target(*fallback);
             continue;
         }
         break;

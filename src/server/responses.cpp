@@ -25,7 +25,7 @@ Response make_error_response(const api::Error& error, const ClientConnection& cl
     Response response = make_response(
         error.status, anthropic ? transform::messages_ingress::render_error_body(error) : api::render_error(error),
         "application/json", client, request_id);
-    if (error.status == 405) response.set(http::field::allow, "GET, POST");
+    if (error.status == 405) response.set(http::field::allow, api::allowed_methods(endpoint));
     while (!extra_headers.empty()) {
         const std::size_t end = extra_headers.find("\r\n");
         const std::string_view line = extra_headers.substr(0, end);

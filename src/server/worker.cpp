@@ -87,6 +87,13 @@ void Worker::adopt_pools(const Snapshot& snapshot) {
     pools_ = std::move(kept);
 }
 
+std::vector<upstream::PoolStats> Worker::pool_stats() const {
+    std::vector<upstream::PoolStats> stats;
+    stats.reserve(pools_.size());
+    for (const auto& [key, pool] : pools_) stats.push_back(pool->stats());
+    return stats;
+}
+
 std::unique_ptr<ConnectionTable::Slot> Worker::admit(std::function<void()> evict) {
     const auto& server = config_->config.server;
     const std::size_t workers = gateway_.worker_count();

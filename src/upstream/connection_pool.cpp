@@ -30,6 +30,10 @@ ConnectionPool::~ConnectionPool() {
     for (auto& connection : idle_) connection->close();
 }
 
+PoolStats ConnectionPool::stats() const {
+    return {backend_->name(), backend_->pool_key(), idle_.size(), open_, opened_total_, waiters_.size()};
+}
+
 // A connection that came back to the pool moments ago is reused without the peek that checks
 // it is still silent: under load that peek is a system call per request, and a backend that
 // closed it within that moment is still caught, by the exchange, which retries a reused
@@ -92,6 +96,7 @@ net::awaitable<ConnectionPool::Acquired> ConnectionPool::dial() {
         co_return Acquired{nullptr, false, result.error, result.kind};
     }
     metrics.busy.Increment();
+    ++opened_total_;
     co_return Acquired{std::move(connection), false, {}, {}};
 }
 

@@ -101,6 +101,11 @@ std::vector<std::string> HealthChecker::checked_backends() const {
     return names_;
 }
 
+std::map<std::string, HealthChecker::Status, std::less<>> HealthChecker::statuses() const {
+    std::lock_guard lock(mutex_);
+    return statuses_;
+}
+
 void HealthChecker::adopt(SnapshotPtr snapshot) {
     current_ = std::move(snapshot);
     std::map<std::string, std::shared_ptr<Check>, std::less<>> next;
@@ -126,6 +131,7 @@ void HealthChecker::adopt(SnapshotPtr snapshot) {
     std::vector<std::string> names;
     for (const auto& [name, check] : checks_) names.push_back(name);
     std::lock_guard lock(mutex_);
+    std::erase_if(statuses_, [&](const auto& entry) { return !checks_.contains(entry.first); });
     names_ = std::move(names);
 }
 
@@ -142,6 +148,11 @@ net::awaitable<void> HealthChecker::run(std::shared_ptr<Check> check) {
 }
 
 void HealthChecker::record(Check& check, const ProbeResult& result) {
+    count_result(check, result);
+    update_status(check, result);
+}
+
+void HealthChecker::count_result(Check& check, const ProbeResult& result) {
     const std::string& name = check.backend->name();
     const config::HealthCheck& settings = check.backend->settings().health_check;
     (result.passed ? check.passes : check.failures).Increment();
@@ -166,6 +177,17 @@ void HealthChecker::record(Check& check, const ProbeResult& result) {
     } else {
         spdlog::debug("backend {}: health check failed: {}", name, result.detail);
     }
+}
+
+void HealthChecker::update_status(const Check& check, const ProbeResult& result) {
+    std::lock_guard lock(mutex_);
+    Status& status = statuses_[check.backend->name()];
+    status.failing = check.failing;
+    status.probed = true;
+    status.last_passed = result.passed;
+    status.last_status = result.status;
+    status.last_detail = result.detail;
+    status.last_at = std::chrono::system_clock::now();
 }
 
 }  // namespace infergate::upstream

@@ -135,14 +135,8 @@ models:
         std::ofstream(dir_ / "chat.json") << R"({"model":"demo","messages":[{"role":"user","content":"hi"}]})";
         gateway_ = spawn({INFERGATE_BINARY, "--config", (dir_ / "gateway.yaml").string()},
                          dir_ / "gateway.out", dir_);
-        static const std::regex listening(R"(listening on http://127\.0\.0\.1:(\d+))");
-        std::smatch match;
-        std::string out;
-        ASSERT_TRUE(eventually([&] {
-            out = read_text(dir_ / "gateway.out");
-            return std::regex_search(out, match, listening);
-        }, 10s)) << out;
-        port_ = static_cast<std::uint16_t>(std::stoi(match[1]));
+        port_ = listening_port(dir_ / "gateway.out");
+        ASSERT_NE(port_, 0) << read_text(dir_ / "gateway.out");
 
         // Warm up every path the attacks take, then let the upstream pool go idle and close.
         ASSERT_EQ(get(port_, "/healthz").status, 200);

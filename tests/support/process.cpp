@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <system_error>
 #include <thread>
@@ -95,6 +96,18 @@ std::string read_text(const std::filesystem::path& path) {
     std::stringstream text;
     text << in.rdbuf();
     return text.str();
+}
+
+std::uint16_t listening_port(const std::filesystem::path& output, std::chrono::milliseconds timeout) {
+    static const std::regex listening(R"(listening on http://127\.0\.0\.1:(\d+))");
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        const std::string text = read_text(output);
+        std::smatch match;
+        if (std::regex_search(text, match, listening)) return static_cast<std::uint16_t>(std::stoi(match[1]));
+        if (std::chrono::steady_clock::now() >= until) return 0;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
 }
 
 }  // namespace infergate::testing

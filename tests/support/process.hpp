@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -27,6 +28,11 @@ std::optional<int> wait_for_exit(pid_t pid, std::chrono::milliseconds timeout);
 
 // True while `pid` (a child of this process) has not exited.
 bool running(pid_t pid);
+
+// The port in the gateway's "listening on http://127.0.0.1:PORT" line, once `output` (its
+// stdout and stderr) has it; 0 if it did not come within `timeout`.
+std::uint16_t listening_port(const std::filesystem::path& output,
+                             std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 std::size_t open_fds(pid_t pid);       // entries in /proc/PID/fd
 std::size_t rss_kib(pid_t pid);        // VmRSS from /proc/PID/status

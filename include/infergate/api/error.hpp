@@ -41,6 +41,8 @@ Error upstream_auth_failed(std::string_view backend);
 // upstream_error, a fixed message, nothing of the page.
 Error upstream_error(std::string_view backend, unsigned status);
 Error internal_error();
+// 503: an operator drained every target of the model (and of its fallbacks).
+Error model_drained(std::string_view model);
 // 503 on a reserve connection (every connection busy): only the gateway's own endpoints answer.
 Error gateway_overloaded();
 // 401: the message is fixed by the caller and never quotes the presented credential.

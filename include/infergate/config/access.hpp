@@ -63,6 +63,7 @@ struct ApiKey {
     bool priority_header = false;
     Policy policies;                     // applied after the model's (stages/policy/merge.hpp)
     std::optional<CachePolicy> cache;    // set: replaces the model's cache policy
+    bool runtime = false;                // from admin.keys_file (POST /admin/keys), not the config
 };
 
 struct Tenant {
@@ -97,6 +98,9 @@ struct AuthSettings {
 // not an API key. Without one they do not exist (404).
 struct AdminSettings {
     std::optional<Sha256> key_sha256;
+    // Where keys created with POST /admin/keys live (JSON, replaced atomically); read at start
+    // and on every reload, its keys joining auth.keys. Empty: runtime keys are off.
+    std::string keys_file;
 };
 
 struct QuotaSettings {

@@ -113,6 +113,7 @@ struct LogSettings {
 
 struct Config {
     std::string source;                  // file name shown in messages
+    std::string source_hash;             // content_hash() of the text it was loaded from
     ServerSettings server;
     LogSettings log;
     std::map<std::string, Backend, std::less<>> backends;

@@ -23,6 +23,11 @@ struct LoadResult {
 using EnvLookup = std::function<std::optional<std::string>(std::string_view)>;
 std::optional<std::string> process_env(std::string_view name);
 
+// The first 16 hex digits of the SHA-256 of a config file's bytes: names a config in metrics
+// and in GET /admin/config.
+std::string content_hash(std::string_view bytes);
+
+// With admin.keys_file set, the keys in that file join auth.keys (see keys_file.hpp).
 // `source_name` is what messages print before ":line:col" (the file's name as given).
 LoadResult load_from_string(std::string_view yaml, std::string_view source_name,
                             const EnvLookup& env = process_env);

@@ -3,6 +3,7 @@
 // whole life, so a reload is a swap of the pointer, never an edit.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -29,6 +30,7 @@ struct Snapshot {
 
     const config::Config config;
     const std::uint64_t generation;
+    const std::chrono::system_clock::time_point built_at;  // when it was loaded (GET /admin/config)
     observability::Metrics& metrics;
     auth::KeyRegistry keys;
     // Like the quota store, kept across reloads (unless its setting changes); null: auth off.

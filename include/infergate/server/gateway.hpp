@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "infergate/config/snapshot.hpp"
 #include "infergate/observability/access_log.hpp"
 #include "infergate/observability/metrics.hpp"
+#include "infergate/upstream/connection_pool.hpp"
 #include "infergate/upstream/health_checker.hpp"
 
 namespace infergate::server {
@@ -56,15 +58,30 @@ public:
     void set_reloader(ConfigReloader* reloader) noexcept { reloader_.store(reloader); }
     ConfigReloader* reloader() const noexcept { return reloader_.load(); }
 
+    // From a coroutine on any worker: every worker's upstream pools, each worker's read on its
+    // own thread (a pool is never touched by another), gathered here. Nothing on the request
+    // path waits for it.
+    net::awaitable<std::vector<upstream::PoolStats>> pool_stats();
+    // From a coroutine on any worker, after publish(): returns once every worker has adopted
+    // the published snapshot (a revoked key is refused everywhere from then on).
+    net::awaitable<void> await_adoption();
+    // Held while a snapshot is derived from the current one and published (a reload, a
+    // runtime key created or revoked), so that neither loses the other's change.
+    std::mutex& change_mutex() noexcept { return change_mutex_; }
+
     observability::Metrics& metrics() noexcept { return metrics_; }
     std::shared_ptr<const observability::AccessLog> access_log() const;
     bool draining() const noexcept { return draining_.load(std::memory_order_relaxed); }
     const upstream::HealthChecker& health_checker() const noexcept { return health_checker_; }
 
 private:
+    // Runs `read` on each worker's thread in turn; the caller's coroutine waits for each.
+    net::awaitable<void> visit_workers(const std::function<void(Worker&)>& read);
+
     observability::Metrics& metrics_;
     std::shared_ptr<const observability::AccessLog> access_log_;
     mutable std::mutex mutex_;  // control thread state only; never taken by a request
+    std::mutex change_mutex_;
     SnapshotPtr current_;
     std::vector<std::unique_ptr<Worker>> workers_;
     upstream::HealthChecker health_checker_;

@@ -21,13 +21,16 @@ class Metrics;
 namespace infergate::server {
 
 class ConfigReloader;
+class Gateway;
 
 struct LocalRequest {
     api::Endpoint endpoint;
     const http::request_header<>& headers;
+    std::string_view body;  // read whole, within server.max_body_bytes
     const net::ip::address& client_address;
     const Snapshot& snapshot;
     observability::Metrics& metrics;
+    Gateway* gateway = nullptr;  // the admin API's view of the workers and its snapshot publishing
     bool draining = false;  // the gateway is shutting down: not ready
     ConfigReloader* reloader = nullptr;  // POST /admin/reload; null: no config file to reload
 };

@@ -8,6 +8,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include "infergate/config/snapshot.hpp"
 #include "infergate/net.hpp"
@@ -35,6 +36,8 @@ public:
     // Worker thread only.
     const SnapshotPtr& config() const noexcept { return config_; }
     upstream::ConnectionPoolPtr pool_for(const upstream::BackendPtr& backend);
+    std::vector<upstream::PoolStats> pool_stats() const;
+    net::any_io_executor executor() { return io_.get_executor(); }
     Gateway& gateway() noexcept { return gateway_; }
     observability::AccessLogBuffer& access_log() noexcept { return access_log_; }
     // A new client connection's place under this worker's share of the connection limit

@@ -4,13 +4,25 @@
 #pragma once
 
 #include <deque>
+#include <cstdint>
 #include <memory>
+#include <string>
 
 #include "infergate/net.hpp"
 #include "infergate/upstream/backend.hpp"
 #include "infergate/upstream/connection.hpp"
 
 namespace infergate::upstream {
+
+// One pool's counts, for GET /admin/backends.
+struct PoolStats {
+    std::string backend;            // its name
+    std::string pool_key;           // Backend::pool_key(): which settings the pool serves
+    std::size_t idle = 0;           // kept alive, waiting for a request
+    std::size_t open = 0;           // idle + leased + being dialed
+    std::uint64_t opened_total = 0; // connections dialed successfully since the pool began
+    std::size_t waiting = 0;        // requests waiting for a connection (at max_connections)
+};
 
 class ConnectionPool : public std::enable_shared_from_this<ConnectionPool> {
 public:
@@ -39,6 +51,7 @@ public:
     void adopt(BackendPtr backend) noexcept { backend_ = std::move(backend); }
     std::size_t idle_count() const noexcept { return idle_.size(); }
     std::size_t open_count() const noexcept { return open_; }
+    PoolStats stats() const;
 
 private:
     struct Waiter;
@@ -54,6 +67,7 @@ private:
     std::deque<std::unique_ptr<Connection>> idle_;  // most recently used at the back
     std::deque<Waiter*> waiters_;                     // FIFO
     std::size_t open_ = 0;                            // idle + leased + connecting
+    std::uint64_t opened_total_ = 0;
     net::steady_timer sweep_timer_;
     bool sweep_scheduled_ = false;
 };

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -42,6 +43,16 @@ public:
 
     // Any thread: the backends checked now, by name.
     std::vector<std::string> checked_backends() const;
+    // Any thread: what the checks of each checked backend last found (GET /admin/backends).
+    struct Status {
+        bool failing = false;  // held out until healthy_threshold checks pass in a row
+        bool probed = false;   // false: no check has finished yet
+        bool last_passed = false;
+        unsigned last_status = 0;  // 0: no answer
+        std::string last_detail;   // why the last one failed ("connect: Connection refused")
+        std::chrono::system_clock::time_point last_at{};
+    };
+    std::map<std::string, Status, std::less<>> statuses() const;
     // Any thread: checks whose state still exists (an ended one lingers until its coroutine
     // sees it ended: at most its timeout). For tests: nothing leaks across reloads.
     std::size_t live_checks() const noexcept { return live_checks_.load(std::memory_order_relaxed); }
@@ -52,11 +63,14 @@ private:
     void adopt(SnapshotPtr snapshot);  // the checker thread from here on
     net::awaitable<void> run(std::shared_ptr<Check> check);
     void record(Check& check, const ProbeResult& result);
+    void count_result(Check& check, const ProbeResult& result);  // breakers, metrics, the log
+    void update_status(const Check& check, const ProbeResult& result);  // for statuses()
 
     observability::Metrics& metrics_;
     std::atomic<std::size_t> live_checks_{0};  // before io_: checks ending with it count down
     mutable std::mutex mutex_;                  // names_ and the control flags
     std::vector<std::string> names_;
+    std::map<std::string, Status, std::less<>> statuses_;  // of the backends in names_
     bool started_ = false;
     bool stopped_ = false;
     net::io_context io_{1};

@@ -35,6 +35,15 @@ std::shared_ptr<TargetState> carried_state(const Route* previous, const std::str
     return nullptr;
 }
 
+// A drain is the operator's, not the breaker's: it outlives a change of breaker settings.
+bool was_drained(const Route* previous, const std::string& backend, const std::string& upstream_model) {
+    if (previous == nullptr) return false;
+    for (const RouteTarget& target : previous->targets) {
+        if (target.backend->name() == backend && target.upstream_model == upstream_model) return target.state->is_drained();
+    }
+    return false;
+}
+
 std::unique_ptr<Route> compile_route(const std::string& name, const config::Model& model,
                                      const BackendMap& backends, observability::Metrics& metrics,
                                      const Route* previous) {
@@ -51,7 +60,10 @@ std::unique_ptr<Route> compile_route(const std::string& name, const config::Mode
         const config::Backend& backend = compiled.backend->settings();
         const BreakerSettings settings = breaker_settings(backend.outlier, backend.health_check);
         compiled.state = carried_state(previous, target.backend, compiled.upstream_model, settings);
-        if (!compiled.state) compiled.state = std::make_shared<TargetState>(settings);
+        if (!compiled.state) {
+            compiled.state = std::make_shared<TargetState>(settings);
+            compiled.state->drained = was_drained(previous, target.backend, compiled.upstream_model);
+        }
         compiled.metrics = std::make_unique<observability::TargetMetrics>(metrics, name, target.backend);
         weights.push_back(target.weight);
         route->targets.push_back(std::move(compiled));

@@ -60,11 +60,24 @@ bool failing_health_checks(const RouteTable& table, std::string_view backend) {
     return failing;
 }
 
+std::size_t set_drained(const RouteTable& table, std::string_view model, std::string_view backend, bool drained) {
+    std::size_t matched = 0;
+    for (const auto& [name, route] : table.routes()) {
+        if (!model.empty() && name != model) continue;
+        for (const RouteTarget& target : route->targets) {
+            if (target.backend->name() != backend) continue;
+            target.state->drained.store(drained, std::memory_order_relaxed);
+            ++matched;
+        }
+    }
+    return matched;
+}
+
 std::vector<std::string> unavailable_models(const RouteTable& table, TimePoint now) {
     std::vector<std::string> models;
     for (const auto& [name, route] : table.routes()) {
         const bool any_usable = std::any_of(route->targets.begin(), route->targets.end(), [&](const RouteTarget& t) {
-            return usable(status_of(t.state->breaker, now));
+            return !t.state->is_drained() && usable(status_of(t.state->breaker, now));
         });
         if (!any_usable) models.push_back(name);
     }
@@ -73,7 +86,8 @@ std::vector<std::string> unavailable_models(const RouteTable& table, TimePoint n
 
 void refresh_target_gauges(const RouteTable& table, TimePoint now) {
     for_each_target(table, [&](const RouteTarget& target) {
-        if (target.metrics) target.metrics->healthy.Set(usable(status_of(target.state->breaker, now)) ? 1 : 0);
+        const bool serving = !target.state->is_drained() && usable(status_of(target.state->breaker, now));
+        if (target.metrics) target.metrics->healthy.Set(serving ? 1 : 0);
     });
 }
 

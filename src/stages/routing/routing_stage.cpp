@@ -21,8 +21,15 @@ net::awaitable<pipeline::Outcome> RoutingStage::on_request(pipeline::RequestCont
     if (route->settings->balancing == config::Balancing::prefix_affinity) {
         ctx.affinity_hash = prompt_prefix_hash(ctx.request.prompt_token, route->settings->affinity_window);
     }
-    const auto choice = pick_target(*route, ctx.affinity_hash, 0, std::chrono::steady_clock::now());
-    ctx.target = choice->target;  // a compiled route has at least one target
+    const auto now = std::chrono::steady_clock::now();
+    auto choice = pick_target(*route, ctx.affinity_hash, 0, now);
+    // Every target drained by the operator: the model's fallbacks serve, the first that can.
+    for (std::size_t i = 0; !choice && i < route->fallbacks.size(); ++i) {
+        choice = pick_target(*route->fallbacks[i], ctx.affinity_hash, 0, now);
+        if (choice) ctx.route = route->fallbacks[i];
+    }
+    if (!choice) co_return pipeline::Outcome::reject(api::model_drained(route->model));
+    ctx.target = choice->target;
     ctx.target_index = choice->index;
     co_return pipeline::Outcome::next();
 }

@@ -10,16 +10,20 @@ std::optional<TargetChoice> pick_target(const Route& route, std::uint64_t affini
     if (count == 0) return std::nullopt;
     std::array<Candidate, kMaxCandidates> candidates;
     std::size_t usable = 0;
+    std::size_t drained = 0;
     for (std::size_t i = 0; i < count; ++i) {
         const RouteTarget& target = route.targets[i];
-        const bool ejected = target.state->breaker.ejected(now);
+        const bool out = target.state->is_drained();
+        const bool ejected = out || target.state->breaker.ejected(now);
         candidates[i] = Candidate{target.weight, &target.state->load, !ejected,
                                   target.backend->settings().admission.max_concurrency};
         usable += ejected ? 0 : 1;
+        drained += out ? 1 : 0;
     }
+    if (drained == count) return std::nullopt;
     const bool panic = usable == 0;
     if (panic) {
-        for (std::size_t i = 0; i < count; ++i) candidates[i].usable = true;
+        for (std::size_t i = 0; i < count; ++i) candidates[i].usable = !route.targets[i].state->is_drained();
     }
     const std::span<const Candidate> view(candidates.data(), count);
     // allow() hands out a half-open target's single probe: a target whose probe another
@@ -33,10 +37,11 @@ std::optional<TargetChoice> pick_target(const Route& route, std::uint64_t affini
         }
         candidates[pick->index].usable = false;
     }
-    // Every candidate lost its probe race: take the balancer's choice regardless.
+    // Every candidate lost its probe race: take the balancer's choice among those not drained.
+    for (std::size_t i = 0; i < count; ++i) candidates[i].usable = !route.targets[i].state->is_drained();
     const auto pick = route.balancer->pick(view, PickInput{affinity_hash, tried_mask});
-    const std::size_t index = pick ? pick->index : 0;
-    return TargetChoice{&route.targets[index], index, pick && pick->saturated, true};
+    if (!pick) return std::nullopt;  // unreachable: some target is not drained
+    return TargetChoice{&route.targets[pick->index], pick->index, pick->saturated, true};
 }
 
 }  // namespace infergate::routing

@@ -5,7 +5,10 @@
 #include <string>
 #include <string_view>
 
+#include <gtest/gtest.h>
+
 #include "infergate/config/loader.hpp"
+#include "infergate/config/snapshot.hpp"
 
 namespace infergate::config::testing {
 
@@ -32,6 +35,18 @@ models:
 
 inline std::string with_routes(std::string_view head) {
     return std::string{head} + std::string{minimal_routes};
+}
+
+// The snapshot of a config that must be valid (a test failure names every error otherwise);
+// `previous` lends its state as a reload's would.
+inline SnapshotPtr snapshot_of(std::string_view yaml, observability::Metrics& metrics, const Snapshot* previous = nullptr,
+                               std::uint64_t generation = 1) {
+    LoadResult loaded = load(yaml);
+    EXPECT_TRUE(loaded.ok()) << ::testing::PrintToString(loaded.errors);
+    if (!loaded.ok()) return nullptr;
+    SnapshotBuild built = build_snapshot(std::move(*loaded.config), generation, metrics, previous);
+    EXPECT_TRUE(built.errors.empty()) << ::testing::PrintToString(built.errors);
+    return built.snapshot;
 }
 
 }  // namespace infergate::config::testing

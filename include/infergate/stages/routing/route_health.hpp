@@ -29,10 +29,15 @@ std::size_t record_health_check(const RouteTable& table, std::string_view backen
 // Whether any target on `backend` is held out by failed health checks now.
 bool failing_health_checks(const RouteTable& table, std::string_view backend);
 
-// Public names of the routes with no usable target now, in name order.
+// Drains (or undrains) the targets on `backend` of the route named `model` (a model with
+// targets of its own; empty: every route). Returns how many targets it matched.
+std::size_t set_drained(const RouteTable& table, std::string_view model, std::string_view backend, bool drained);
+
+// Public names of the routes with no usable target now (ejected, failing checks or drained),
+// in name order.
 std::vector<std::string> unavailable_models(const RouteTable& table, TimePoint now);
 
-// Sets each target's infergate_target_healthy gauge: 1 if usable now, else 0. Called when
+// Sets each target's infergate_target_healthy gauge: 1 if usable and not drained now, else 0. Called when
 // /metrics is served, so an ejection that ended by time shows without waiting for traffic.
 void refresh_target_gauges(const RouteTable& table, TimePoint now);
 

@@ -3,6 +3,7 @@
 // metric children; each route with its balancer, retry budget, fallbacks and canary.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <string>
@@ -26,6 +27,10 @@ struct TargetState {
     explicit TargetState(const BreakerSettings& settings) : breaker(settings) {}
     TargetLoad load;
     CircuitBreaker breaker;
+    // Set by POST /admin/targets/drain: no new request goes here (its in-flight ones finish).
+    // Unlike an ejection it is never ignored, not even when every target is out.
+    std::atomic<bool> drained{false};
+    bool is_drained() const noexcept { return drained.load(std::memory_order_relaxed); }
 };
 
 struct RouteTarget {

@@ -20,7 +20,8 @@ struct TargetChoice {
 
 // Never ejects the last healthy target: when every target is ejected they all serve again
 // (panic mode), since refusing everything is worse than trying a target that may recover.
-// Returns nullopt only for a route without targets.
+// Drained targets are an operator's decision and stay out even then. Returns nullopt when
+// every target is drained (the caller moves on to fallbacks or refuses).
 std::optional<TargetChoice> pick_target(const Route& route, std::uint64_t affinity_hash,
                                         std::uint64_t tried_mask, TimePoint now);
 

@@ -12,7 +12,7 @@ namespace infergate::routing {
 
 // {"object":"targets","models":[{"model","strategy","passthrough","retry_budget":{"ratio",
 // "min_per_second"},"fallbacks":[...],"canary","targets":[{"backend","upstream_model","weight",
-// "state","ejected_until","ejections","in_flight","ewma_latency_ms"}]}]}, models by name.
+// "state","drained","ejected_until","ejections","in_flight","ewma_latency_ms"}]}]}, models by name.
 // `now` reads the breakers; `wall_now` (the same instant) turns cooldown ends into RFC 3339.
 std::string render_target_report(const RouteTable& table, TimePoint now,
                                   std::chrono::system_clock::time_point wall_now);
