@@ -34,12 +34,6 @@ PoolStats ConnectionPool::stats() const {
     return {backend_->name(), backend_->pool_key(), idle_.size(), open_, opened_total_, waiters_.size()};
 }
 
-// A connection that came back to the pool moments ago is reused without the peek that checks
-// it is still silent: under load that peek is a system call per request, and a backend that
-// closed it within that moment is still caught, by the exchange, which retries a reused
-// connection that fails before any answer on a fresh one.
-constexpr auto kJustReturned = std::chrono::milliseconds(100);
-
 std::unique_ptr<Connection> ConnectionPool::take_idle() {
     const auto now = Clock::now();
     const auto max_idle = backend_->settings().pool.idle_timeout;
@@ -47,8 +41,9 @@ std::unique_ptr<Connection> ConnectionPool::take_idle() {
         std::unique_ptr<Connection> connection = std::move(idle_.back());
         idle_.pop_back();
         backend_->metrics().idle.Decrement();
-        const auto idle_for = now - connection->idle_since;
-        if (idle_for < max_idle && (idle_for < kJustReturned || connection->silent())) {
+        // The peek is a system call per reuse, and it is what keeps bytes a backend sent on an
+        // idle connection (a late 408, garbage after a response) from becoming the next answer.
+        if (now - connection->idle_since < max_idle && connection->silent()) {
             backend_->metrics().busy.Increment();
             return connection;
         }
