@@ -172,6 +172,15 @@ int run(const std::string& path) {
                                  snapshot->config.server.listen_port, error.what());
         return 1;
     }
+    // Signals are handled on the control thread (a reload never runs on a worker), and their
+    // handlers are in place before the "listening" line: a SIGHUP sent as soon as the port is
+    // announced must reload, not kill the process with the default action.
+    net::io_context control;
+    server::ConfigReloader reloader(gateway, path);
+    gateway.set_reloader(&reloader);
+    net::signal_set hangups(control, SIGHUP);
+    net::signal_set stops(control, SIGINT, SIGTERM);
+
     std::string models;
     for (const auto& [name, model] : snapshot->config.models) {
         models += models.empty() ? name : ", " + name;
@@ -187,11 +196,6 @@ int run(const std::string& path) {
     if (!snapshot->config.auth.enabled()) {
         spdlog::warn("auth is off (no keys configured): every client may call every model");
     }
-    net::io_context control;
-    server::ConfigReloader reloader(gateway, path);
-    gateway.set_reloader(&reloader);
-    // Signals are handled here, on the control thread: a reload never runs on a worker.
-    net::signal_set hangups(control, SIGHUP);
     std::function<void()> await_hangup = [&] {
         hangups.async_wait([&](const beast::error_code& ec, int) {
             if (ec) return;
@@ -201,7 +205,6 @@ int run(const std::string& path) {
         });
     };
     await_hangup();
-    net::signal_set stops(control, SIGINT, SIGTERM);
     Drain drain(control, gateway);
     stops.async_wait([&](const beast::error_code& ec, int signal) {
         if (ec) return;

@@ -3,7 +3,8 @@
 # through sudo). Fast when nothing is missing: it asks dpkg, not the network.
 #   bash tools/deps.sh            build + run dependencies
 #   bash tools/deps.sh --test     also what the test suite uses (Node.js for the SDK test,
-#                                 slowhttptest and h2load for tests/stress)
+#                                 slowhttptest and h2load for tests/stress, libfaketime for
+#                                 the wall-clock jump test)
 #   bash tools/deps.sh --fuzz     also clang and its sanitizer/libFuzzer runtime (tools/fuzz.sh)
 set -euo pipefail
 
@@ -14,7 +15,7 @@ packages=(g++ cmake ninja-build ccache pkg-config curl
 if [[ "${1:-}" == "--test" ]]; then
     command -v node >/dev/null 2>&1 || packages+=(nodejs)
     command -v npm >/dev/null 2>&1 || packages+=(npm)
-    packages+=(slowhttptest nghttp2-client)
+    packages+=(slowhttptest nghttp2-client faketime)
 fi
 if [[ "${1:-}" == "--fuzz" ]]; then
     packages+=(clang-14 libclang-rt-14-dev)

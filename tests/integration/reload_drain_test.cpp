@@ -2,11 +2,7 @@
 // config file, SIGTERM drains, a second signal stops at once.
 #include <signal.h>
 
-#include <filesystem>
-#include <fstream>
 #include <future>
-#include <random>
-#include <regex>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -16,7 +12,7 @@
 
 #include "support/http_client.hpp"
 #include "support/mocked_gateway_test.hpp"
-#include "support/process.hpp"
+#include "support/gateway_process.hpp"
 
 namespace infergate::testing {
 namespace {
@@ -26,26 +22,9 @@ using namespace std::chrono_literals;
 // 20 words 100 ms apart: a stream that lasts about 2 s.
 const Headers kSlowStream{{"x-mock-chunks", "20"}, {"x-mock-delay-ms", "100"}};
 
-std::string chat(const std::string& model, bool stream = false) {
-    return fmt::format(R"({{"model":"{}","stream":{},"messages":[{{"role":"user","content":"hi"}}]}})", model,
-                       stream ? "true" : "false");
-}
-
 class ReloadDrainTest : public ::testing::Test {
 protected:
-    void SetUp() override {
-        mock_ = recording_mock();
-        dir_ = std::filesystem::temp_directory_path() / fmt::format("infergate-reload-{}", std::random_device{}());
-        std::filesystem::create_directories(dir_);
-    }
-    void TearDown() override {
-        if (pid_ > 0 && running(pid_)) {
-            ::kill(pid_, SIGKILL);
-            wait_for_exit(pid_, 5s);
-        }
-        std::error_code ignored;
-        std::filesystem::remove_all(dir_, ignored);
-    }
+    void SetUp() override { mock_ = recording_mock(); }
 
     // The config file: backend "mock", `models` (YAML lines under models:), `server` lines.
     std::string config_text(const std::string& models, const std::string& server = "") const {
@@ -56,41 +35,29 @@ protected:
             "models:\n{}",
             server, mock_->port(), models);
     }
-    // Replaced by rename, as editors and Kubernetes do: a reader never sees half a file.
-    void write_config(const std::string& text) const {
-        std::ofstream(dir_ / "next.yaml") << text;
-        std::filesystem::rename(dir_ / "next.yaml", dir_ / "gateway.yaml");
-    }
-    std::string output() const { return read_text(dir_ / "gateway.out"); }
+    void write_config(const std::string& text) const { gateway_.write_config(text); }
+    std::string output() const { return gateway_.output(); }
 
     void start(const std::string& models, const std::string& server = "") {
         write_config(config_text(models, server));
-        pid_ = spawn({INFERGATE_BINARY, "--config", (dir_ / "gateway.yaml").string()}, dir_ / "gateway.out", dir_);
-        static const std::regex listening(R"(listening on http://127\.0\.0\.1:(\d+))");
-        std::smatch match;
-        std::string out;
-        ASSERT_TRUE(eventually([&] {
-            out = output();
-            return std::regex_search(out, match, listening);
-        }, 10s)) << out;
-        port_ = static_cast<std::uint16_t>(std::stoi(match[1]));
+        ASSERT_TRUE(gateway_.start()) << output();
+        pid_ = gateway_.pid();
+        port_ = gateway_.port();
     }
-    std::string metrics() const { return get(port_, "/metrics").body; }
-    bool metric_is(const std::string& line) const {
-        return eventually([&] { return metrics().find(line + "\n") != std::string::npos; }, 5s);
-    }
+    std::string metrics() const { return gateway_.metrics(); }
+    bool metric_is(const std::string& line) const { return gateway_.metric_is(line); }
     // A slow stream for `model`, read to its end on another thread; returns once it started.
     std::future<HttpResult> slow_stream(const std::string& model) {
         const std::size_t before = mock_->requests().size();
         auto result = std::async(std::launch::async, [this, model] {
-            return post_json(port_, "/v1/chat/completions", chat(model, true), kSlowStream);
+            return post_json(port_, "/v1/chat/completions", chat_body(model, true), kSlowStream);
         });
         EXPECT_TRUE(eventually([&] { return mock_->requests().size() > before; }, 5s));
         return result;
     }
 
     std::unique_ptr<llm_mock::MockServer> mock_;
-    std::filesystem::path dir_;
+    GatewayProcess gateway_;
     pid_t pid_ = -1;
     std::uint16_t port_ = 0;
 };
@@ -114,7 +81,7 @@ TEST_F(ReloadDrainTest, SighupLoadsAValidConfig) {
     ASSERT_TRUE(metric_is("infergate_config_reload_total{result=\"success\"} 1")) << output();
     EXPECT_TRUE(metric_is("infergate_config_generation 2"));
     EXPECT_NE(get(port_, "/v1/models").body.find("\"fresh\""), std::string::npos);
-    EXPECT_EQ(post_json(port_, "/v1/chat/completions", chat("fresh")).status, 200);
+    EXPECT_EQ(post_json(port_, "/v1/chat/completions", chat_body("fresh")).status, 200);
     // One info series, naming the new file.
     const std::string text = metrics();
     const auto at = text.find("infergate_config_info{hash=\"");
@@ -129,14 +96,14 @@ TEST_F(ReloadDrainTest, AnInvalidConfigIsRejectedWholeAndTheOldOneServes) {
     ::kill(pid_, SIGHUP);
     ASSERT_TRUE(metric_is("infergate_config_reload_total{result=\"failure\"} 1")) << output();
     const std::string out = output();
-    const std::string file = (dir_ / "gateway.yaml").string();
+    const std::string file = gateway_.config_path().string();
     EXPECT_NE(out.find(file + ":4:17: server.idle_timeout:"), std::string::npos) << out;
     EXPECT_NE(out.find("models.broken.targets[0].backend: unknown backend \"nowhere\""), std::string::npos) << out;
     EXPECT_TRUE(metric_is("infergate_config_generation 1"));
     EXPECT_TRUE(metric_is("infergate_config_reload_total{result=\"success\"} 0"));
     // Not even the valid part ("fresh") was taken.
     EXPECT_EQ(get(port_, "/v1/models").body.find("fresh"), std::string::npos);
-    EXPECT_EQ(post_json(port_, "/v1/chat/completions", chat("demo")).status, 200);
+    EXPECT_EQ(post_json(port_, "/v1/chat/completions", chat_body("demo")).status, 200);
 }
 
 TEST_F(ReloadDrainTest, AStreamInFlightFinishesOnItsSnapshotWhileNewRequestsUseTheNewOne) {
@@ -145,8 +112,8 @@ TEST_F(ReloadDrainTest, AStreamInFlightFinishesOnItsSnapshotWhileNewRequestsUseT
     write_config(config_text(kFresh));  // "demo" is gone
     ::kill(pid_, SIGHUP);
     ASSERT_TRUE(metric_is("infergate_config_reload_total{result=\"success\"} 1")) << output();
-    EXPECT_EQ(post_json(port_, "/v1/chat/completions", chat("demo")).status, 404);
-    EXPECT_EQ(post_json(port_, "/v1/chat/completions", chat("fresh")).status, 200);
+    EXPECT_EQ(post_json(port_, "/v1/chat/completions", chat_body("demo")).status, 404);
+    EXPECT_EQ(post_json(port_, "/v1/chat/completions", chat_body("fresh")).status, 200);
     ASSERT_EQ(stream.wait_for(10s), std::future_status::ready);
     const HttpResult result = stream.get();
     EXPECT_TRUE(stream_finished(result)) << result.body;
@@ -177,7 +144,7 @@ TEST_F(ReloadDrainTest, PostAdminReloadAnswersWithTheResult) {
     EXPECT_EQ(body["generation"], 2);
     ASSERT_EQ(body["errors"].size(), 1u) << result.body;
     EXPECT_NE(body["errors"][0].get<std::string>().find("unknown backend \"nowhere\""), std::string::npos);
-    EXPECT_EQ(post_json(port_, "/v1/chat/completions", chat("demo")).status, 200);  // still generation 2
+    EXPECT_EQ(post_json(port_, "/v1/chat/completions", chat_body("demo")).status, 200);  // still generation 2
     EXPECT_TRUE(metric_is("infergate_config_reload_total{result=\"failure\"} 1"));
 }
 

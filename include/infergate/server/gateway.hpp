@@ -11,6 +11,7 @@
 #include "infergate/config/snapshot.hpp"
 #include "infergate/observability/access_log.hpp"
 #include "infergate/observability/metrics.hpp"
+#include "infergate/server/body_memory.hpp"
 #include "infergate/upstream/health_checker.hpp"
 
 namespace infergate::server {
@@ -56,6 +57,7 @@ public:
     ConfigReloader* reloader() const noexcept { return reloader_.load(); }
 
     observability::Metrics& metrics() noexcept { return metrics_; }
+    BodyMemory& body_memory() noexcept { return body_memory_; }
     const observability::AccessLog& access_log() const noexcept { return *access_log_; }
     bool draining() const noexcept { return draining_.load(std::memory_order_relaxed); }
     const upstream::HealthChecker& health_checker() const noexcept { return health_checker_; }
@@ -72,6 +74,7 @@ private:
     std::atomic<bool> draining_{false};
     std::atomic<std::size_t> in_flight_{0};
     std::atomic<ConfigReloader*> reloader_{nullptr};
+    BodyMemory body_memory_{metrics_.buffered_body_bytes};
     bool stopped_ = false;
 };
 

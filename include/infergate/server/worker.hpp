@@ -34,7 +34,10 @@ public:
 
     // Worker thread only.
     const SnapshotPtr& config() const noexcept { return config_; }
-    upstream::ConnectionPool& pool_for(const upstream::BackendPtr& backend);
+    // The pool for `backend`, kept across reloads while the backend keeps its pool_key. A
+    // backend the current config no longer has (a request from before a reload) gets a
+    // retired pool of its own: its connection is closed after the exchange.
+    upstream::ConnectionPoolPtr pool_for(const upstream::BackendPtr& backend);
     Gateway& gateway() noexcept { return gateway_; }
     observability::AccessLogBuffer& access_log() noexcept { return access_log_; }
     // A new client connection's place under this worker's share of the connection limit
@@ -47,6 +50,9 @@ public:
 private:
     net::awaitable<void> accept_loop();
     net::awaitable<void> flush_access_log_periodically();
+    // After a reload: pools of backends the new config does not have are retired (their idle
+    // connections closed) and forgotten; requests still using one keep it alive.
+    void retire_pools_of_removed_backends();
 
     ConnectionTable connections_;  // before io_: sessions, destroyed with io_, leave it
     net::io_context io_{1};

@@ -32,6 +32,12 @@ public:
     // with nothing left over and no "Connection: close", may be `reusable`.
     void release(std::unique_ptr<Connection> connection, bool reusable);
 
+    // The backend left the config: idle connections are closed now, and each leased one is
+    // closed when it comes back instead of waiting idle. The pool itself lives on for as long
+    // as a request still holds it.
+    void retire();
+    bool retired() const noexcept { return retired_; }
+
     const Backend& backend() const noexcept { return *backend_; }
     std::size_t idle_count() const noexcept { return idle_.size(); }
     std::size_t open_count() const noexcept { return open_; }
@@ -52,6 +58,7 @@ private:
     std::size_t open_ = 0;                            // idle + leased + connecting
     net::steady_timer sweep_timer_;
     bool sweep_scheduled_ = false;
+    bool retired_ = false;
 };
 
 using ConnectionPoolPtr = std::shared_ptr<ConnectionPool>;
