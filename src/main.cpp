@@ -173,6 +173,19 @@ int run(const std::string& path) {
                                  snapshot->config.server.listen_port, error.what());
         return 1;
     }
+    // Every reload runs on the control thread: SIGHUP's, the file watch's and
+    // POST /admin/reload's (handed over by its worker). A reload never runs on a worker.
+    // Signal handlers are in place before the "listening" line: a SIGHUP sent as soon as the
+    // port is announced must reload, not kill the process with the default action.
+    net::io_context control;
+    server::ConfigReloader reloader(gateway, path, control.get_executor());
+    server::ConfigWatch watch(control, reloader);
+    reloader.on_success([&watch](const config::Config& config) { watch.watch(config); });
+    watch.watch(snapshot->config);
+    gateway.set_reloader(&reloader);
+    net::signal_set hangups(control, SIGHUP);
+    net::signal_set stops(control, SIGINT, SIGTERM);
+
     std::string models;
     for (const auto& [name, model] : snapshot->config.models) {
         models += models.empty() ? name : ", " + name;
@@ -188,15 +201,6 @@ int run(const std::string& path) {
     if (!snapshot->config.auth.enabled()) {
         spdlog::warn("auth is off (no keys configured): every client may call every model");
     }
-    net::io_context control;
-    // Every reload runs here, on the control thread: SIGHUP's, the file watch's and
-    // POST /admin/reload's (handed over by its worker). A reload never runs on a worker.
-    server::ConfigReloader reloader(gateway, path, control.get_executor());
-    server::ConfigWatch watch(control, reloader);
-    reloader.on_success([&watch](const config::Config& config) { watch.watch(config); });
-    watch.watch(snapshot->config);
-    gateway.set_reloader(&reloader);
-    net::signal_set hangups(control, SIGHUP);
     std::function<void()> await_hangup = [&] {
         hangups.async_wait([&](const beast::error_code& ec, int) {
             if (ec) return;
@@ -206,7 +210,6 @@ int run(const std::string& path) {
         });
     };
     await_hangup();
-    net::signal_set stops(control, SIGINT, SIGTERM);
     Drain drain(control, gateway);
     stops.async_wait([&](const beast::error_code& ec, int signal) {
         if (ec) return;

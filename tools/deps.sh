@@ -3,8 +3,9 @@
 # through sudo). Fast when nothing is missing: it asks dpkg, not the network.
 #   bash tools/deps.sh            build + run dependencies
 #   bash tools/deps.sh --test     also what the test suite uses (Node.js for the SDK test,
-#                                 slowhttptest and h2load for tests/stress; promtool,
-#                                 prometheus, systemd-analyze and PyYAML for the packaging check)
+#                                 slowhttptest and h2load for tests/stress, libfaketime for
+#                                 the wall-clock jump test; promtool, prometheus,
+#                                 systemd-analyze and PyYAML for the packaging check)
 #   bash tools/deps.sh --fuzz     also clang and its sanitizer/libFuzzer runtime (tools/fuzz.sh)
 set -euo pipefail
 
@@ -15,7 +16,7 @@ packages=(g++ cmake ninja-build ccache pkg-config curl
 if [[ "${1:-}" == "--test" ]]; then
     command -v node >/dev/null 2>&1 || packages+=(nodejs)
     command -v npm >/dev/null 2>&1 || packages+=(npm)
-    packages+=(slowhttptest nghttp2-client)
+    packages+=(slowhttptest nghttp2-client faketime)
     # tools/check-packaging.sh (ctest label packaging): promtool and prometheus, systemd-analyze,
     # PyYAML for the manifests.
     packages+=(prometheus systemd python3-yaml)

@@ -115,6 +115,11 @@ Error upstream_invalid_response(std::string_view backend, std::string_view what)
             "server_error", "upstream_invalid_response", {}};
 }
 
+Error body_memory_full() {
+    return {503, "The gateway is holding as many request bodies as it may; retry shortly.", "server_error",
+            "gateway_overloaded", {}};
+}
+
 Error gateway_overloaded() {
     return {503, "The gateway is at its connection limit; retry shortly.", "server_error",
             "gateway_overloaded", {}};

@@ -40,6 +40,7 @@ void read_server(const Context& ctx, const Field& field, ServerSettings& server)
     integer_into(ctx, map, "workers", 0, max_workers, server.workers);
     size_into(ctx, map, "max_header_bytes", server.max_header_bytes);
     size_into(ctx, map, "max_body_bytes", server.max_body_bytes);
+    size_into(ctx, map, "max_buffered_body_bytes", server.max_buffered_body_bytes);
     duration_into(ctx, map, "header_timeout", server.header_timeout);
     duration_into(ctx, map, "body_timeout", server.body_timeout);
     duration_into(ctx, map, "idle_timeout", server.idle_timeout);

@@ -206,6 +206,25 @@ Metrics::Metrics()
                                     "the reserve was full")
                               .Register(*registry)
                               .Add({})),
+      buffered_body_bytes(BuildGauge()
+                              .Name("infergate_buffered_body_bytes")
+                              .Help("Bytes claimed by request bodies held in memory now, against "
+                                    "server.max_buffered_body_bytes")
+                              .Register(*registry)
+                              .Add({})),
+      overload_refusals(BuildCounter()
+                            .Name("infergate_overload_refusals_total")
+                            .Help("Requests answered 503 gateway_overloaded by reason "
+                                  "body_memory|connection_reserve")
+                            .Register(*registry)),
+      refused_for_body_memory(overload_refusals.Add({{"reason", "body_memory"}})),
+      refused_on_reserve(overload_refusals.Add({{"reason", "connection_reserve"}})),
+      accept_errors(BuildCounter()
+                        .Name("infergate_accept_errors_total")
+                        .Help("Failed accepts of client connections (EMFILE: descriptor limit reached); "
+                              "each is followed by a 50 ms pause of that worker's acceptor")
+                        .Register(*registry)
+                        .Add({})),
       client_disconnects(BuildCounter()
                              .Name("infergate_client_disconnects_total")
                              .Help("Requests abandoned by the client before the response ended (logged as 499)")

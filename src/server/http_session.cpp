@@ -28,6 +28,8 @@ using observability::ClientError;
 using pipeline::Clock;
 
 constexpr int kMaxUnsentBytes = 64 * 1024;  // per client connection, in the kernel
+// Overload answers (503 gateway_overloaded): the condition is momentary.
+constexpr std::string_view kRetrySoon = "Retry-After: 1\r\n";
 
 class HttpSession {
 public:
@@ -71,6 +73,7 @@ public:
             if (gateway.draining()) client_.keep_alive = false;
             const Gateway::InFlight in_flight(gateway);
             const bool keep_alive = co_await handle(parser, config);
+            body_claim_.reset();  // the body is gone with the request
             if (!keep_alive || gateway.draining()) break;
             slot_->waiting();
         }
@@ -122,6 +125,16 @@ private:
             if (api::is_proxied(api::classify(head.target()))) co_return true;
         }
         if (!parser.is_done()) {
+            // Claimed before a byte of the body is read (and before 100-continue invites it):
+            // its Content-Length, or the largest body allowed when it comes chunked.
+            const auto length = parser.content_length();
+            const std::size_t claim = length ? static_cast<std::size_t>(*length) : limits.max_body_bytes;
+            body_claim_ = worker_.gateway().body_memory().claim(claim, limits.max_buffered_body_bytes);
+            if (!body_claim_) {
+                client_.keep_alive = false;
+                no_room_for_body_ = true;
+                co_return true;  // answered 503 by handle() without reading the body
+            }
             const auto expect = head.find(http::field::expect);
             if (expect != head.end() && beast::iequals(expect->value(), "100-continue")) {
                 http::response<http::empty_body> go_on{http::status::continue_, head.version()};
@@ -208,14 +221,19 @@ private:
                 ? std::string(sent_id->value())
                 : observability::make_request_id();
 
-        if (endpoint == api::Endpoint::unknown) {
+        if (no_room_for_body_) {
+            linger_ = true;  // the body was left unread
+            metrics_.refused_for_body_memory.Increment();
+            co_await answer_error(api::body_memory_full(), request, request_id, *config, kRetrySoon);
+        } else if (endpoint == api::Endpoint::unknown) {
             co_await answer_error(api::route_not_found(request.target()), request, request_id, *config);
         } else if (!api::allows(endpoint, request.method_string())) {
             co_await answer_error(api::method_not_allowed(request.method_string(), request.target()),
                                   request, request_id, *config);
         } else if (api::is_proxied(endpoint) && reserve_only()) {
             linger_ = !parser.is_done();  // the body was left unread
-            co_await answer_error(api::gateway_overloaded(), request, request_id, *config);
+            metrics_.refused_on_reserve.Increment();
+            co_await answer_error(api::gateway_overloaded(), request, request_id, *config, kRetrySoon);
         } else if (api::is_proxied(endpoint)) {
             co_await proxy(endpoint, parser, request_id, config);
         } else {
@@ -239,8 +257,10 @@ private:
     }
 
     net::awaitable<void> answer_error(const api::Error& error, const http::request<http::string_body>& request,
-                                      std::string_view request_id, const Snapshot& config) {
-        Response response = make_error_response(error, client_, request_id, {}, api::classify(request.target()));
+                                      std::string_view request_id, const Snapshot& config,
+                                      std::string_view extra_headers = {}) {
+        Response response =
+            make_error_response(error, client_, request_id, extra_headers, api::classify(request.target()));
         const auto ec = co_await write_response(client_, response, config.config.server.write_timeout);
         pipeline::Completion done;
         done.status = error.status;
@@ -322,6 +342,8 @@ private:
     ClientConnection client_;
     SocketDeadline deadline_;
     bool linger_ = false;            // drain the client's unread input before closing
+    std::unique_ptr<BodyMemory::Claim> body_claim_;  // the request's body under max_buffered_body_bytes
+    bool no_room_for_body_ = false;                  // the claim failed: answer 503, then close
     Clock::time_point received_at_;  // when the current request's header was complete
     std::unique_ptr<ConnectionTable::Slot> slot_;  // declared last: evicting closes client_
 };

@@ -258,14 +258,13 @@ net::awaitable<Attempt> ProxyCall::attempt() {
         co_return Attempt{.failure = kind, .retry_after = std::chrono::seconds(seconds)};
     }
 
-    // Held, not borrowed: a reload that drops this backend drops the worker's pool of it.
-    const upstream::ConnectionPoolPtr pool_held = worker_.pool_for(target.backend);
-    upstream::ConnectionPool& pool = *pool_held;
+    // Held, not borrowed: a reload may retire the pool while this exchange still uses it.
+    const upstream::ConnectionPoolPtr pool = worker_.pool_for(target.backend);
     state.load.begin();
     target.metrics->in_flight.Increment();
     Attempt result;
     for (int connection_try = 0; connection_try < 2; ++connection_try) {
-        auto acquired = co_await pool.acquire(/*fresh_only=*/connection_try > 0);
+        auto acquired = co_await pool->acquire(/*fresh_only=*/connection_try > 0);
         if (!acquired.connection) {
             if (watch_->client_gone()) {
                 client_gone();
@@ -279,7 +278,7 @@ net::awaitable<Attempt> ProxyCall::attempt() {
             // The client left while a connection was being found (a dial, a TLS handshake, a
             // queue): there was no upstream to close then, so send it nothing now.
             client_gone();
-            pool.release(std::move(acquired.connection), /*reusable=*/true);
+            pool->release(std::move(acquired.connection), /*reusable=*/true);
             break;
         }
         upstream::Connection& connection = *acquired.connection;
@@ -288,7 +287,7 @@ net::awaitable<Attempt> ProxyCall::attempt() {
         result = co_await connection.visit(
             [&](auto& stream) { return exchange(stream, connection, reused); });
         watch_->set_upstream(nullptr);
-        pool.release(std::move(acquired.connection), result.reusable);
+        pool->release(std::move(acquired.connection), result.reusable);
         if (!result.retry_on_fresh) break;
     }
     target.metrics->in_flight.Decrement();

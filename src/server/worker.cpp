@@ -1,5 +1,7 @@
 #include "infergate/server/worker.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "infergate/common/event_loop.hpp"
@@ -60,6 +62,15 @@ void Worker::join() {
     if (thread_.joinable()) thread_.join();
 }
 
+namespace {
+
+bool has_pool_key(const Snapshot& snapshot, std::string_view pool_key) {
+    return std::any_of(snapshot.backends.begin(), snapshot.backends.end(),
+                       [&](const auto& entry) { return entry.second->pool_key() == pool_key; });
+}
+
+}  // namespace
+
 void Worker::publish(SnapshotPtr snapshot, std::shared_ptr<const observability::AccessLog> access_log) {
     net::post(io_, [this, snapshot = std::move(snapshot), access_log = std::move(access_log)]() mutable {
         config_ = std::move(snapshot);
@@ -69,8 +80,14 @@ void Worker::publish(SnapshotPtr snapshot, std::shared_ptr<const observability::
 }
 
 upstream::ConnectionPoolPtr Worker::pool_for(const upstream::BackendPtr& backend) {
-    auto& pool = pools_[backend->pool_key()];
-    if (!pool) pool = std::make_shared<upstream::ConnectionPool>(io_.get_executor(), backend);
+    const auto found = pools_.find(backend->pool_key());
+    if (found != pools_.end()) return found->second;
+    auto pool = std::make_shared<upstream::ConnectionPool>(io_.get_executor(), backend);
+    if (has_pool_key(*config_, backend->pool_key())) {
+        pools_.emplace(backend->pool_key(), pool);
+    } else {
+        pool->retire();
+    }
     return pool;
 }
 
@@ -82,8 +99,9 @@ void Worker::adopt_pools(const Snapshot& snapshot) {
         found->second->adopt(backend);
         kept.insert(*found);
     }
-    // A request still on the old snapshot holds its pool until it is done; one that asks
-    // for a dropped backend again makes a pool that the next reload lets go.
+    for (auto& [key, pool] : pools_) {
+        if (!kept.contains(key)) pool->retire();
+    }
     pools_ = std::move(kept);
 }
 
@@ -119,12 +137,21 @@ net::awaitable<void> Worker::flush_access_log_periodically() {
 
 net::awaitable<void> Worker::accept_loop() {
     auto& metrics = gateway_.metrics();
+    std::chrono::steady_clock::time_point last_accept_warning{};
     for (;;) {
         auto [ec, socket] = co_await acceptor_.async_accept(use_tuple);
         if (ec == net::error::operation_aborted || !acceptor_.is_open()) co_return;
         if (ec) {
-            // EMFILE and friends: back off instead of spinning on a full fd table.
-            spdlog::warn("worker {}: accept failed: {}", index_, ec.message());
+            // EMFILE and friends: the pending connection stays in the backlog and the next
+            // accept fails at once, so back off instead of spinning on a full fd table. The
+            // log says so once per second at most, the counter every time.
+            metrics.accept_errors.Increment();
+            const auto now = std::chrono::steady_clock::now();
+            if (now - last_accept_warning >= std::chrono::seconds(1)) {
+                last_accept_warning = now;
+                spdlog::warn("worker {}: accept failed: {} (pausing the acceptor; see "
+                             "infergate_accept_errors_total)", index_, ec.message());
+            }
             net::steady_timer pause(io_, std::chrono::milliseconds(50));
             co_await pause.async_wait(use_tuple);
             continue;

@@ -110,7 +110,7 @@ void ConnectionPool::hand_to_waiter(std::unique_ptr<Connection> connection) {
 void ConnectionPool::release(std::unique_ptr<Connection> connection, bool reusable) {
     auto& metrics = backend_->metrics();
     metrics.busy.Decrement();
-    reusable = reusable && connection->buffer.size() == 0 && connection->tcp().socket().is_open();
+    reusable = reusable && !retired_ && connection->buffer.size() == 0 && connection->tcp().socket().is_open();
     if (!reusable) {
         connection->close();
         --open_;
@@ -126,6 +126,15 @@ void ConnectionPool::release(std::unique_ptr<Connection> connection, bool reusab
     idle_.push_back(std::move(connection));
     metrics.idle.Increment();
     schedule_sweep();
+}
+
+void ConnectionPool::retire() {
+    retired_ = true;
+    backend_->metrics().idle.Decrement(static_cast<double>(idle_.size()));
+    open_ -= idle_.size();
+    for (auto& connection : idle_) connection->close();
+    idle_.clear();
+    sweep_timer_.cancel();
 }
 
 void ConnectionPool::schedule_sweep() {

@@ -222,9 +222,49 @@ TEST_F(ConnectionLimitTest, WhenAllAreBusyTheReserveAnswersOnlyTheGatewaysOwnEnd
     const HttpResult proxied = post_json(port(), "/v1/chat/completions", body);
     EXPECT_EQ(proxied.status, 503);
     EXPECT_NE(proxied.body.find("gateway_overloaded"), std::string::npos) << proxied.body;
+    EXPECT_EQ(proxied.header("retry-after"), "1");
+    EXPECT_EQ(metrics().refused_on_reserve.Value(), 1);
     EXPECT_EQ(mock_->requests().size(), 2u);
     EXPECT_EQ(mock_->open_connections(), 2u);  // the busy connections were left alone
     EXPECT_EQ(metrics().connections_evicted.Value(), 0);
+}
+
+// Catalogue P3: request bodies held in memory have a cap for the whole gateway
+// (server.max_buffered_body_bytes), claimed from the head's Content-Length. Past it a request
+// is answered 503 gateway_overloaded with Retry-After before its body is read, instead of the
+// process growing until it is killed; once the bodies held go, requests are admitted again.
+class BodyMemoryTest : public MockedGatewayTest {
+protected:
+    void SetUp() override { start("", "  max_buffered_body_bytes: 64KiB\n  body_timeout: 10s"); }
+    const observability::Metrics& metrics() { return gateway_->gateway().metrics(); }
+};
+
+TEST_F(BodyMemoryTest, PastTheCapARequestIs503WithRetryAfterUntilBodiesAreFreed) {
+    net::io_context io;
+    tcp::socket upload(io);  // 60 000 bytes announced, 10 sent: holds its claim
+    upload.connect({net::ip::make_address("127.0.0.1"), port()});
+    net::write(upload, net::buffer(std::string("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+                                               "Content-Type: application/json\r\nContent-Length: 60000\r\n\r\n"
+                                               "{\"model\":")));
+    ASSERT_TRUE(eventually([&] { return metrics().buffered_body_bytes.Value() == 60000; }));
+
+    const std::string big = R"({"model":"demo","messages":[{"role":"user","content":")" + std::string(10000, 'a') + R"("}]})";
+    const HttpResult refused = post_json(port(), "/v1/chat/completions", big);
+    EXPECT_EQ(refused.status, 503);
+    EXPECT_EQ(refused.header("retry-after"), "1");
+    EXPECT_EQ(refused.header("connection"), "close");
+    EXPECT_EQ(refused.header("content-type"), "application/json");
+    EXPECT_NE(refused.body.find(R"("code":"gateway_overloaded")"), std::string::npos) << refused.body;
+    EXPECT_EQ(metrics().refused_for_body_memory.Value(), 1);
+    EXPECT_EQ(mock_->requests().size(), 0u);
+    // Small bodies still fit, and requests without one never claim anything.
+    EXPECT_EQ(post_json(port(), "/v1/chat/completions", kDemoChat).status, 200);
+    EXPECT_EQ(get(port(), "/healthz").status, 200);
+
+    upload.close();  // the held body goes
+    ASSERT_TRUE(eventually([&] { return metrics().buffered_body_bytes.Value() == 0; }));
+    EXPECT_EQ(post_json(port(), "/v1/chat/completions", big).status, 200);
+    EXPECT_TRUE(eventually([&] { return metrics().buffered_body_bytes.Value() == 0; }));
 }
 
 }  // namespace

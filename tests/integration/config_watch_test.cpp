@@ -99,6 +99,18 @@ TEST_F(ConfigWatchTest, AnInvalidEditIsRejectedAndTheOldConfigServes) {
     EXPECT_TRUE(serves("fresh"));
 }
 
+TEST_F(ConfigWatchTest, ADeletedFileKeepsTheOldConfigAndItsReturnIsPickedUp) {
+    start(kDemo);
+    fs::remove(config_path());
+    settle();
+    EXPECT_TRUE(metric_is("infergate_config_generation 1")) << output();
+    EXPECT_EQ(post_json(port_, "/v1/chat/completions", chat("demo")).status, 200);
+    // The file comes back (as a deploy tool writes it): the watch takes it.
+    edit_in_place(config_text(kDemo + kFresh));
+    ASSERT_TRUE(metric_is("infergate_config_reload_total{result=\"success\"} 1")) << output();
+    EXPECT_TRUE(serves("fresh"));
+}
+
 TEST_F(ConfigWatchTest, ABurstOfWritesReloadsOnce) {
     start(kDemo);
     std::string models = kDemo;

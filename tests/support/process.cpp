@@ -3,14 +3,17 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <string_view>
 #include <system_error>
 #include <thread>
 
@@ -27,12 +30,25 @@ std::string find_program(const std::string& name) {
 }
 
 pid_t spawn(const std::vector<std::string>& argv, const std::filesystem::path& output,
-            const std::filesystem::path& cwd) {
+            const std::filesystem::path& cwd, const SpawnOptions& options) {
     // Everything the child needs is prepared before fork(): between fork and exec only
     // async-signal-safe calls (the parent has other threads).
     std::vector<char*> args;
     for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
     args.push_back(nullptr);
+    std::vector<char*> envp;
+    for (char** var = environ; *var != nullptr; ++var) {
+        const std::string_view inherited(*var);
+        const auto replaced = [&](const std::string& added) {
+            const auto name = added.substr(0, added.find('=') + 1);
+            return inherited.substr(0, name.size()) == name;
+        };
+        if (std::none_of(options.env.begin(), options.env.end(), replaced)) envp.push_back(*var);
+    }
+    for (const std::string& var : options.env) envp.push_back(const_cast<char*>(var.c_str()));
+    envp.push_back(nullptr);
+    rlimit fds{};
+    if (options.max_fds) fds.rlim_cur = fds.rlim_max = *options.max_fds;
     const std::string out = output.string(), dir = cwd.string();
     const pid_t parent = getpid();
     const pid_t pid = fork();
@@ -46,7 +62,8 @@ pid_t spawn(const std::vector<std::string>& argv, const std::filesystem::path& o
             chdir(dir.c_str()) != 0) {
             _exit(127);
         }
-        execv(args[0], args.data());
+        if (options.max_fds && setrlimit(RLIMIT_NOFILE, &fds) != 0) _exit(127);
+        execve(args[0], args.data(), envp.data());
         _exit(127);
     }
     return pid;
@@ -89,6 +106,21 @@ std::size_t rss_kib(pid_t pid) {
         if (line.rfind("VmRSS:", 0) == 0) return std::stoul(line.substr(6));
     }
     return 0;
+}
+
+std::chrono::milliseconds cpu_time(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // Fields after the command name (which may hold spaces, so start after its ')'): state is
+    // the 3rd field of the line, utime and stime the 14th and 15th.
+    std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+    std::string field;
+    for (int i = 3; i < 14 && fields >> field; ++i) {
+    }
+    long long utime = 0, stime = 0;
+    fields >> utime >> stime;
+    const long ticks = sysconf(_SC_CLK_TCK);
+    return std::chrono::milliseconds((utime + stime) * 1000 / (ticks > 0 ? ticks : 100));
 }
 
 std::string read_text(const std::filesystem::path& path) {

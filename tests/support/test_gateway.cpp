@@ -63,6 +63,11 @@ TestGateway::~TestGateway() {
 
 std::string TestGateway::access_log() { return read_text(dir_ / "access.log"); }
 
+std::string chat_body(const std::string& model, bool stream) {
+    return fmt::format(R"({{"model":"{}","stream":{},"messages":[{{"role":"user","content":"hi"}}]}})", model,
+                       stream ? "true" : "false");
+}
+
 std::string demo_config(const std::string& backend_url, const std::string& extra_backend,
                         const std::string& server) {
     const std::string workers = server.find("workers:") == std::string::npos ? "  workers: 2" : "";

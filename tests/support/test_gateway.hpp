@@ -46,6 +46,9 @@ private:
 std::string demo_config(const std::string& backend_url, const std::string& extra_backend = "",
                         const std::string& server = "");
 
+// A one-message chat request for `model`.
+std::string chat_body(const std::string& model, bool stream = false);
+
 // A chat request for demo_config()'s model "demo", plain and streamed.
 inline const std::string kDemoChat = R"({"model":"demo","messages":[{"role":"user","content":"hi"}]})";
 inline const std::string kDemoStreamChat =

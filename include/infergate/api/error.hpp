@@ -45,6 +45,9 @@ Error internal_error();
 Error model_drained(std::string_view model);
 // 503 on a reserve connection (every connection busy): only the gateway's own endpoints answer.
 Error gateway_overloaded();
+// 503 gateway_overloaded for a request whose body would take the bodies held in memory past
+// server.max_buffered_body_bytes.
+Error body_memory_full();
 // 401: the message is fixed by the caller and never quotes the presented credential.
 Error invalid_api_key(std::string message);
 // 429 for a rate or concurrency limit, or (insufficient_quota) for a spend budget.

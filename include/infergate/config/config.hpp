@@ -24,6 +24,8 @@ struct ServerSettings {
     unsigned workers = 0;                          // 0 = one per core (resolved at start)
     std::size_t max_header_bytes = 16 * 1024;      // request line + headers
     std::size_t max_body_bytes = 10 * 1024 * 1024;
+    // Request bodies held in memory by all connections together; past it, 503 with Retry-After.
+    std::size_t max_buffered_body_bytes = std::size_t{1} << 30;
     Duration header_timeout = std::chrono::seconds(10);  // whole header, not per read
     Duration body_timeout = std::chrono::seconds(30);    // whole body
     Duration idle_timeout = std::chrono::seconds(60);    // keep-alive wait for the next request

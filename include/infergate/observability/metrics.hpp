@@ -131,6 +131,13 @@ public:
     prometheus::Gauge& connections_open;
     prometheus::Counter& connections_evicted;  // waiting connections closed to make room
     prometheus::Counter& connections_refused;  // closed at once: limit and reserve full
+    prometheus::Gauge& buffered_body_bytes;    // server::BodyMemory's total
+    // 503 gateway_overloaded answers by reason: body_memory (server.max_buffered_body_bytes),
+    // connection_reserve (a model request on a reserve connection).
+    prometheus::Family<prometheus::Counter>& overload_refusals;
+    prometheus::Counter& refused_for_body_memory;
+    prometheus::Counter& refused_on_reserve;
+    prometheus::Counter& accept_errors;        // accept() failed (EMFILE, ENFILE, ENOBUFS)
     prometheus::Counter& client_disconnects;
     prometheus::Counter& session_exceptions;
     prometheus::Gauge& config_generation;

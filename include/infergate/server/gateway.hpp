@@ -13,6 +13,7 @@
 #include "infergate/observability/access_log.hpp"
 #include "infergate/observability/metrics.hpp"
 #include "infergate/upstream/connection_pool.hpp"
+#include "infergate/server/body_memory.hpp"
 #include "infergate/upstream/health_checker.hpp"
 
 namespace infergate::server {
@@ -71,6 +72,7 @@ public:
 
     observability::Metrics& metrics() noexcept { return metrics_; }
     std::shared_ptr<const observability::AccessLog> access_log() const;
+    BodyMemory& body_memory() noexcept { return body_memory_; }
     bool draining() const noexcept { return draining_.load(std::memory_order_relaxed); }
     const upstream::HealthChecker& health_checker() const noexcept { return health_checker_; }
 
@@ -90,6 +92,7 @@ private:
     std::atomic<bool> draining_{false};
     std::atomic<std::size_t> in_flight_{0};
     std::atomic<ConfigReloader*> reloader_{nullptr};
+    BodyMemory body_memory_{metrics_.buffered_body_bytes};
     bool stopped_ = false;
 };
 

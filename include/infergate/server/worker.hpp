@@ -35,6 +35,9 @@ public:
 
     // Worker thread only.
     const SnapshotPtr& config() const noexcept { return config_; }
+    // The pool for `backend`, kept across reloads while the backend keeps its pool_key. A
+    // backend the current config no longer has (a request from before a reload) gets a
+    // retired pool of its own: its connection is closed after the exchange.
     upstream::ConnectionPoolPtr pool_for(const upstream::BackendPtr& backend);
     std::vector<upstream::PoolStats> pool_stats() const;
     net::any_io_executor executor() { return io_.get_executor(); }
@@ -51,7 +54,8 @@ public:
 private:
     net::awaitable<void> accept_loop();
     // A new snapshot's backends take over the pools of the same identity (warm connections
-    // kept, new settings used); pools of backends that are gone are let go.
+    // kept, new settings used); pools of backends that are gone are retired (idle connections
+    // closed at once) and forgotten; requests still using one keep it alive.
     void adopt_pools(const Snapshot& snapshot);
     net::awaitable<void> flush_access_log_periodically();
 

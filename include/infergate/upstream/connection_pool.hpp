@@ -44,6 +44,12 @@ public:
     // with nothing left over and no "Connection: close", may be `reusable`.
     void release(std::unique_ptr<Connection> connection, bool reusable);
 
+    // The backend left the config: idle connections are closed now, and each leased one is
+    // closed when it comes back instead of waiting idle. The pool itself lives on for as long
+    // as a request still holds it.
+    void retire();
+    bool retired() const noexcept { return retired_; }
+
     const Backend& backend() const noexcept { return *backend_; }
     // A reload's Backend of the same identity (Backend::pool_key): its settings, TLS context
     // and readiness flag serve the next dials; the warm connections stay (each one's SSL holds
@@ -70,6 +76,7 @@ private:
     std::uint64_t opened_total_ = 0;
     net::steady_timer sweep_timer_;
     bool sweep_scheduled_ = false;
+    bool retired_ = false;
 };
 
 using ConnectionPoolPtr = std::shared_ptr<ConnectionPool>;

@@ -65,6 +65,32 @@ TEST(LocalQuotaStore, RollingWindowRefillsSmoothly) {
     EXPECT_TRUE(store.admit_now({&check, 1}, Amount{}).admitted());
 }
 
+// Catalogue P4: a step of the wall clock (NTP, `date -s`) moves no rolling window, either way:
+// per-minute limits and concurrency run on the steady clock, so a jump forward unlocks nobody
+// and a jump back locks nobody out. (Calendar windows follow the wall clock by design: a day
+// is a day of the configured time zone.)
+TEST(LocalQuotaStore, AWallClockJumpNeitherUnlocksNorLocksOutARollingWindow) {
+    FakeClocks clocks;
+    clocks.system += hours(12);
+    LocalQuotaStore store = clocks.store();
+    config::Limits limits;
+    limits.requests_per_minute = 3;  // one every 20 s once the burst is spent
+    const ScopeCheck check = key_scope(limits);
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(store.admit_now({&check, 1}, Amount{}).admitted());
+    ASSERT_FALSE(store.admit_now({&check, 1}, Amount{}).admitted());
+
+    clocks.system += hours(6);  // forward: no mass unlock
+    Admission refused = store.admit_now({&check, 1}, Amount{});
+    ASSERT_FALSE(refused.admitted());
+    EXPECT_EQ(duration_cast<seconds>(refused.refusal->retry_after), seconds(20));
+    clocks.system -= hours(30);  // back past midnight: no lockout either
+    refused = store.admit_now({&check, 1}, Amount{});
+    ASSERT_FALSE(refused.admitted());
+    EXPECT_EQ(duration_cast<seconds>(refused.refusal->retry_after), seconds(20));
+    clocks.steady += seconds(20);
+    EXPECT_TRUE(store.admit_now({&check, 1}, Amount{}).admitted());
+}
+
 TEST(LocalQuotaStore, SettlementReplacesTheReservationWithUsage) {
     FakeClocks clocks;
     LocalQuotaStore store = clocks.store();
