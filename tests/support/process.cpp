@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <system_error>
 #include <thread>
@@ -95,6 +96,23 @@ std::string read_text(const std::filesystem::path& path) {
     std::stringstream text;
     text << in.rdbuf();
     return text.str();
+}
+
+std::vector<std::string> wait_for_output(const std::filesystem::path& output, const std::string& pattern,
+                                         std::chrono::milliseconds timeout) {
+    const std::regex wanted(pattern);
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        const std::string text = read_text(output);
+        std::smatch match;
+        if (std::regex_search(text, match, wanted)) {
+            std::vector<std::string> groups;
+            for (std::size_t i = 1; i < match.size(); ++i) groups.push_back(match[i]);
+            return groups;
+        }
+        if (std::chrono::steady_clock::now() >= until) return {};
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
 }
 
 }  // namespace infergate::testing

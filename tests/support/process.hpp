@@ -32,4 +32,9 @@ std::size_t open_fds(pid_t pid);       // entries in /proc/PID/fd
 std::size_t rss_kib(pid_t pid);        // VmRSS from /proc/PID/status
 std::string read_text(const std::filesystem::path& path);
 
+// Waits until the file `output` (a child's log) has text matching `pattern`: its capture
+// groups (group 1 first); empty if none came within `timeout`.
+std::vector<std::string> wait_for_output(const std::filesystem::path& output, const std::string& pattern,
+                                         std::chrono::milliseconds timeout);
+
 }  // namespace infergate::testing

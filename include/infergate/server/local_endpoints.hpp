@@ -10,6 +10,7 @@
 #include "infergate/api/endpoint.hpp"
 #include "infergate/api/error.hpp"
 #include "infergate/net.hpp"
+#include "infergate/tls/peer_certificate.hpp"
 
 namespace infergate {
 struct Snapshot;
@@ -26,6 +27,7 @@ struct LocalRequest {
     api::Endpoint endpoint;
     const http::request_header<>& headers;
     const net::ip::address& client_address;
+    const tls::PeerCertificate* peer_certificate;  // verified client certificate; null: none
     const Snapshot& snapshot;
     observability::Metrics& metrics;
     bool draining = false;  // the gateway is shutting down: not ready

@@ -24,9 +24,10 @@ public:
     Worker(Gateway& gateway, unsigned index, SnapshotPtr initial);
     ~Worker();
 
-    // Control thread, before start(): opens the acceptor (SO_REUSEPORT) on `endpoint`.
-    void listen(const tcp::endpoint& endpoint);
-    tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+    // Control thread, before start(): opens the plain or the HTTPS acceptor (SO_REUSEPORT) on
+    // `endpoint`; returns the address bound (port 0: the kernel's pick).
+    enum class Listener { plain, tls };
+    tcp::endpoint listen(Listener listener, const tcp::endpoint& endpoint);
     void start();        // spawns the thread
     void stop();         // stops the loop (connections are closed when the worker is destroyed)
     void stop_accepting();  // any thread: closes the listening socket; connections go on
@@ -45,7 +46,8 @@ public:
     void publish(SnapshotPtr snapshot);
 
 private:
-    net::awaitable<void> accept_loop();
+    net::awaitable<void> accept_loop(tcp::acceptor& acceptor, Listener listener);
+    tcp::acceptor& acceptor(Listener listener) { return listener == Listener::tls ? tls_acceptor_ : acceptor_; }
     net::awaitable<void> flush_access_log_periodically();
 
     ConnectionTable connections_;  // before io_: sessions, destroyed with io_, leave it
@@ -53,7 +55,8 @@ private:
     Gateway& gateway_;
     unsigned index_;
     SnapshotPtr config_;
-    tcp::acceptor acceptor_;
+    tcp::acceptor acceptor_;      // plain HTTP (server.listen)
+    tcp::acceptor tls_acceptor_;  // HTTPS (server.tls.listen)
     std::unordered_map<std::string, upstream::ConnectionPoolPtr> pools_;  // by Backend::pool_key
     observability::AccessLogBuffer access_log_;
     std::thread thread_;
