@@ -43,7 +43,7 @@ void ClientWatch::poll_for_hangup(int fd, const std::shared_ptr<ClientWatchState
 ClientWatch::~ClientWatch() {
     ++state_->generation;
     state_->upstream = nullptr;
-    state_->hangup_poll.cancel();
+    if (state_->tls) state_->hangup_poll.cancel();  // plain connections never arm it
     beast::error_code ignored;
     client_.cancel(ignored);  // only the watch is pending on the client socket now
 }
