@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -146,6 +147,22 @@ private:
     std::chrono::steady_clock::time_point deadline_;
 };
 
+// "http://0.0.0.0:8080 and https://0.0.0.0:8443": the listeners, with the ports bound when
+// given (port 0 in the config: the kernel's pick).
+std::string listen_addresses(const config::ServerSettings& server, std::uint16_t port = 0, std::uint16_t tls_port = 0) {
+    auto address = [](std::string_view scheme, const std::string& host, std::uint16_t bound) {
+        const bool ipv6 = host.find(':') != std::string::npos;
+        return fmt::format("{}://{}{}{}:{}", scheme, ipv6 ? "[" : "", host, ipv6 ? "]" : "", bound);
+    };
+    std::string text;
+    if (server.plain_listener) text = address("http", server.listen_host, port != 0 ? port : server.listen_port);
+    if (server.tls) {
+        if (!text.empty()) text += " and ";
+        text += address("https", server.tls->listen_host, tls_port != 0 ? tls_port : server.tls->listen_port);
+    }
+    return text;
+}
+
 int run(const std::string& path) {
     raise_descriptor_limit();
     auto loaded = load_or_report(path);
@@ -168,9 +185,8 @@ int run(const std::string& path) {
     try {
         gateway.start();
     } catch (const std::exception& error) {
-        std::cerr << fmt::format("infergate: cannot listen on {}:{}: {}\n",
-                                 snapshot->config.server.listen_host,
-                                 snapshot->config.server.listen_port, error.what());
+        std::cerr << fmt::format("infergate: cannot listen on {}: {}\n", listen_addresses(snapshot->config.server),
+                                 error.what());
         return 1;
     }
     // Every reload runs on the control thread: SIGHUP's, the file watch's and
@@ -191,12 +207,14 @@ int run(const std::string& path) {
         models += models.empty() ? name : ", " + name;
     }
     const auto& server = snapshot->config.server;
-    const bool ipv6 = server.listen_host.find(':') != std::string::npos;
-    spdlog::info("infergate {} listening on http://{}{}{}:{} with {} workers; models: {}",
-                 INFERGATE_VERSION, ipv6 ? "[" : "", server.listen_host, ipv6 ? "]" : "",
-                 gateway.port(),
+    spdlog::info("infergate {} listening on {} with {} workers; models: {}", INFERGATE_VERSION,
+                 listen_addresses(server, gateway.port(), gateway.tls_port()),
                  server.workers == 0 ? std::max(1u, std::thread::hardware_concurrency()) : server.workers,
                  models);
+    if (const auto& tls = snapshot->tls_server) {
+        spdlog::info("HTTPS certificate serial {} expires {:%Y-%m-%d %H:%M:%S} UTC", tls->serial(),
+                     fmt::gmtime(static_cast<std::time_t>(tls->not_after())));
+    }
 
     if (!snapshot->config.auth.enabled()) {
         spdlog::warn("auth is off (no keys configured): every client may call every model");

@@ -1,8 +1,11 @@
 #include "access_sections.hpp"
 
 #include <algorithm>
+#include <array>
 #include <filesystem>
 #include <sstream>
+
+#include <strings.h>
 
 #include <date/date.h>
 #include <date/tz.h>
@@ -39,6 +42,10 @@ void read_limit_values(const Context& ctx, MapReader& map, Limits& limits) {
             limits.mode = *index == 0 ? LimitMode::enforce : LimitMode::shadow;
         }
     }
+}
+
+bool equal_ignoring_case(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && ::strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
 
 bool is_glob(std::string_view pattern) {
@@ -140,10 +147,8 @@ bool is_valid_id(std::string_view id, bool dash_allowed = false) {
     return true;
 }
 
-}  // namespace
-
-void read_key(const Context& ctx, const Field& field, const Config& config, ApiKey& key) {
-    MapReader map{ctx, field};
+// What keys and certificate identities share: everything but how the caller proves it.
+void read_identity(const Context& ctx, MapReader& map, const Config& config, ApiKey& key) {
     if (const auto id = map.require("id")) {
         if (auto text = read_text(ctx, *id)) {
             if (!is_valid_id(text->value)) {
@@ -152,9 +157,6 @@ void read_key(const Context& ctx, const Field& field, const Config& config, ApiK
             }
             key.id = std::move(text->value);
         }
-    }
-    if (const auto sha = map.require("sha256")) {
-        if (const auto digest = read_sha256(ctx, *sha)) key.sha256 = *digest;
     }
     if (const auto tenant = map.take("tenant")) {
         if (auto text = read_text(ctx, *tenant)) {
@@ -186,6 +188,67 @@ void read_key(const Context& ctx, const Field& field, const Config& config, ApiK
     }
     if (const auto policies = map.take("policies")) read_policy(ctx, *policies, key.policies);
     if (const auto cache = map.take("cache")) read_cache_policy(ctx, *cache, config, key.cache.emplace());
+}
+
+// One of common_name / dns / uri / email: what the certificate must carry.
+void read_certificate(const Context& ctx, const Field& field, const Config& config, ClientCertificate& certificate) {
+    MapReader map{ctx, field};
+    constexpr std::array<std::pair<std::string_view, CertificateMatch::Kind>, 4> kinds{{
+        {"common_name", CertificateMatch::Kind::common_name},
+        {"dns", CertificateMatch::Kind::dns},
+        {"uri", CertificateMatch::Kind::uri},
+        {"email", CertificateMatch::Kind::email},
+    }};
+    int found = 0;
+    for (const auto& [key, kind] : kinds) {
+        if (const auto value = map.take(key)) {
+            ++found;
+            certificate.match.kind = kind;
+            if (auto text = read_nonempty_string(ctx, *value)) certificate.match.value = std::move(*text);
+        }
+    }
+    if (map.is_map() && found != 1) {
+        ctx.error(field.key_at, field.path, "needs exactly one of common_name, dns, uri or email");
+    }
+    read_identity(ctx, map, config, certificate.identity);
+    map.reject_unknown();
+}
+
+bool same_match(const CertificateMatch& a, const CertificateMatch& b) {
+    if (a.kind != b.kind) return false;
+    return a.kind == CertificateMatch::Kind::dns ? equal_ignoring_case(a.value, b.value) : a.value == b.value;
+}
+
+void read_client_certificates(const Context& ctx, const Field& field, Config& config) {
+    const auto& tls = config.server.tls;  // server is read before auth
+    if (!tls || tls->client_auth == ClientAuth::none) {
+        ctx.error(field.key_at, field.path,
+                  "needs server.tls with client_auth: optional or require (certificates are asked for only then)");
+    }
+    for (const Field& item : read_sequence(ctx, field)) {
+        ClientCertificate certificate;
+        read_certificate(ctx, item, config, certificate);
+        const std::string& id = certificate.identity.id;
+        config.auth.for_each_identity([&](const ApiKey& other) {
+            if (!id.empty() && other.id == id) ctx.error(item.key_at, item.path, "duplicate key id \"" + id + "\"");
+        });
+        for (const ClientCertificate& other : config.auth.client_certificates) {
+            if (!certificate.match.value.empty() && same_match(other.match, certificate.match)) {
+                ctx.error(item.key_at, item.path, "same certificate match as \"" + other.identity.id + "\"");
+            }
+        }
+        config.auth.client_certificates.push_back(std::move(certificate));
+    }
+}
+
+}  // namespace
+
+void read_key(const Context& ctx, const Field& field, const Config& config, ApiKey& key) {
+    MapReader map{ctx, field};
+    read_identity(ctx, map, config, key);
+    if (const auto sha = map.require("sha256")) {
+        if (const auto digest = read_sha256(ctx, *sha)) key.sha256 = *digest;
+    }
     map.reject_unknown();
 }
 
@@ -223,6 +286,7 @@ void read_auth(const Context& ctx, const Field& field, Config& config) {
         }
     }
     if (const auto jwt = map.take("jwt")) read_jwt_issuers(ctx, *jwt, config.auth.jwt);
+    if (const auto certificates = map.take("client_certificates")) read_client_certificates(ctx, *certificates, config);
     integer_into(ctx, map, "max_failures_per_minute", 0, 1'000'000, config.auth.max_failures_per_minute);
     map.reject_unknown();
 }

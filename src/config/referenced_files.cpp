@@ -14,6 +14,13 @@ std::vector<std::string> referenced_files(const Config& config) {
         add(issuer.pem_file);
     }
     for (const auto& [name, backend] : config.backends) add(backend.tls_settings.ca_file);
+    // The HTTPS listener's certificate, key and client CAs: rotated by cert-manager and the
+    // like without the config file changing.
+    if (const auto& tls = config.server.tls) {
+        add(tls->cert_file);
+        add(tls->key_file);
+        add(tls->client_ca_file);
+    }
     return files;
 }
 

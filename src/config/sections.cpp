@@ -13,6 +13,7 @@
 #include "policy_section.hpp"
 #include "routing_section.hpp"
 #include "scalars.hpp"
+#include "server_tls_section.hpp"
 
 namespace infergate::config {
 
@@ -27,7 +28,9 @@ constexpr std::int64_t max_client_connections = 10000000;
 void read_server(const Context& ctx, const Field& field, ServerSettings& server) {
     MapReader map{ctx, field};
     if (const auto listen = map.take("listen")) {
-        if (const auto text = read_text(ctx, *listen)) {
+        if (const auto text = read_text(ctx, *listen); text && text->value == "none") {
+            server.plain_listener = false;  // HTTPS only
+        } else if (text) {
             Checked<ListenAddress> address = parse_listen(text->value, text->quote());
             if (address.value) {
                 server.listen_host = std::move(address.value->host);
@@ -53,6 +56,15 @@ void read_server(const Context& ctx, const Field& field, ServerSettings& server)
     integer_into(ctx, map, "reserved_connections", 0, max_client_connections,
                server.reserved_connections);
     if (const auto cache = map.take("cache")) read_cache_storage(ctx, *cache, server.cache.emplace());
+    const auto tls = map.take("tls");
+    if (tls) read_server_tls(ctx, *tls, server.tls.emplace());
+    if (!server.plain_listener && !server.tls) {
+        ctx.error(field.value_at(), field.child("listen"), "none leaves no listener: add a tls section");
+    }
+    if (tls && server.plain_listener && server.tls->listen_port != 0 &&
+        server.tls->listen_port == server.listen_port && server.tls->listen_host == server.listen_host) {
+        ctx.error(tls->value_at(), tls->path, "its listen address must differ from server.listen");
+    }
     map.reject_unknown();
 }
 

@@ -4,6 +4,7 @@
 #include <ctime>
 #include <stdexcept>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "infergate/stages/quota/local_quota_store.hpp"
@@ -58,7 +59,8 @@ void add_caller_metrics(Snapshot& snapshot, const std::string& key, const std::s
 // A key's series carry its one tenant; an issuer's, any declared tenant or none (a token
 // naming an undeclared tenant is refused, so no other label value can appear).
 void add_all_caller_metrics(Snapshot& snapshot) {
-    for (const config::ApiKey& key : snapshot.config.auth.keys) add_caller_metrics(snapshot, key.id, key.tenant);
+    snapshot.config.auth.for_each_identity(
+        [&](const config::ApiKey& key) { add_caller_metrics(snapshot, key.id, key.tenant); });
     for (const config::JwtIssuer& issuer : snapshot.config.auth.jwt) {
         const std::string key = "jwt:" + issuer.name;
         add_caller_metrics(snapshot, key, "");
@@ -69,8 +71,8 @@ void add_all_caller_metrics(Snapshot& snapshot) {
 // Series only where a policy can act: any model's, or every model's once a key has some.
 void add_policy_metrics(Snapshot& snapshot) {
     const auto& config = snapshot.config;
-    const bool any_key = std::any_of(config.auth.keys.begin(), config.auth.keys.end(),
-                                     [](const config::ApiKey& key) { return !key.policies.empty(); });
+    bool any_key = false;
+    config.auth.for_each_identity([&](const config::ApiKey& key) { any_key = any_key || !key.policies.empty(); });
     for (const auto& [name, model] : config.models) {
         if (!any_key && model.policies.empty()) continue;
         snapshot.policy_metrics.emplace(name, std::make_unique<observability::PolicyMetrics>(snapshot.metrics, name));
@@ -88,6 +90,20 @@ std::shared_ptr<routing::AdmissionQueue> kept_admission(const Snapshot* previous
                       before.admission.max_queue == settings.admission.max_queue &&
                       before.admission.max_wait == settings.admission.max_wait;
     return same ? found->second->admission_queue() : nullptr;
+}
+
+// Reads server.tls's files again: a rotated certificate takes effect with the next snapshot.
+void load_tls_server(Snapshot& snapshot, std::vector<std::string>& errors) {
+    const auto& settings = snapshot.config.server.tls;
+    if (!settings) return;
+    auto built = tls::make_server_context(*settings);
+    if (const auto* error = std::get_if<tls::FileError>(&built)) {
+        static constexpr std::string_view kKeys[] = {"cert_file", "key_file", "client_ca_file"};
+        errors.push_back(fmt::format("{}: server.tls.{}: {}", snapshot.config.source,
+                                     kKeys[static_cast<int>(error->file)], error->message));
+        return;
+    }
+    snapshot.tls_server = std::get<tls::ServerContextPtr>(std::move(built));
 }
 
 }  // namespace
@@ -155,10 +171,11 @@ SnapshotBuild build_snapshot(config::Config config, std::uint64_t generation,
         snapshot->failure_limiter = same ? previous->failure_limiter : std::make_shared<auth::FailureLimiter>(failures);
     }
     load_jwt_issuers(*snapshot, build.errors);
+    load_tls_server(*snapshot, build.errors);
     if (!build.errors.empty()) return build;
     // Token callers have no scope of their own: their tenant's limits apply.
     std::vector<std::string> live_scopes;
-    for (const config::ApiKey& key : snapshot->config.auth.keys) live_scopes.push_back("key:" + key.id);
+    snapshot->config.auth.for_each_identity([&](const config::ApiKey& key) { live_scopes.push_back("key:" + key.id); });
     for (const auto& [name, tenant] : snapshot->config.tenants) live_scopes.push_back("tenant:" + name);
     snapshot->quota_store->retain(live_scopes);
     add_all_caller_metrics(*snapshot);
@@ -171,6 +188,7 @@ SnapshotBuild build_snapshot(config::Config config, std::uint64_t generation,
             [&built](std::string_view key, std::string_view tenant) { return built.metrics_for(key, tenant); });
     }
     metrics.config_generation.Set(static_cast<double>(generation));
+    if (snapshot->tls_server) metrics.set_tls_certificate_expiry(snapshot->tls_server->not_after());
     build.snapshot = std::move(snapshot);
     return build;
 }

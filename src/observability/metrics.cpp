@@ -64,6 +64,21 @@ std::string_view label(ClientError kind) noexcept {
     return "other";
 }
 
+std::string_view label(TlsFailure kind) noexcept {
+    switch (kind) {
+        case TlsFailure::timeout: return "timeout";
+        case TlsFailure::client_closed: return "client_closed";
+        case TlsFailure::protocol_version: return "protocol_version";
+        case TlsFailure::no_shared_cipher: return "no_shared_cipher";
+        case TlsFailure::no_client_certificate: return "no_client_certificate";
+        case TlsFailure::bad_client_certificate: return "bad_client_certificate";
+        case TlsFailure::not_tls: return "not_tls";
+        case TlsFailure::other: break;
+        case TlsFailure::count: break;
+    }
+    return "other";
+}
+
 StatusCounters::StatusCounters(Metrics& metrics, std::string model, std::string backend)
     : metrics_(metrics), model_(std::move(model)), backend_(std::move(backend)) {}
 
@@ -184,6 +199,20 @@ Metrics::Metrics()
                         .Name("infergate_client_errors_total")
                         .Help("Client connections ended by a protocol error or timeout, by reason")
                         .Register(*registry)),
+      tls_handshake_failures(BuildCounter()
+                                 .Name("infergate_tls_handshake_failures_total")
+                                 .Help("TLS handshakes with clients that failed, by reason")
+                                 .Register(*registry)),
+      tls_handshakes(BuildCounter()
+                         .Name("infergate_tls_handshakes_total")
+                         .Help("TLS handshakes with clients that completed, by protocol version")
+                         .Register(*registry)),
+      tls_handshakes_12(tls_handshakes.Add({{"version", "TLSv1.2"}})),
+      tls_handshakes_13(tls_handshakes.Add({{"version", "TLSv1.3"}})),
+      tls_certificate_expiry(BuildGauge()
+                                 .Name("infergate_tls_certificate_expiry_seconds")
+                                 .Help("Unix time when the HTTPS listener's certificate expires (its notAfter)")
+                                 .Register(*registry)),
       connections_accepted(BuildCounter()
                                .Name("infergate_connections_accepted_total")
                                .Help("Client connections accepted")
@@ -332,6 +361,10 @@ Metrics::Metrics()
     for (std::size_t i = 0; i < client_errors_.size(); ++i) {
         client_errors_[i] =
             &client_errors.Add({{"reason", std::string(label(static_cast<ClientError>(i)))}});
+    }
+    for (std::size_t i = 0; i < tls_failures_.size(); ++i) {
+        tls_failures_[i] =
+            &tls_handshake_failures.Add({{"reason", std::string(label(static_cast<TlsFailure>(i)))}});
     }
     BuildGauge()
         .Name("infergate_build_info")

@@ -23,9 +23,22 @@ double unix_now() {
 void warn_about_restart_only(const config::Config& before, const config::Config& after) {
     const auto& a = before.server;
     const auto& b = after.server;
-    if (a.listen_host != b.listen_host || a.listen_port != b.listen_port || a.workers != b.workers) {
+    if (a.plain_listener != b.plain_listener || a.listen_host != b.listen_host || a.listen_port != b.listen_port ||
+        a.workers != b.workers) {
         spdlog::warn("config reload: server.listen and server.workers take effect on restart only");
     }
+    if (a.tls && b.tls && (a.tls->listen_host != b.tls->listen_host || a.tls->listen_port != b.tls->listen_port)) {
+        spdlog::warn("config reload: server.tls.listen takes effect on restart only");
+    }
+    if (!a.tls && b.tls) spdlog::warn("config reload: a new server.tls section takes effect on restart only");
+}
+
+// The HTTPS listener runs until the process ends: it needs a context in every snapshot.
+std::vector<std::string> restart_only_errors(const config::Config& before, const config::Config& after) {
+    if (before.server.tls && !after.server.tls) {
+        return {after.source + ": server.tls: the HTTPS listener cannot be removed by a reload (restart to stop it)"};
+    }
+    return {};
 }
 
 // A new sink at the configured path, opened now: after logrotate moved the old file away
@@ -73,7 +86,8 @@ ReloadResult ConfigReloader::reload() {
         result.hash = config_hash(bytes);
         config::LoadResult loaded = config::load_from_string(bytes, path_);
         result.errors = std::move(loaded.errors);
-        if (loaded.config) {
+        if (loaded.config) result.errors = restart_only_errors(current->config, *loaded.config);
+        if (loaded.config && result.errors.empty()) {
             warn_about_restart_only(current->config, *loaded.config);
             // The current snapshot lends what survives a reload: quota counters, target
             // state, admission queues, the auth failure limiter.

@@ -1,5 +1,6 @@
 #include "infergate/server/gateway.hpp"
 
+#include <optional>
 #include <thread>
 
 #include "infergate/server/worker.hpp"
@@ -17,17 +18,18 @@ void Gateway::start() {
     unsigned count = settings.workers;
     if (count == 0) count = std::max(1u, std::thread::hardware_concurrency());
     worker_count_ = count;
-    tcp::endpoint endpoint(net::ip::make_address(settings.listen_host), settings.listen_port);
+    std::optional<tcp::endpoint> plain, tls;
+    if (settings.plain_listener) plain.emplace(net::ip::make_address(settings.listen_host), settings.listen_port);
+    if (settings.tls) tls.emplace(net::ip::make_address(settings.tls->listen_host), settings.tls->listen_port);
     for (unsigned i = 0; i < count; ++i) {
         auto worker = std::make_unique<Worker>(*this, i, current_);
-        worker->listen(endpoint);
-        if (i == 0) {
-            // Port 0: the first worker picks a port, the others join it.
-            endpoint = worker->local_endpoint();
-            port_ = endpoint.port();
-        }
+        // Port 0: the first worker picks a port, the others join it.
+        if (plain) plain = worker->listen(Worker::Listener::plain, *plain);
+        if (tls) tls = worker->listen(Worker::Listener::tls, *tls);
         workers_.push_back(std::move(worker));
     }
+    if (plain) port_ = plain->port();
+    if (tls) tls_port_ = tls->port();
     for (auto& worker : workers_) worker->start();
     health_checker_.start(current_);
 }

@@ -10,6 +10,7 @@
 #include "infergate/config/snapshot.hpp"
 #include "infergate/observability/request_id.hpp"
 #include "infergate/server/client_connection.hpp"
+#include "infergate/server/client_tls.hpp"
 #include "infergate/server/gateway.hpp"
 #include "infergate/server/local_endpoints.hpp"
 #include "infergate/server/proxy_call.hpp"
@@ -33,9 +34,13 @@ constexpr std::string_view kRetrySoon = "Retry-After: 1\r\n";
 
 class HttpSession {
 public:
-    HttpSession(Worker& worker, tcp::socket socket)
+    HttpSession(Worker& worker, tcp::socket socket, tls::ServerContextPtr tls)
         : worker_(worker), metrics_(worker.gateway().metrics()), client_(std::move(socket)),
-          deadline_(client_.stream.socket()) {
+          deadline_(client_.stream.socket()), tls_(std::move(tls)) {
+        if (tls_) {
+            client_.stream.use_tls(tls_->native());
+            client_.watch_state->tls = true;
+        }
         beast::error_code ec;
         const auto remote = client_.stream.socket().remote_endpoint(ec);
         if (!ec) {
@@ -56,6 +61,15 @@ public:
     ~HttpSession() { metrics_.connections_open.Decrement(); }
 
     net::awaitable<void> run() {
+        // A whole-header deadline, not an idle timer re-armed per read: slowloris cannot
+        // stretch it. A new connection's runs from its arrival and covers the TLS handshake
+        // too, so a client that waits before its first byte gains nothing.
+        deadline_.arm(worker_.config()->config.server.header_timeout);
+        bool secured = false;  // a TLS handshake completed: close with close_notify
+        if (slot_ && tls_) {
+            secured = co_await handshake(client_, deadline_, metrics_);
+            if (!secured) slot_.reset();  // nothing to read: straight to the close
+        }
         // No slot: refused (every connection busy, the reserve full): closed unread.
         for (bool first = true; slot_; first = false) {
             const SnapshotPtr config = worker_.config();  // pinned for this request
@@ -77,7 +91,9 @@ public:
             if (!keep_alive || gateway.draining()) break;
             slot_->waiting();
         }
+        deadline_.disarm();
         if (client_.write_timed_out) metrics_.count(ClientError::write_timeout);
+        if (secured && !client_.write_timed_out) co_await close_tls(client_);
         beast::error_code ignored;
         client_.stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
         if (linger_) co_await drain_unread_input();
@@ -90,11 +106,8 @@ private:
     net::awaitable<bool> read_request(RequestParser& parser, const config::ServerSettings& limits,
                                       bool first) {
         auto& stream = client_.stream;
-        // A whole-header deadline, not an idle timer re-armed per read: slowloris cannot
-        // stretch it. A new connection's runs from its arrival, so a client that waits before
-        // its first byte gains nothing; on a keep-alive connection, from the next request's
-        // first byte.
-        if (first) deadline_.arm(limits.header_timeout);
+        // The first request's header deadline is armed by run(); on a keep-alive connection
+        // it runs from the next request's first byte.
         if (client_.buffer.size() == 0) {
             // Between requests the wait is the idle timeout (the stream's own timer).
             if (!first) stream.expires_after(limits.idle_timeout);
@@ -165,7 +178,8 @@ private:
         client_.stream.expires_after(kLingerTime);
         std::array<char, 16 * 1024> scratch;
         for (std::size_t drained = 0; drained < kLingerBytes;) {
-            auto [ec, n] = co_await client_.stream.async_read_some(net::buffer(scratch), use_tuple);
+            // The TCP layer's bytes, also under TLS: they are discarded unread.
+            auto [ec, n] = co_await client_.stream.tcp_layer().async_read_some(net::buffer(scratch), use_tuple);
             if (ec) break;
             drained += n;
         }
@@ -182,7 +196,7 @@ private:
     net::awaitable<void> reject_unreadable(const ReadOutcome& outcome,
                                            const config::ServerSettings& limits, bool in_body) {
         const beast::error_code ec = timed_out(outcome.error);
-        if (ec == net::error::eof || ec == net::error::connection_reset ||
+        if (ec == net::error::eof || ec == net::error::connection_reset || ec == ssl::error::stream_truncated ||
             ec == net::error::operation_aborted || ec == http::error::end_of_stream) {
             co_return;  // the client left
         }
@@ -245,8 +259,8 @@ private:
     net::awaitable<void> answer_local(api::Endpoint endpoint, std::string_view request_id,
                                       const Snapshot& config, const http::request<http::string_body>& http_request) {
         Gateway& gateway = worker_.gateway();
-        const LocalRequest request{endpoint, http_request.base(), http_request.body(),  client_.address,
-                                   config,   metrics_,            &gateway,             gateway.draining(),
+        const LocalRequest request{endpoint, http_request.base(), http_request.body(), client_.address,
+                                   peer_certificate(), config, metrics_, &gateway, gateway.draining(),
                                    gateway.reloader()};
         LocalAnswer answer = co_await answer_locally(request);
         Response response =
@@ -279,6 +293,7 @@ private:
         ctx.received_at = received_at_;
         ctx.client_address = client_.address;
         ctx.key_memo = &client_.key_memo;
+        ctx.peer_certificate = peer_certificate();
         const std::uint64_t bytes_in = request.body().size();
         ctx.body = std::move(request.body());
 
@@ -333,6 +348,10 @@ private:
         record_proxied(worker_, ctx, client_.peer, bytes_in, done, Clock::now());
     }
 
+    const tls::PeerCertificate* peer_certificate() const {
+        return client_.certificate ? &*client_.certificate : nullptr;
+    }
+
     // A reserve connection (admitted while every other was busy) serves one request, and
     // only for the gateway's own endpoints.
     bool reserve_only() const { return slot_->kind() == ConnectionTable::Kind::reserve; }
@@ -341,6 +360,7 @@ private:
     observability::Metrics& metrics_;
     ClientConnection client_;
     SocketDeadline deadline_;
+    tls::ServerContextPtr tls_;      // HTTPS: the context this connection handshook with
     bool linger_ = false;            // drain the client's unread input before closing
     std::unique_ptr<BodyMemory::Claim> body_claim_;  // the request's body under max_buffered_body_bytes
     bool no_room_for_body_ = false;                  // the claim failed: answer 503, then close
@@ -350,10 +370,10 @@ private:
 
 }  // namespace
 
-net::awaitable<void> run_session(Worker& worker, tcp::socket socket) {
+net::awaitable<void> run_session(Worker& worker, tcp::socket socket, tls::ServerContextPtr tls) {
     auto& metrics = worker.gateway().metrics();
     try {
-        HttpSession session(worker, std::move(socket));
+        HttpSession session(worker, std::move(socket), std::move(tls));
         co_await session.run();
     } catch (const std::exception& error) {
         // A bug in one request costs one connection, never the process.

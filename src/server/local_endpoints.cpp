@@ -121,7 +121,7 @@ net::awaitable<LocalAnswer> answer_locally(const LocalRequest& request) {
     auth::Principal caller;
     if (snapshot.config.auth.enabled()) {
         auto verdict = auth::authenticate_client(request.headers, request.client_address, snapshot,
-                                                 std::chrono::system_clock::now());
+                                                 std::chrono::system_clock::now(), request.peer_certificate);
         if (std::holds_alternative<api::Error>(verdict.result)) co_return refused(verdict);
         caller = std::move(std::get<auth::Principal>(verdict.result));
     }

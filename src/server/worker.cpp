@@ -11,7 +11,7 @@
 namespace infergate::server {
 
 Worker::Worker(Gateway& gateway, unsigned index, SnapshotPtr initial)
-    : gateway_(gateway), index_(index), config_(std::move(initial)), acceptor_(io_),
+    : gateway_(gateway), index_(index), config_(std::move(initial)), acceptor_(io_), tls_acceptor_(io_),
       access_log_(gateway.access_log()) {}
 
 Worker::~Worker() {
@@ -20,19 +20,24 @@ Worker::~Worker() {
     access_log_.flush();  // the thread is gone: safe from here
 }
 
-void Worker::listen(const tcp::endpoint& endpoint) {
-    acceptor_.open(endpoint.protocol());
-    acceptor_.set_option(net::socket_base::reuse_address(true));
+tcp::endpoint Worker::listen(Listener listener, const tcp::endpoint& endpoint) {
+    tcp::acceptor& socket = acceptor(listener);
+    socket.open(endpoint.protocol());
+    socket.set_option(net::socket_base::reuse_address(true));
     // Every worker binds the same port; the kernel spreads new connections between them.
-    acceptor_.set_option(net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true));
-    acceptor_.bind(endpoint);
-    acceptor_.listen(net::socket_base::max_listen_connections);
+    socket.set_option(net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true));
+    socket.bind(endpoint);
+    socket.listen(net::socket_base::max_listen_connections);
+    return socket.local_endpoint();
 }
 
 void Worker::start() {
-    net::co_spawn(io_, accept_loop(), [](std::exception_ptr error) {
-        if (error) spdlog::critical("accept loop ended by an exception");
-    });
+    for (const Listener listener : {Listener::plain, Listener::tls}) {
+        if (!acceptor(listener).is_open()) continue;
+        net::co_spawn(io_, accept_loop(acceptor(listener), listener), [](std::exception_ptr error) {
+            if (error) spdlog::critical("accept loop ended by an exception");
+        });
+    }
     net::co_spawn(io_, flush_access_log_periodically(), net::detached);
     thread_ = std::thread([this] {
         run_event_loop(io_, [this](const std::exception& error) {
@@ -47,6 +52,7 @@ void Worker::stop() {
     net::post(io_, [this] {
         beast::error_code ignored;
         acceptor_.close(ignored);
+        tls_acceptor_.close(ignored);
         io_.stop();
     });
 }
@@ -55,6 +61,7 @@ void Worker::stop_accepting() {
     net::post(io_, [this] {
         beast::error_code ignored;
         acceptor_.close(ignored);
+        tls_acceptor_.close(ignored);
     });
 }
 
@@ -135,12 +142,12 @@ net::awaitable<void> Worker::flush_access_log_periodically() {
     }
 }
 
-net::awaitable<void> Worker::accept_loop() {
+net::awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor, Listener listener) {
     auto& metrics = gateway_.metrics();
     std::chrono::steady_clock::time_point last_accept_warning{};
     for (;;) {
-        auto [ec, socket] = co_await acceptor_.async_accept(use_tuple);
-        if (ec == net::error::operation_aborted || !acceptor_.is_open()) co_return;
+        auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
+        if (ec == net::error::operation_aborted || !acceptor.is_open()) co_return;
         if (ec) {
             // EMFILE and friends: the pending connection stays in the backlog and the next
             // accept fails at once, so back off instead of spinning on a full fd table. The
@@ -157,7 +164,11 @@ net::awaitable<void> Worker::accept_loop() {
             continue;
         }
         metrics.connections_accepted.Increment();
-        net::co_spawn(io_, run_session(*this, std::move(socket)), net::detached);
+        // HTTPS: the current snapshot's context (a reload may have rotated the certificate);
+        // the session holds it for the connection's life.
+        tls::ServerContextPtr tls_context = listener == Listener::tls ? config_->tls_server : nullptr;
+        if (listener == Listener::tls && !tls_context) continue;  // not reached: reloads keep server.tls
+        net::co_spawn(io_, run_session(*this, std::move(socket), std::move(tls_context)), net::detached);
     }
 }
 

@@ -29,9 +29,13 @@ HttpResult request(std::uint16_t port, http::verb method, const std::string& tar
     beast::error_code ec;
     stream.expires_after(std::chrono::seconds(30));
     http::read(stream, buffer, parser, ec);
+    return result_of(parser, ec);
+}
+
+HttpResult result_of(const http::response_parser<http::string_body>& parser, const beast::error_code& ec) {
     HttpResult result;
     result.complete = !ec;
-    auto& res = parser.get();
+    const auto& res = parser.get();
     result.status = res.result_int();
     for (const auto& field : res) {
         std::string name(field.name_string());

@@ -26,6 +26,9 @@ struct HttpResult {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
+// What a parser read: `complete` false when the read ended (with `ec`) before the message did.
+HttpResult result_of(const http::response_parser<http::string_body>& parser, const beast::error_code& ec);
+
 // One request on a new connection; reads the whole response (also chunked streams).
 HttpResult request(std::uint16_t port, http::verb method, const std::string& target,
                    const std::string& body = "", const Headers& headers = {});

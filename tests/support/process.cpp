@@ -85,6 +85,11 @@ std::optional<int> wait_for_exit(pid_t pid, std::chrono::milliseconds timeout) {
     }
 }
 
+std::uint16_t listening_port(const std::filesystem::path& output, std::chrono::milliseconds timeout) {
+    const auto groups = wait_for_output(output, R"(listening on http://127\.0\.0\.1:(\d+))", timeout);
+    return groups.empty() ? 0 : static_cast<std::uint16_t>(std::stoi(groups[0]));
+}
+
 bool running(pid_t pid) {
     int status = 0;
     return waitpid(pid, &status, WNOHANG) == 0;
@@ -130,15 +135,21 @@ std::string read_text(const std::filesystem::path& path) {
     return text.str();
 }
 
-std::uint16_t listening_port(const std::filesystem::path& output, std::chrono::milliseconds timeout) {
-    static const std::regex listening(R"(listening on http://127\.0\.0\.1:(\d+))");
+
+std::vector<std::string> wait_for_output(const std::filesystem::path& output, const std::string& pattern,
+                                         std::chrono::milliseconds timeout) {
+    const std::regex wanted(pattern);
     const auto until = std::chrono::steady_clock::now() + timeout;
     for (;;) {
         const std::string text = read_text(output);
         std::smatch match;
-        if (std::regex_search(text, match, listening)) return static_cast<std::uint16_t>(std::stoi(match[1]));
-        if (std::chrono::steady_clock::now() >= until) return 0;
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        if (std::regex_search(text, match, wanted)) {
+            std::vector<std::string> groups;
+            for (std::size_t i = 1; i < match.size(); ++i) groups.push_back(match[i]);
+            return groups;
+        }
+        if (std::chrono::steady_clock::now() >= until) return {};
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
 }
 

@@ -46,4 +46,9 @@ std::size_t rss_kib(pid_t pid);        // VmRSS from /proc/PID/status
 std::chrono::milliseconds cpu_time(pid_t pid);
 std::string read_text(const std::filesystem::path& path);
 
+// Waits until the file `output` (a child's log) has text matching `pattern`: its capture
+// groups (group 1 first); empty if none came within `timeout`.
+std::vector<std::string> wait_for_output(const std::filesystem::path& output, const std::string& pattern,
+                                         std::chrono::milliseconds timeout);
+
 }  // namespace infergate::testing

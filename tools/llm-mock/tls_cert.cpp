@@ -30,7 +30,7 @@ using NamesPtr = Ptr<GENERAL_NAMES, GENERAL_NAMES_free>;
 using OctetsPtr = Ptr<ASN1_OCTET_STRING, ASN1_OCTET_STRING_free>;
 
 [[noreturn]] void fail(const char* what) {
-    std::string message = std::string("generate_self_signed: ") + what;
+    std::string message = std::string("tls_cert: ") + what;
     if (unsigned long e = ERR_get_error()) {
         char buf[256];
         ERR_error_string_n(e, buf, sizeof buf);
@@ -60,10 +60,11 @@ void add_ip(GENERAL_NAMES* names, const char* ip) {
     check(sk_GENERAL_NAME_push(names, name) > 0, "sk_GENERAL_NAME_push");
 }
 
-void add_dns(GENERAL_NAMES* names, const std::string& dns) {
+// A DNS, URI or email entry (all IA5 strings).
+void add_ia5(GENERAL_NAMES* names, int type, const std::string& value) {
     ASN1_IA5STRING* ia5 = ASN1_IA5STRING_new();
     check(ia5 != nullptr, "ASN1_IA5STRING_new");
-    if (ASN1_STRING_set(ia5, dns.data(), static_cast<int>(dns.size())) != 1) {
+    if (ASN1_STRING_set(ia5, value.data(), static_cast<int>(value.size())) != 1) {
         ASN1_IA5STRING_free(ia5);
         fail("ASN1_STRING_set");
     }
@@ -72,7 +73,7 @@ void add_dns(GENERAL_NAMES* names, const std::string& dns) {
         ASN1_IA5STRING_free(ia5);
         fail("GENERAL_NAME_new");
     }
-    GENERAL_NAME_set0_value(name, GEN_DNS, ia5);
+    GENERAL_NAME_set0_value(name, type, ia5);
     check(sk_GENERAL_NAME_push(names, name) > 0, "sk_GENERAL_NAME_push");
 }
 
@@ -82,14 +83,9 @@ std::string to_string(BIO* bio) {
     return std::string(data, static_cast<std::size_t>(n));
 }
 
-}  // namespace
-
-CertificatePair generate_self_signed(const std::string& common_name) {
-    if (common_name.empty()) throw std::invalid_argument("generate_self_signed: empty common name");
-
-    KeyPtr key(EVP_EC_gen("P-256"));
-    check(key != nullptr, "EVP_EC_gen");
-
+// A new certificate for `key`: v3, random 127-bit serial, valid from a minute ago for a day,
+// subject O=llm-mock, CN=<common_name>.
+CertPtr new_certificate(EVP_PKEY* key, const std::string& common_name) {
     CertPtr cert(X509_new());
     check(cert != nullptr, "X509_new");
     check(X509_set_version(cert.get(), X509_VERSION_3) == 1, "X509_set_version");
@@ -102,7 +98,7 @@ CertificatePair generate_self_signed(const std::string& common_name) {
 
     check(X509_gmtime_adj(X509_getm_notBefore(cert.get()), -60) != nullptr, "notBefore");
     check(X509_gmtime_adj(X509_getm_notAfter(cert.get()), 24 * 60 * 60) != nullptr, "notAfter");
-    check(X509_set_pubkey(cert.get(), key.get()) == 1, "X509_set_pubkey");
+    check(X509_set_pubkey(cert.get(), key) == 1, "X509_set_pubkey");
 
     X509_NAME* name = X509_get_subject_name(cert.get());
     check(X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
@@ -113,16 +109,53 @@ CertificatePair generate_self_signed(const std::string& common_name) {
                                      reinterpret_cast<const unsigned char*>(common_name.c_str()),
                                      -1, -1, 0) == 1,
           "subject CN");
-    check(X509_set_issuer_name(cert.get(), name) == 1, "X509_set_issuer_name");
+    return cert;
+}
 
+CertificatePair to_pem(X509* cert, EVP_PKEY* key) {
+    CertificatePair pair;
+    BioPtr cert_bio(BIO_new(BIO_s_mem()));
+    check(cert_bio != nullptr && PEM_write_bio_X509(cert_bio.get(), cert) == 1,
+          "PEM_write_bio_X509");
+    pair.cert_pem = to_string(cert_bio.get());
+    BioPtr key_bio(BIO_new(BIO_s_mem()));
+    check(key_bio != nullptr && PEM_write_bio_PrivateKey(key_bio.get(), key, nullptr,
+                                                         nullptr, 0, nullptr, nullptr) == 1,
+          "PEM_write_bio_PrivateKey");
+    pair.key_pem = to_string(key_bio.get());
+    return pair;
+}
+
+// Basic constraints, key usage (a CA also signs certificates), both extended usages, key ids.
+void add_usage_extensions(X509* cert, X509* issuer, bool ca) {
     X509V3_CTX ctx;
     X509V3_set_ctx_nodb(&ctx);
-    X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
-    add_conf_ext(cert.get(), &ctx, NID_basic_constraints, "critical,CA:TRUE");
-    add_conf_ext(cert.get(), &ctx, NID_key_usage, "critical,digitalSignature,keyCertSign");
-    add_conf_ext(cert.get(), &ctx, NID_ext_key_usage, "serverAuth,clientAuth");
-    add_conf_ext(cert.get(), &ctx, NID_subject_key_identifier, "hash");
-    add_conf_ext(cert.get(), &ctx, NID_authority_key_identifier, "keyid:always");
+    X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
+    add_conf_ext(cert, &ctx, NID_basic_constraints, ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
+    add_conf_ext(cert, &ctx, NID_key_usage, ca ? "critical,digitalSignature,keyCertSign" : "critical,digitalSignature");
+    add_conf_ext(cert, &ctx, NID_ext_key_usage, "serverAuth,clientAuth");
+    add_conf_ext(cert, &ctx, NID_subject_key_identifier, "hash");
+    add_conf_ext(cert, &ctx, NID_authority_key_identifier, "keyid:always");
+}
+
+BioPtr memory_bio(const std::string& pem) {
+    BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+    check(bio != nullptr, "BIO_new_mem_buf");
+    return bio;
+}
+
+}  // namespace
+
+CertificatePair generate_self_signed(const std::string& common_name) {
+    if (common_name.empty()) throw std::invalid_argument("generate_self_signed: empty common name");
+
+    KeyPtr key(EVP_EC_gen("P-256"));
+    check(key != nullptr, "EVP_EC_gen");
+    CertPtr cert = new_certificate(key.get(), common_name);
+    X509_NAME* name = X509_get_subject_name(cert.get());
+    check(X509_set_issuer_name(cert.get(), name) == 1, "X509_set_issuer_name");
+
+    add_usage_extensions(cert.get(), cert.get(), /*ca=*/true);
 
     NamesPtr names(sk_GENERAL_NAME_new_null());
     check(names != nullptr, "sk_GENERAL_NAME_new_null");
@@ -130,7 +163,7 @@ CertificatePair generate_self_signed(const std::string& common_name) {
         if (common_name != "127.0.0.1") add_ip(names.get(), common_name.c_str());
     } else {
         ERR_clear_error();
-        add_dns(names.get(), common_name);
+        add_ia5(names.get(), GEN_DNS, common_name);
     }
     add_ip(names.get(), "127.0.0.1");
     check(X509_add1_ext_i2d(cert.get(), NID_subject_alt_name, names.get(), 0,
@@ -138,18 +171,36 @@ CertificatePair generate_self_signed(const std::string& common_name) {
           "subjectAltName");
 
     check(X509_sign(cert.get(), key.get(), EVP_sha256()) > 0, "X509_sign");
+    return to_pem(cert.get(), key.get());
+}
 
-    CertificatePair pair;
-    BioPtr cert_bio(BIO_new(BIO_s_mem()));
-    check(cert_bio != nullptr && PEM_write_bio_X509(cert_bio.get(), cert.get()) == 1,
-          "PEM_write_bio_X509");
-    pair.cert_pem = to_string(cert_bio.get());
-    BioPtr key_bio(BIO_new(BIO_s_mem()));
-    check(key_bio != nullptr && PEM_write_bio_PrivateKey(key_bio.get(), key.get(), nullptr,
-                                                         nullptr, 0, nullptr, nullptr) == 1,
-          "PEM_write_bio_PrivateKey");
-    pair.key_pem = to_string(key_bio.get());
-    return pair;
+CertificatePair generate_signed(const LeafOptions& options, const CertificatePair& issuer) {
+    if (options.common_name.empty()) throw std::invalid_argument("generate_signed: empty common name");
+    BioPtr issuer_cert_bio = memory_bio(issuer.cert_pem);
+    CertPtr issuer_cert(PEM_read_bio_X509(issuer_cert_bio.get(), nullptr, nullptr, nullptr));
+    check(issuer_cert != nullptr, "PEM_read_bio_X509 (issuer)");
+    BioPtr issuer_key_bio = memory_bio(issuer.key_pem);
+    KeyPtr issuer_key(PEM_read_bio_PrivateKey(issuer_key_bio.get(), nullptr, nullptr, nullptr));
+    check(issuer_key != nullptr, "PEM_read_bio_PrivateKey (issuer)");
+
+    KeyPtr key(EVP_EC_gen("P-256"));
+    check(key != nullptr, "EVP_EC_gen");
+    CertPtr cert = new_certificate(key.get(), options.common_name);
+    check(X509_set_issuer_name(cert.get(), X509_get_subject_name(issuer_cert.get())) == 1, "X509_set_issuer_name");
+
+    add_usage_extensions(cert.get(), issuer_cert.get(), /*ca=*/false);
+
+    NamesPtr names(sk_GENERAL_NAME_new_null());
+    check(names != nullptr, "sk_GENERAL_NAME_new_null");
+    for (const std::string& dns : options.dns_names) add_ia5(names.get(), GEN_DNS, dns);
+    for (const std::string& uri : options.uris) add_ia5(names.get(), GEN_URI, uri);
+    for (const std::string& email : options.emails) add_ia5(names.get(), GEN_EMAIL, email);
+    add_ip(names.get(), "127.0.0.1");
+    check(X509_add1_ext_i2d(cert.get(), NID_subject_alt_name, names.get(), 0, X509V3_ADD_DEFAULT) == 1,
+          "subjectAltName");
+
+    check(X509_sign(cert.get(), issuer_key.get(), EVP_sha256()) > 0, "X509_sign");
+    return to_pem(cert.get(), key.get());
 }
 
 }  // namespace llm_mock

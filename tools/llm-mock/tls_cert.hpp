@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace llm_mock {
 
@@ -18,5 +19,19 @@ struct CertificatePair {
 //   subject and authority key identifiers.
 // Throws std::runtime_error (with the OpenSSL error text) on failure.
 CertificatePair generate_self_signed(const std::string& common_name);
+
+// What a certificate signed by a CA (generate_signed) names.
+struct LeafOptions {
+    std::string common_name;             // subject CN (O=llm-mock as well)
+    std::vector<std::string> dns_names;  // subjectAltName DNS entries (IP:127.0.0.1 is always added)
+    std::vector<std::string> uris;       // subjectAltName URI entries
+    std::vector<std::string> emails;     // subjectAltName email entries
+};
+
+// A fresh EC P-256 key and a certificate for it signed by `issuer` (a pair from
+// generate_self_signed, which can act as a CA): CA:FALSE, keyUsage digitalSignature,
+// extendedKeyUsage serverAuth+clientAuth, random serial, valid from one minute ago for a day.
+// Throws std::runtime_error on failure.
+CertificatePair generate_signed(const LeafOptions& options, const CertificatePair& issuer);
 
 }  // namespace llm_mock

@@ -66,6 +66,21 @@ struct ApiKey {
     bool runtime = false;                // from admin.keys_file (POST /admin/keys), not the config
 };
 
+// auth.client_certificates: a verified client certificate (server.tls.client_auth) is the
+// identity whose `match` its subject CN or one of its subjectAltNames equals.
+struct CertificateMatch {
+    enum class Kind { common_name, dns, uri, email };
+    Kind kind = Kind::common_name;
+    std::string value;                   // compared exactly (DNS names: case-insensitively)
+};
+
+struct ClientCertificate {
+    CertificateMatch match;
+    // Everything else is a key's: id, tenant, models, expires, enabled, labels, limits,
+    // priority, policies, cache (`sha256` unused). Quota and metrics treat it as a key.
+    ApiKey identity;
+};
+
 struct Tenant {
     std::string name;
     std::vector<std::string> models;     // names or globs; empty: all
@@ -87,11 +102,18 @@ struct JwtIssuer {
 struct AuthSettings {
     std::vector<ApiKey> keys;
     std::vector<JwtIssuer> jwt;
+    std::vector<ClientCertificate> client_certificates;
     // Failed authentications per minute from one client address before it is refused (429)
     // until its window drains; 0 turns the limiter off.
     std::int64_t max_failures_per_minute = 30;
     // Auth is on as soon as any principal source is configured; off, every caller is anonymous.
-    bool enabled() const noexcept { return !keys.empty() || !jwt.empty(); }
+    bool enabled() const noexcept { return !keys.empty() || !jwt.empty() || !client_certificates.empty(); }
+    // Every key-like identity, API keys first: each has a quota scope "key:<id>" and metrics.
+    template <class F>
+    void for_each_identity(F&& f) const {
+        for (const ApiKey& key : keys) f(key);
+        for (const ClientCertificate& certificate : client_certificates) f(certificate.identity);
+    }
 };
 
 // The admin endpoints (/admin/...): answered only to the admin key, a key of its own that is

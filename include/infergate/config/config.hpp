@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,9 +19,29 @@ namespace infergate::config {
 enum class Provider { openai, azure_openai, anthropic, gemini };
 enum class LogFormat { json, text };
 
+// server.tls.client_auth: whether clients present a certificate (verified against client_ca_file).
+enum class ClientAuth { none, optional, require };
+enum class TlsVersion { tls1_2, tls1_3 };
+
+// server.tls: an HTTPS listener beside (or instead of) the plain one, on the same workers.
+// cert_file, key_file and client_ca_file are read when a snapshot is built, so a reload (or a
+// watch on these files) picks up a rotated certificate; started connections keep theirs.
+struct ListenerTls {
+    std::string listen_host = "0.0.0.0";
+    std::uint16_t listen_port = 8443;
+    std::string cert_file;               // PEM: the leaf first, then its chain
+    std::string key_file;                // PEM private key (unencrypted)
+    std::string client_ca_file;          // PEM CAs client certificates must chain to; empty: none
+    ClientAuth client_auth = ClientAuth::none;
+    TlsVersion min_version = TlsVersion::tls1_2;
+    bool operator==(const ListenerTls&) const = default;
+};
+
 struct ServerSettings {
+    bool plain_listener = true;          // false: `listen: none` (HTTPS only)
     std::string listen_host = "0.0.0.0";
     std::uint16_t listen_port = 8080;
+    std::optional<ListenerTls> tls;      // absent: no HTTPS listener
     unsigned workers = 0;                          // 0 = one per core (resolved at start)
     std::size_t max_header_bytes = 16 * 1024;      // request line + headers
     std::size_t max_body_bytes = 10 * 1024 * 1024;

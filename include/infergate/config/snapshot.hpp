@@ -21,6 +21,7 @@
 #include "infergate/stages/cache/cache_store.hpp"
 #include "infergate/stages/quota/quota_store.hpp"
 #include "infergate/stages/routing/route_table.hpp"
+#include "infergate/tls/server_context.hpp"
 #include "infergate/upstream/backend.hpp"
 
 namespace infergate {
@@ -49,6 +50,9 @@ struct Snapshot {
     observability::KeyMetrics* metrics_for(std::string_view key, std::string_view tenant) const;
     // infergate_policy_actions_total by model; empty when no model or key has policies.
     ByName<std::unique_ptr<observability::PolicyMetrics>> policy_metrics;
+    // With server.tls: the context new HTTPS connections handshake with, built from the files
+    // when this snapshot was (a reload re-reads them; open connections keep the one they had).
+    tls::ServerContextPtr tls_server;
     std::map<std::string, upstream::BackendPtr, std::less<>> backends;
     routing::RouteTable routes;
     pipeline::Pipeline pipeline;

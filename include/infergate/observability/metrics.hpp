@@ -35,6 +35,20 @@ enum class ClientError : std::uint8_t {
 };
 std::string_view label(ClientError kind) noexcept;
 
+// Why a TLS handshake with a client failed (server.tls); a bounded label.
+enum class TlsFailure : std::uint8_t {
+    timeout,                 // not done within server.header_timeout of the connection's arrival
+    client_closed,           // EOF or reset during the handshake
+    protocol_version,        // the client offers only versions below server.tls.min_version
+    no_shared_cipher,
+    no_client_certificate,   // client_auth: require, and none was sent
+    bad_client_certificate,  // not from client_ca_file, expired, or otherwise unverifiable
+    not_tls,                 // plain HTTP (or anything else) sent to the HTTPS port
+    other,
+    count
+};
+std::string_view label(TlsFailure kind) noexcept;
+
 class Metrics;
 
 // A request policy that acted on a request (stages/policy); a bounded metric label. Each has
@@ -116,6 +130,9 @@ public:
     std::string serialize() const;
 
     void count(ClientError kind) { client_errors_[static_cast<std::size_t>(kind)]->Increment(); }
+    void count(TlsFailure kind) { tls_failures_[static_cast<std::size_t>(kind)]->Increment(); }
+    // The serving certificate's notAfter (Unix time); the series appears once TLS is configured.
+    void set_tls_certificate_expiry(double unix_time) { tls_certificate_expiry.Add({}).Set(unix_time); }
 
     std::shared_ptr<prometheus::Registry> registry;
     prometheus::Family<prometheus::Counter>& requests;
@@ -127,6 +144,11 @@ public:
     prometheus::Family<prometheus::Gauge>& upstream_connections;
     prometheus::Family<prometheus::Counter>& upstream_errors;
     prometheus::Family<prometheus::Counter>& client_errors;
+    prometheus::Family<prometheus::Counter>& tls_handshake_failures;  // by reason (TlsFailure)
+    prometheus::Family<prometheus::Counter>& tls_handshakes;          // completed, by version
+    prometheus::Counter& tls_handshakes_12;
+    prometheus::Counter& tls_handshakes_13;
+    prometheus::Family<prometheus::Gauge>& tls_certificate_expiry;
     prometheus::Counter& connections_accepted;
     prometheus::Gauge& connections_open;
     prometheus::Counter& connections_evicted;  // waiting connections closed to make room
@@ -178,6 +200,7 @@ public:
 
 private:
     std::array<prometheus::Counter*, static_cast<std::size_t>(ClientError::count)> client_errors_{};
+    std::array<prometheus::Counter*, static_cast<std::size_t>(TlsFailure::count)> tls_failures_{};
 };
 
 }  // namespace infergate::observability

@@ -16,6 +16,7 @@
 #include "infergate/stages/auth/principal.hpp"
 #include "infergate/stages/quota/quota_store.hpp"
 #include "infergate/streaming/sse.hpp"
+#include "infergate/tls/peer_certificate.hpp"
 
 namespace infergate {
 struct Snapshot;
@@ -69,6 +70,8 @@ struct RequestContext {
     const Snapshot& snapshot;           // pinned for the whole request
     const http::request_header<>& headers;  // the client's, read-only
     net::ip::address client_address;    // the TCP peer (forwarding headers are not trusted)
+    // The client's verified TLS certificate (server.tls.client_auth); null: none or plain HTTP.
+    const tls::PeerCertificate* peer_certificate = nullptr;
     std::string_view request_id;
     api::Endpoint endpoint = api::Endpoint::unknown;
     Clock::time_point received_at = Clock::now();

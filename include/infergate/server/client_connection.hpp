@@ -3,11 +3,14 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "infergate/net.hpp"
+#include "infergate/server/client_stream.hpp"
 #include "infergate/server/client_watch.hpp"
 #include "infergate/stages/auth/key_memo.hpp"
+#include "infergate/tls/peer_certificate.hpp"
 
 namespace infergate::server {
 
@@ -16,15 +19,17 @@ struct ClientConnection {
         buffer.reserve(8 * 1024);  // Beast reads at most the free capacity per recv
     }
 
-    beast::tcp_stream stream;
+    ClientStream stream;             // plain TCP or TLS
     beast::flat_buffer buffer;       // request bytes read ahead (pipelining)
     std::string relay_buffer;        // reused by every stream on this connection
     std::string translated_buffer;   // a translated stream's client events, reused likewise
     std::string head_buffer;         // reused for each upstream request head and response head
-    std::shared_ptr<ClientWatchState> watch_state = std::make_shared<ClientWatchState>();
+    std::shared_ptr<ClientWatchState> watch_state = std::make_shared<ClientWatchState>(stream.get_executor());
     std::string peer;                // "ip:port", for the access log
     net::ip::address address;        // the peer's, for per-address limits
     auth::KeyMemo key_memo;          // the API key its requests last authenticated with
+    // Set after a TLS handshake in which the client's certificate was verified.
+    std::optional<tls::PeerCertificate> certificate;
     unsigned version = 11;           // of the current request
     bool keep_alive = true;          // what the current request allows
     bool write_timed_out = false;    // a write hit its deadline (counted when the session ends)

@@ -15,10 +15,16 @@ namespace infergate::server {
 // request on it: the receive's handler may outlive the watch (and the session), so it holds
 // this, and a generation number tells it whether the watch it belonged to is still current.
 struct ClientWatchState {
+    explicit ClientWatchState(const net::any_io_executor& executor) : hangup_poll(executor) {}
     std::uint64_t generation = 0;
     bool client_gone = false;
     upstream::Connection* upstream = nullptr;
     char peeked = 0;
+    // TLS: bytes that arrive while the client waits are most likely its close_notify (an
+    // encrypted record in TLS 1.3, nothing to tell it from data), followed by its FIN, which a
+    // peek cannot see behind them: the socket is then polled for the FIN (POLLRDHUP).
+    bool tls = false;
+    net::steady_timer hangup_poll;
 };
 
 class ClientWatch {
@@ -35,6 +41,8 @@ public:
     bool client_gone() const noexcept { return state_->client_gone; }
 
 private:
+    static void poll_for_hangup(int fd, const std::shared_ptr<ClientWatchState>& state, std::uint64_t generation);
+
     tcp::socket& client_;
     const std::shared_ptr<ClientWatchState>& state_;
 };

@@ -1,4 +1,4 @@
-// The running gateway: N workers serving one listen address, the active health checks, the
+// The running gateway: N workers serving the listen addresses (plain HTTP, HTTPS or both), the active health checks, the
 // metrics and the access log. Used by main() and, in-process on 127.0.0.1:0, by the
 // integration tests.
 #pragma once
@@ -30,7 +30,8 @@ public:
     // Binds (throws std::system_error if the address is unavailable) and starts the workers
     // and the health checks.
     void start();
-    std::uint16_t port() const noexcept { return port_; }
+    std::uint16_t port() const noexcept { return port_; }          // plain HTTP; 0: `listen: none`
+    std::uint16_t tls_port() const noexcept { return tls_port_; }  // HTTPS; 0: no server.tls
     std::size_t worker_count() const noexcept { return worker_count_; }  // fixed by start()
     // Stops the health checks, stops accepting and stops the workers; open connections are closed.
     void stop();
@@ -88,6 +89,7 @@ private:
     std::vector<std::unique_ptr<Worker>> workers_;
     upstream::HealthChecker health_checker_;
     std::uint16_t port_ = 0;
+    std::uint16_t tls_port_ = 0;
     std::size_t worker_count_ = 1;
     std::atomic<bool> draining_{false};
     std::atomic<std::size_t> in_flight_{0};

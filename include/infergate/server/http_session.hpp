@@ -4,12 +4,14 @@
 #pragma once
 
 #include "infergate/net.hpp"
+#include "infergate/tls/server_context.hpp"
 
 namespace infergate::server {
 
 class Worker;
 
 // The connection's coroutine. Never throws: an unexpected error costs this connection only.
-net::awaitable<void> run_session(Worker& worker, tcp::socket socket);
+// With `tls` (an HTTPS listener's connection) it first runs the TLS handshake with it.
+net::awaitable<void> run_session(Worker& worker, tcp::socket socket, tls::ServerContextPtr tls = nullptr);
 
 }  // namespace infergate::server

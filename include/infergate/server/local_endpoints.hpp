@@ -10,6 +10,7 @@
 #include "infergate/api/endpoint.hpp"
 #include "infergate/api/error.hpp"
 #include "infergate/net.hpp"
+#include "infergate/tls/peer_certificate.hpp"
 
 namespace infergate {
 struct Snapshot;
@@ -28,6 +29,7 @@ struct LocalRequest {
     const http::request_header<>& headers;
     std::string_view body;  // read whole, within server.max_body_bytes
     const net::ip::address& client_address;
+    const tls::PeerCertificate* peer_certificate;  // verified client certificate; null: none
     const Snapshot& snapshot;
     observability::Metrics& metrics;
     Gateway* gateway = nullptr;  // the admin API's view of the workers and its snapshot publishing

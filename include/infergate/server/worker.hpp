@@ -25,9 +25,10 @@ public:
     Worker(Gateway& gateway, unsigned index, SnapshotPtr initial);
     ~Worker();
 
-    // Control thread, before start(): opens the acceptor (SO_REUSEPORT) on `endpoint`.
-    void listen(const tcp::endpoint& endpoint);
-    tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+    // Control thread, before start(): opens the plain or the HTTPS acceptor (SO_REUSEPORT) on
+    // `endpoint`; returns the address bound (port 0: the kernel's pick).
+    enum class Listener { plain, tls };
+    tcp::endpoint listen(Listener listener, const tcp::endpoint& endpoint);
     void start();        // spawns the thread
     void stop();         // stops the loop (connections are closed when the worker is destroyed)
     void stop_accepting();  // any thread: closes the listening socket; connections go on
@@ -52,7 +53,8 @@ public:
     void publish(SnapshotPtr snapshot, std::shared_ptr<const observability::AccessLog> access_log);
 
 private:
-    net::awaitable<void> accept_loop();
+    net::awaitable<void> accept_loop(tcp::acceptor& acceptor, Listener listener);
+    tcp::acceptor& acceptor(Listener listener) { return listener == Listener::tls ? tls_acceptor_ : acceptor_; }
     // A new snapshot's backends take over the pools of the same identity (warm connections
     // kept, new settings used); pools of backends that are gone are retired (idle connections
     // closed at once) and forgotten; requests still using one keep it alive.
@@ -64,7 +66,8 @@ private:
     Gateway& gateway_;
     unsigned index_;
     SnapshotPtr config_;
-    tcp::acceptor acceptor_;
+    tcp::acceptor acceptor_;      // plain HTTP (server.listen)
+    tcp::acceptor tls_acceptor_;  // HTTPS (server.tls.listen)
     std::unordered_map<std::string, upstream::ConnectionPoolPtr> pools_;  // by Backend::pool_key
     observability::AccessLogBuffer access_log_;
     std::thread thread_;

@@ -9,9 +9,9 @@ namespace infergate::auth {
 
 net::awaitable<pipeline::Outcome> AuthStage::on_request(pipeline::RequestContext& ctx) const {
     if (!ctx.snapshot.config.auth.enabled()) co_return pipeline::Outcome::next();
-    AuthVerdict verdict =
-        authenticate_client(ctx.headers, ctx.client_address, ctx.snapshot,
-                                                std::chrono::system_clock::now(), ctx.key_memo);
+    AuthVerdict verdict = authenticate_client(ctx.headers, ctx.client_address, ctx.snapshot,
+                                              std::chrono::system_clock::now(), ctx.peer_certificate,
+                                              ctx.key_memo);
     if (auto* error = std::get_if<api::Error>(&verdict.result)) {
         ctx.response_headers.append(verdict.response_headers);
         ctx.credential_fingerprint = std::move(verdict.fingerprint);

@@ -53,13 +53,47 @@ std::optional<std::string_view> presented_credential(const http::request_header<
     return api_key ? api_key : x_api_key;
 }
 
+namespace {
+
+// The principal of a registered key or certificate identity, unless it is disabled or expired.
+std::variant<Principal, api::Error> principal_of(const RegisteredKey& registered, std::string_view what,
+                                                 std::chrono::system_clock::time_point now) {
+    const config::ApiKey* key = registered.config;
+    if (!key->enabled) return api::invalid_api_key(fmt::format("This {} is disabled.", what));
+    if (key->expires && now >= *key->expires) return api::invalid_api_key(fmt::format("This {} has expired.", what));
+    Principal principal;
+    principal.anonymous = false;
+    principal.key_id = key->id;
+    principal.tenant = key->tenant;
+    principal.key = key;
+    principal.key_quota = &registered.quota;
+    principal.metrics = registered.metrics;
+    if (registered.tenant != nullptr) {
+        principal.tenant_config = registered.tenant->config;
+        principal.tenant_quota = &registered.tenant->quota;
+    }
+    return principal;
+}
+
+}  // namespace
+
 std::variant<Principal, api::Error> authenticate(const http::request_header<>& headers,
                                                  const Snapshot& snapshot,
-                                                 std::chrono::system_clock::time_point now, KeyMemo* memo) {
+                                                 std::chrono::system_clock::time_point now,
+                                                 const tls::PeerCertificate* certificate, KeyMemo* memo) {
+    // A verified certificate that names an identity is the caller; one that names none leaves
+    // the request to its API key or token, like a connection without a certificate.
+    if (certificate != nullptr) {
+        if (const RegisteredKey* registered = snapshot.keys.find(*certificate)) {
+            return principal_of(*registered, "client certificate's identity", now);
+        }
+    }
     const auto credential = presented_credential(headers);
     if (!credential) {
         return api::invalid_api_key(
-            "You didn't provide an API key. Send it as 'Authorization: Bearer <key>'.");
+            certificate != nullptr
+                ? "Your client certificate maps to no identity here, and you didn't provide an API key."
+                : "You didn't provide an API key. Send it as 'Authorization: Bearer <key>'.");
     }
     const bool key_sized = !credential->empty() && credential->size() <= kMaxCredentialBytes;
     // Keys first: a key whose id has dots can look like a JWT, and a hash lookup is cheap.
@@ -71,21 +105,7 @@ std::variant<Principal, api::Error> authenticate(const http::request_header<>& h
         return api::invalid_api_key("Incorrect API key provided. Send it as 'Authorization: Bearer <key>'.");
     }
     if (registered == nullptr) return api::invalid_api_key("Incorrect API key provided.");
-    const config::ApiKey* key = registered->config;
-    if (!key->enabled) return api::invalid_api_key("This API key is disabled.");
-    if (key->expires && now >= *key->expires) return api::invalid_api_key("This API key has expired.");
-    Principal principal;
-    principal.anonymous = false;
-    principal.key_id = key->id;
-    principal.tenant = key->tenant;
-    principal.key = key;
-    principal.key_quota = &registered->quota;
-    principal.metrics = registered->metrics;
-    if (registered->tenant != nullptr) {
-        principal.tenant_config = registered->tenant->config;
-        principal.tenant_quota = &registered->tenant->quota;
-    }
-    return principal;
+    return principal_of(*registered, "API key", now);
 }
 
 namespace {
@@ -125,8 +145,9 @@ AuthVerdict guarded(const http::request_header<>& headers, const net::ip::addres
 
 AuthVerdict authenticate_client(const http::request_header<>& headers, const net::ip::address& address,
                                 const Snapshot& snapshot, std::chrono::system_clock::time_point now,
-                                KeyMemo* memo) {
-    return guarded(headers, address, snapshot, [&] { return authenticate(headers, snapshot, now, memo); });
+                                const tls::PeerCertificate* certificate, KeyMemo* memo) {
+    return guarded(headers, address, snapshot,
+                   [&] { return authenticate(headers, snapshot, now, certificate, memo); });
 }
 
 AuthVerdict authenticate_admin(const http::request_header<>& headers, const net::ip::address& address,

@@ -91,7 +91,11 @@ net::awaitable<std::string> render_caller_usage(const Snapshot& snapshot, const 
 
 net::awaitable<std::string> render_usage_report(const Snapshot& snapshot) {
     Json keys = Json::array();
-    for (const config::ApiKey& key : snapshot.config.auth.keys) {
+    // API keys and certificate identities alike (co_await: a loop, not a callback).
+    std::vector<const config::ApiKey*> identities;
+    snapshot.config.auth.for_each_identity([&](const config::ApiKey& key) { identities.push_back(&key); });
+    for (const config::ApiKey* identity : identities) {
+        const config::ApiKey& key = *identity;
         Json totals = nullptr;
         if (const observability::KeyMetrics* metrics = snapshot.metrics_for(key.id, key.tenant)) {
             const observability::KeyMetrics& counters = *metrics;

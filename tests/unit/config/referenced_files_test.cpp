@@ -22,5 +22,13 @@ TEST(ReferencedFiles, KeyFilesAndCaBundlesEachOnce) {
               (std::vector<std::string>{"/etc/idp/jwks.json", "keys/legacy.pem", "/etc/ssl/private-ca.pem"}));
 }
 
+TEST(ReferencedFiles, TheHttpsListenersCertificateKeyAndClientCas) {
+    Config config;
+    config.server.tls = ListenerTls{.cert_file = "/etc/tls/tls.crt", .key_file = "/etc/tls/tls.key"};
+    EXPECT_EQ(referenced_files(config), (std::vector<std::string>{"/etc/tls/tls.crt", "/etc/tls/tls.key"}));
+    config.server.tls->client_ca_file = "/etc/tls/clients.pem";
+    EXPECT_EQ(referenced_files(config).back(), "/etc/tls/clients.pem");
+}
+
 }  // namespace
 }  // namespace infergate::config

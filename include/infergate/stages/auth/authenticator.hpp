@@ -1,5 +1,6 @@
-// Turns the credential a request presents (an API key, or a JWT bearer token when auth.jwt
-// lists issuers) into a Principal, or a 401. Used by the auth stage (model API requests) and by
+// Turns the credential a request presents (a client certificate mapped by
+// auth.client_certificates, an API key, or a JWT bearer token when auth.jwt lists issuers) into
+// a Principal, or a 401. Used by the auth stage (model API requests) and by
 // GET /v1/models, which lists only what the caller may use.
 #pragma once
 
@@ -12,6 +13,7 @@
 #include "infergate/api/error.hpp"
 #include "infergate/net.hpp"
 #include "infergate/stages/auth/principal.hpp"
+#include "infergate/tls/peer_certificate.hpp"
 
 namespace infergate {
 struct Snapshot;
@@ -25,10 +27,13 @@ class KeyMemo;
 // `x-api-key` (Anthropic SDKs). nullopt: none sent; empty: sent in an unusable form.
 std::optional<std::string_view> presented_credential(const http::request_header<>& headers) noexcept;
 
+// `certificate`: the client's verified TLS certificate (null: none, or plain HTTP). One that
+// auth.client_certificates maps to an identity wins over any credential in the headers.
 // `memo`: the connection's memo of its last key (null: none), consulted and updated.
 std::variant<Principal, api::Error> authenticate(const http::request_header<>& headers,
                                                  const Snapshot& snapshot,
                                                  std::chrono::system_clock::time_point now,
+                                                 const tls::PeerCertificate* certificate = nullptr,
                                                  KeyMemo* memo = nullptr);
 
 // authenticate() for a client at `address`, through the snapshot's failure limiter: an address
@@ -41,6 +46,7 @@ struct AuthVerdict {
 };
 AuthVerdict authenticate_client(const http::request_header<>& headers, const net::ip::address& address,
                                 const Snapshot& snapshot, std::chrono::system_clock::time_point now,
+                                const tls::PeerCertificate* certificate = nullptr,
                                 KeyMemo* memo = nullptr);
 // The admin key (config `admin.key_sha256`), through the same failure limiter. The principal
 // it yields has key_id "admin" and no limits.

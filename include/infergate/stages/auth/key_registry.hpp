@@ -5,6 +5,7 @@
 // quota-store state, its metric children), so no request looks those up by name.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "infergate/config/config.hpp"
+#include "infergate/tls/peer_certificate.hpp"
 
 namespace infergate::observability {
 struct KeyMetrics;
@@ -51,6 +53,9 @@ public:
     // The key whose SHA-256 is that of `presented`, or null.
     const RegisteredKey* find(std::string_view presented) const noexcept;
     const RegisteredTenant* tenant(std::string_view name) const noexcept;
+    // The auth.client_certificates identity a verified certificate maps to, or null: its
+    // subject CN first, then its DNS, URI and email subjectAltNames, in that order.
+    const RegisteredKey* find(const tls::PeerCertificate& certificate) const;
 
     // Attaches every key and tenant to its quota-store state and every key to its metric
     // children; called once while the snapshot is built, before any request sees it.
@@ -59,10 +64,14 @@ public:
     void bind(const QuotaStateOf& quota_state_of, const MetricsOf& metrics_of);
 
 private:
-    std::vector<RegisteredKey> keys_;  // in config order; never resized after construction
+    // API keys then certificate identities, in config order; never resized after construction.
+    std::vector<RegisteredKey> keys_;
     std::map<std::string, RegisteredTenant, std::less<>> tenants_;
     // Bucketed by the digest's first 8 bytes; each bucket is compared in full, in constant time.
     std::unordered_multimap<std::uint64_t, const RegisteredKey*> by_prefix_;
+    // Certificate identities by match kind (config::CertificateMatch::Kind), then value (DNS
+    // names in lower case).
+    std::array<std::map<std::string, const RegisteredKey*, std::less<>>, 4> by_certificate_;
 };
 
 }  // namespace infergate::auth

@@ -36,7 +36,7 @@ http::request_header<> bearer(const std::string& key) {
 
 // The key id authenticate() settles on, or the error code.
 std::string who(const Snapshot& snapshot, const std::string& key, KeyMemo& memo) {
-    auto result = authenticate(bearer(key), snapshot, std::chrono::system_clock::now(), &memo);
+    auto result = authenticate(bearer(key), snapshot, std::chrono::system_clock::now(), nullptr, &memo);
     if (auto* error = std::get_if<api::Error>(&result)) return "error:" + error->code;
     return std::get<Principal>(result).key_id;
 }
