@@ -54,6 +54,11 @@ TEST(KeyMemo, RemembersTheLastKeyAndAnswersOnlyForTheSameBytes) {
     near.back() = 'Z';
     EXPECT_EQ(memo.recall(snapshot->generation, near), nullptr);
     EXPECT_EQ(who(*snapshot, near, memo), "error:invalid_api_key");
+    for (const std::size_t at : {std::size_t{0}, std::size_t{9}, kKeyA.size() - 4}) {  // in a word, in the tail
+        std::string off = kKeyA;
+        off[at] ^= 1;
+        EXPECT_EQ(memo.recall(snapshot->generation, off), nullptr) << at;
+    }
     EXPECT_EQ(who(*snapshot, kKeyB, memo), "b");  // another key on the same connection
     EXPECT_EQ(memo.recall(snapshot->generation, kKeyA), nullptr);
 }
