@@ -2,7 +2,8 @@
 // (src/server/http_session.cpp): the head first (not eager), then the body (eager), then the
 // next pipelined request from what is left, with the server's size limits. The same bytes
 // delivered whole and in small pieces must frame the same requests: framing that depends on
-// how TCP cut the stream is how requests get smuggled.
+// how TCP cut the stream is how requests get smuggled. The gateway's own framing rules
+// (HeadScanner, check_header) run on each head as the session runs them.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -16,6 +17,7 @@
 #include "infergate/json/scanner.hpp"
 #include "infergate/net.hpp"
 #include "infergate/observability/request_id.hpp"
+#include "infergate/server/request_framing.hpp"
 
 namespace {
 
@@ -119,8 +121,15 @@ Connection serve(std::string_view bytes, std::size_t piece, Limits limits) {
         parser.eager(false);  // http::async_read_header
         while (!ec && !parser.is_header_done()) ec = read_some(parser, buffer, client, raw_head);
         if (!ec && raw_head.size() > limits.header) ec = http::error::header_limit;  // as the session
-        // The gateway's framing rules (server/request_framing.hpp, another branch) go here, one
-        // line of the same form: a check of raw_head and parser.get() that sets `ec`.
+        // The gateway's own framing rules (server/request_framing.hpp) on the same head: a
+        // violation closes the connection like a parse error. Which one is not compared (a
+        // split head may reach the parser's error first), only that the connection fails.
+        if (!ec) {
+            server::HeadScanner scanner;
+            const auto scanned = scanner.scan(raw_head);
+            FUZZ_REQUIRE(scanned.violation || scanned.head_size == raw_head.size());
+            if (scanned.violation || server::check_header(parser.get())) ec = http::error::bad_field;
+        }
         if (ec) {
             out.failed = true;
             return out;
