@@ -127,6 +127,7 @@ TEST_F(CacheTest, ARepeatedDeterministicRequestIsAnsweredFromTheCache) {
         R"({"model":"cached","temperature":0,"messages":[{"role":"user","content":"something else"}]})";
     EXPECT_EQ(chat(other).header("x-infergate-cache"), "miss");
     EXPECT_EQ(upstream_requests(), 2u);
+    ASSERT_TRUE(stored(2));  // stored after its answer was written, as above
 
     const std::string metrics = get(gateway_->port(), "/metrics").body;
     EXPECT_NE(metrics.find(R"(infergate_cache_requests_total{model="cached",result="hit"} 2)"), std::string::npos) << metrics;
