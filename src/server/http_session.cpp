@@ -87,7 +87,7 @@ public:
             if (gateway.draining()) client_.keep_alive = false;
             const Gateway::InFlight in_flight(gateway);
             const bool keep_alive = co_await handle(parser, config);
-            body_claim_.reset();  // the body is gone with the request
+            body_claim_.release();  // the body is gone with the request
             if (!keep_alive || gateway.draining()) break;
             slot_->waiting();
         }
@@ -362,7 +362,7 @@ private:
     SocketDeadline deadline_;
     tls::ServerContextPtr tls_;      // HTTPS: the context this connection handshook with
     bool linger_ = false;            // drain the client's unread input before closing
-    std::unique_ptr<BodyMemory::Claim> body_claim_;  // the request's body under max_buffered_body_bytes
+    BodyMemory::Claim body_claim_;  // the request's body under max_buffered_body_bytes
     bool no_room_for_body_ = false;                  // the claim failed: answer 503, then close
     Clock::time_point received_at_;  // when the current request's header was complete
     std::unique_ptr<ConnectionTable::Slot> slot_;  // declared last: evicting closes client_

@@ -6,7 +6,7 @@
 
 #include <atomic>
 #include <cstddef>
-#include <memory>
+#include <utility>
 
 namespace prometheus {
 class Gauge;
@@ -18,23 +18,37 @@ class BodyMemory {
 public:
     explicit BodyMemory(prometheus::Gauge& held_gauge) : gauge_(held_gauge) {}
 
-    // Bytes claimed for one request's body, given back when it is destroyed (the request
-    // has been answered and its body freed).
+    // Bytes claimed for one request's body, given back when it is released or destroyed (the
+    // request has been answered and its body freed). A value, not a heap object: one is taken
+    // for every request with a body. Empty (false) when the claim was refused.
     class Claim {
     public:
-        Claim(BodyMemory& memory, std::size_t bytes) : memory_(memory), bytes_(bytes) {}
-        ~Claim();
-        Claim(const Claim&) = delete;
-        Claim& operator=(const Claim&) = delete;
+        Claim() = default;
+        Claim(Claim&& other) noexcept
+            : memory_(std::exchange(other.memory_, nullptr)), bytes_(other.bytes_) {}
+        Claim& operator=(Claim&& other) noexcept {
+            if (this != &other) {
+                release();
+                memory_ = std::exchange(other.memory_, nullptr);
+                bytes_ = other.bytes_;
+            }
+            return *this;
+        }
+        ~Claim() { release(); }
+        explicit operator bool() const noexcept { return memory_ != nullptr; }
+        void release() noexcept;
 
     private:
-        BodyMemory& memory_;
-        std::size_t bytes_;
+        friend class BodyMemory;
+        Claim(BodyMemory& memory, std::size_t bytes) : memory_(&memory), bytes_(bytes) {}
+
+        BodyMemory* memory_ = nullptr;
+        std::size_t bytes_ = 0;
     };
 
-    // Claims `bytes`; null when the total would pass `cap`. A body alone is always admitted
-    // (a cap below max_body_bytes then means one such body at a time, not none).
-    std::unique_ptr<Claim> claim(std::size_t bytes, std::size_t cap);
+    // Claims `bytes`; an empty claim when the total would pass `cap`. A body alone is always
+    // admitted (a cap below max_body_bytes then means one such body at a time, not none).
+    Claim claim(std::size_t bytes, std::size_t cap);
     std::size_t held() const noexcept { return held_.load(std::memory_order_relaxed); }
 
 private:
