@@ -12,7 +12,11 @@ namespace infergate::pipeline {
 net::awaitable<Outcome> Pipeline::run_request(RequestContext& ctx, std::size_t& entered) const {
     for (const StagePtr& stage : stages_) {
         ++entered;  // on_finish runs for these only
-        Outcome outcome = co_await stage->on_request(ctx);
+        Outcome outcome = stage->on_request(ctx);
+        if (outcome.waits()) {
+            Outcome waited = co_await stage->on_request_async(ctx);  // not in the if: GCC 12
+            outcome = std::move(waited);
+        }
         if (outcome.rejected() || outcome.responded()) co_return outcome;
     }
     co_return Outcome::next();

@@ -7,21 +7,21 @@
 
 namespace infergate::auth {
 
-net::awaitable<pipeline::Outcome> AuthStage::on_request(pipeline::RequestContext& ctx) const {
-    if (!ctx.snapshot.config.auth.enabled()) co_return pipeline::Outcome::next();
+pipeline::Outcome AuthStage::on_request(pipeline::RequestContext& ctx) const {
+    if (!ctx.snapshot.config.auth.enabled()) return pipeline::Outcome::next();
     AuthVerdict verdict = authenticate_client(ctx.headers, ctx.client_address, ctx.snapshot,
                                               std::chrono::system_clock::now(), ctx.peer_certificate,
                                               ctx.key_memo);
     if (auto* error = std::get_if<api::Error>(&verdict.result)) {
         ctx.response_headers.append(verdict.response_headers);
         ctx.credential_fingerprint = std::move(verdict.fingerprint);
-        co_return pipeline::Outcome::reject(std::move(*error));
+        return pipeline::Outcome::reject(std::move(*error));
     }
     ctx.principal = std::move(std::get<Principal>(verdict.result));
     if (!ctx.principal.may_use(ctx.request.model)) {
-        co_return pipeline::Outcome::reject(api::model_not_found(ctx.request.model));
+        return pipeline::Outcome::reject(api::model_not_found(ctx.request.model));
     }
-    co_return pipeline::Outcome::next();
+    return pipeline::Outcome::next();
 }
 
 void AuthStage::on_finish(pipeline::RequestContext& ctx, const pipeline::Completion& done) const noexcept {

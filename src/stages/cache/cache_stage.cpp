@@ -44,11 +44,11 @@ void count(const pipeline::RequestContext& ctx, std::string_view result) {
 
 }  // namespace
 
-net::awaitable<pipeline::Outcome> CacheStage::on_request(pipeline::RequestContext& ctx) const {
+pipeline::Outcome CacheStage::on_request(pipeline::RequestContext& ctx) const {
     CacheStore* store = ctx.snapshot.response_cache.get();
-    if (store == nullptr) co_return pipeline::Outcome::next();
+    if (store == nullptr) return pipeline::Outcome::next();
     const config::CachePolicy* policy = policy_of(ctx);
-    if (policy == nullptr || !openai_wire(ctx.endpoint)) co_return pipeline::Outcome::next();
+    if (policy == nullptr || !openai_wire(ctx.endpoint)) return pipeline::Outcome::next();
 
     const ClientDirective directive =
         client_directive(header(ctx, "cache-control"), header(ctx, kCacheHeader));
@@ -56,7 +56,7 @@ net::awaitable<pipeline::Outcome> CacheStage::on_request(pipeline::RequestContex
     if (directive != ClientDirective::bypass) body = normalize_body(ctx.body);
     if (!body || !is_cacheable(directive, ctx.endpoint, *body)) {
         count(ctx, "bypass");
-        co_return pipeline::Outcome::next();
+        return pipeline::Outcome::next();
     }
     const KeyScope scope{.endpoint = ctx.endpoint,
                          .model = public_model(ctx),
@@ -79,13 +79,13 @@ net::awaitable<pipeline::Outcome> CacheStage::on_request(pipeline::RequestContex
             count(ctx, "hit");
             ctx.response_headers.append(kCacheHeader).append(": hit\r\n");
             ctx.reply = std::move(reply);
-            co_return pipeline::Outcome::respond();
+            return pipeline::Outcome::respond();
         }
     }
     count(ctx, "miss");
     ctx.response_headers.append(kCacheHeader).append(": miss\r\n");
     ctx.cache_fill = std::make_shared<Fill>(key, policy->ttl, store->cache.max_entry_bytes());
-    co_return pipeline::Outcome::next();
+    return pipeline::Outcome::next();
 }
 
 void CacheStage::on_finish(pipeline::RequestContext& ctx, const pipeline::Completion& done) const noexcept {

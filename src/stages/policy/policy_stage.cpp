@@ -6,11 +6,11 @@
 
 namespace infergate::policy {
 
-net::awaitable<pipeline::Outcome> PolicyStage::on_request(pipeline::RequestContext& ctx) const {
+pipeline::Outcome PolicyStage::on_request(pipeline::RequestContext& ctx) const {
     const config::Policy& model = ctx.route->settings->policies;
     const config::Policy* key = ctx.principal.key != nullptr ? &ctx.principal.key->policies : nullptr;
     const bool key_has = key != nullptr && !key->empty();
-    if (model.empty() && !key_has) co_return pipeline::Outcome::next();  // the common path: no work
+    if (model.empty() && !key_has) return pipeline::Outcome::next();  // the common path: no work
 
     // Merged per request only when both have policies; usually one side is empty.
     std::optional<config::Policy> merged;
@@ -23,8 +23,8 @@ net::awaitable<pipeline::Outcome> PolicyStage::on_request(pipeline::RequestConte
         if (metrics != nullptr) metrics->count(kind);
     };
     std::optional<api::Error> refusal = apply_policy(policy, ctx, acted);
-    if (refusal) co_return pipeline::Outcome::reject(std::move(*refusal));
-    co_return pipeline::Outcome::next();
+    if (refusal) return pipeline::Outcome::reject(std::move(*refusal));
+    return pipeline::Outcome::next();
 }
 
 }  // namespace infergate::policy

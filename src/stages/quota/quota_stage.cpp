@@ -123,37 +123,49 @@ api::Error stream_cap_error(const pipeline::RequestContext& ctx) {
     return error;
 }
 
-net::awaitable<pipeline::Outcome> QuotaStage::on_request(pipeline::RequestContext& ctx) const {
+namespace {
+
+// What a request asks of the quota store: its scopes and its reservation.
+struct Request {
+    Scopes scopes;
+    Amount reserve;
+    std::span<const ScopeCheck> checks() const { return {scopes.checks.data(), scopes.count}; }
+};
+
+// Null when nothing limits this request (counting tokens, or no limited scope).
+std::optional<Request> quota_request(pipeline::RequestContext& ctx) {
     // Counting tokens is answered by the gateway itself: nothing is spent.
-    if (ctx.endpoint == api::Endpoint::messages_count_tokens) co_return pipeline::Outcome::next();
-    const Snapshot& snapshot = ctx.snapshot;
+    if (ctx.endpoint == api::Endpoint::messages_count_tokens) return std::nullopt;
     // Limits and prices are those of the model that serves (routing resolved aliases, rules
     // and canaries); a fallback later is billed at the reservation's rate, settled at its own.
     const config::Model& model = *ctx.route->settings;
     const std::string_view model_name = ctx.route->model;
     const auth::Principal& principal = ctx.principal;
 
-    Scopes scopes;
-    if (principal.key != nullptr) scopes.add(*principal.key_quota, principal.key->limits, model_name);
+    Request request;
+    if (principal.key != nullptr) request.scopes.add(*principal.key_quota, principal.key->limits, model_name);
     if (principal.tenant_config != nullptr) {
-        scopes.add(*principal.tenant_quota, principal.tenant_config->limits, model_name);
+        request.scopes.add(*principal.tenant_quota, principal.tenant_config->limits, model_name);
     }
-    if (scopes.count == 0) co_return pipeline::Outcome::next();
+    if (request.scopes.count == 0) return std::nullopt;
 
     ctx.prompt_estimate = estimate_prompt_tokens(ctx.body);
     TokenCounts estimate;
     estimate.input = ctx.prompt_estimate;
     // Each of the n choices may generate max_tokens.
     const std::int64_t per_choice =
-        ctx.request.max_tokens.value_or(snapshot.config.quota.default_max_tokens);
+        ctx.request.max_tokens.value_or(ctx.snapshot.config.quota.default_max_tokens);
     estimate.output = static_cast<std::int64_t>(
         std::min<__int128>(static_cast<__int128>(per_choice) * ctx.request.choices, kMaxAmount));
-    Amount reserve;
-    reserve.tokens = weighted_tokens(estimate, model.token_weights);
-    reserve.nano_usd = cost_nano_usd(estimate, model.pricing);
+    request.reserve.tokens = weighted_tokens(estimate, model.token_weights);
+    request.reserve.nano_usd = cost_nano_usd(estimate, model.pricing);
+    return request;
+}
 
-    Admission admission = co_await snapshot.quota_store->admit(
-        std::span<const ScopeCheck>(scopes.checks.data(), scopes.count), reserve);
+// The store's answer becomes headers, shadow-mode reports and the verdict.
+pipeline::Outcome apply(pipeline::RequestContext& ctx, const Request& request, Admission&& admission) {
+    const Snapshot& snapshot = ctx.snapshot;
+    const std::string_view model_name = ctx.route->model;
     ctx.response_headers.reserve(256);  // six header lines: one allocation, not several
     append_rate_limit_headers(ctx.response_headers, admission);
     for (const Refusal& shadow : admission.shadow) {
@@ -163,22 +175,39 @@ net::awaitable<pipeline::Outcome> QuotaStage::on_request(pipeline::RequestContex
     }
     if (const auto& refusal = admission.refusal) {
         count_rejection(snapshot.metrics, *refusal, "enforce");
-        const std::int64_t limit = limit_of(scopes.refused_limits(*refusal), refusal->kind);
+        const std::int64_t limit = limit_of(request.scopes.refused_limits(*refusal), refusal->kind);
         std::string message = refusal_message(*refusal, model_name, limit);
         ctx.response_headers.append("Retry-After: ")
             .append(std::to_string(retry_after_seconds(refusal->retry_after)))
             .append("\r\n");
         const bool budget = is_budget(refusal->kind);
-        co_return pipeline::Outcome::reject(budget ? api::budget_exhausted(std::move(message))
-                                                   : api::rate_limited(std::move(message)));
+        return pipeline::Outcome::reject(budget ? api::budget_exhausted(std::move(message))
+                                                : api::rate_limited(std::move(message)));
     }
     if (ctx.request.stream) pick_stream_caps(ctx, model_name);
     ctx.admission = std::move(admission);
-    ctx.reserved = reserve;
+    ctx.reserved = request.reserve;
     // Usage is what settles the reservation: ask for it in streams, and hide it again from a
     // client that did not ask (a stream_options object of the client's own is left alone).
     ctx.inject_stream_usage = ctx.request.stream && !ctx.request.include_usage && !ctx.request.has_stream_options;
-    co_return pipeline::Outcome::next();
+    return pipeline::Outcome::next();
+}
+
+}  // namespace
+
+pipeline::Outcome QuotaStage::on_request(pipeline::RequestContext& ctx) const {
+    const std::optional<Request> request = quota_request(ctx);
+    if (!request) return pipeline::Outcome::next();
+    std::optional<Admission> admission = ctx.snapshot.quota_store->try_admit_now(request->checks(), request->reserve);
+    if (!admission) return pipeline::Outcome::wait();  // the store needs I/O: on_request_async
+    return apply(ctx, *request, std::move(*admission));
+}
+
+net::awaitable<pipeline::Outcome> QuotaStage::on_request_async(pipeline::RequestContext& ctx) const {
+    const std::optional<Request> request = quota_request(ctx);
+    if (!request) co_return pipeline::Outcome::next();
+    Admission admission = co_await ctx.snapshot.quota_store->admit(request->checks(), request->reserve);
+    co_return apply(ctx, *request, std::move(admission));
 }
 
 void QuotaStage::on_finish(pipeline::RequestContext& ctx, const pipeline::Completion& done) const noexcept {

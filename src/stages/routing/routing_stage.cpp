@@ -7,7 +7,7 @@
 
 namespace infergate::routing {
 
-net::awaitable<pipeline::Outcome> RoutingStage::on_request(pipeline::RequestContext& ctx) const {
+pipeline::Outcome RoutingStage::on_request(pipeline::RequestContext& ctx) const {
     const RouteTable& table = ctx.snapshot.routes;
     const RouteTable::Lookup named = table.lookup(ctx.request.model, ctx.request.stream);
     const Route* route = named.route;
@@ -15,7 +15,7 @@ net::awaitable<pipeline::Outcome> RoutingStage::on_request(pipeline::RequestCont
         route = rule->route;
         ctx.routed_by = rule->rule->name;
     }
-    if (route == nullptr) co_return pipeline::Outcome::reject(api::model_not_found(ctx.request.model));
+    if (route == nullptr) return pipeline::Outcome::reject(api::model_not_found(ctx.request.model));
     route = apply_canary(*route, ctx);
     ctx.route = route;
     if (route->settings->balancing == config::Balancing::prefix_affinity) {
@@ -28,10 +28,10 @@ net::awaitable<pipeline::Outcome> RoutingStage::on_request(pipeline::RequestCont
         choice = pick_target(*route->fallbacks[i], ctx.affinity_hash, 0, now);
         if (choice) ctx.route = route->fallbacks[i];
     }
-    if (!choice) co_return pipeline::Outcome::reject(api::model_drained(route->model));
+    if (!choice) return pipeline::Outcome::reject(api::model_drained(route->model));
     ctx.target = choice->target;
     ctx.target_index = choice->index;
-    co_return pipeline::Outcome::next();
+    return pipeline::Outcome::next();
 }
 
 }  // namespace infergate::routing

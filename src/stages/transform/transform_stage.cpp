@@ -163,11 +163,11 @@ void prepare_upstream(pipeline::RequestContext& ctx) {
     prepare_openai(ctx, upstream_model);
 }
 
-net::awaitable<pipeline::Outcome> TransformStage::on_request(pipeline::RequestContext& ctx) const {
-    if (ctx.endpoint == api::Endpoint::messages_count_tokens) co_return pipeline::Outcome::next();  // answered locally
+pipeline::Outcome TransformStage::on_request(pipeline::RequestContext& ctx) const {
+    if (ctx.endpoint == api::Endpoint::messages_count_tokens) return pipeline::Outcome::next();  // answered locally
     prepare_upstream(ctx);
-    if (ctx.upstream.error) co_return pipeline::Outcome::reject(*ctx.upstream.error);
-    co_return pipeline::Outcome::next();
+    if (ctx.upstream.error) return pipeline::Outcome::reject(*ctx.upstream.error);
+    return pipeline::Outcome::next();
 }
 
 }  // namespace infergate::transform

@@ -11,7 +11,7 @@ public:
     std::string_view name() const noexcept override { return "auth"; }
     // Auth off (no keys, no JWT issuers): everyone is anonymous. On: a valid key or token,
     // else 401; a model outside the caller's list answers 404, exactly like an unknown one.
-    net::awaitable<pipeline::Outcome> on_request(pipeline::RequestContext& ctx) const override;
+    pipeline::Outcome on_request(pipeline::RequestContext& ctx) const override;
     // Per-caller accounting (requests, tokens by class, spend): a key's series, or those of a
     // token's issuer and tenant.
     void on_finish(pipeline::RequestContext& ctx, const pipeline::Completion& done) const noexcept override;

@@ -12,7 +12,7 @@ namespace infergate::cache {
 class CacheStage final : public pipeline::Stage {
 public:
     std::string_view name() const noexcept override { return "cache"; }
-    net::awaitable<pipeline::Outcome> on_request(pipeline::RequestContext& ctx) const override;
+    pipeline::Outcome on_request(pipeline::RequestContext& ctx) const override;
     void on_finish(pipeline::RequestContext& ctx, const pipeline::Completion& done) const noexcept override;
 };
 

@@ -15,7 +15,7 @@ namespace infergate::policy {
 class PolicyStage final : public pipeline::Stage {
 public:
     std::string_view name() const noexcept override { return "policy"; }
-    net::awaitable<pipeline::Outcome> on_request(pipeline::RequestContext& ctx) const override;
+    pipeline::Outcome on_request(pipeline::RequestContext& ctx) const override;
 };
 
 }  // namespace infergate::policy

@@ -24,6 +24,9 @@ public:
 
     std::shared_ptr<void> resolve(std::string_view scope) override { return this->scope(scope); }
     net::awaitable<Admission> admit(std::span<const ScopeCheck> scopes, const Amount& reserve) override;
+    std::optional<Admission> try_admit_now(std::span<const ScopeCheck> scopes, const Amount& reserve) override {
+        return admit_now(scopes, reserve);
+    }
     void settle(const Admission& admission, const Amount& used) noexcept override;
     net::awaitable<std::vector<LimitUsage>> usage(std::string_view scope,
                                                   const config::ScopeLimits& limits) override;

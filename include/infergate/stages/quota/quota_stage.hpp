@@ -13,7 +13,9 @@ namespace infergate::quota {
 class QuotaStage final : public pipeline::Stage {
 public:
     std::string_view name() const noexcept override { return "quota"; }
-    net::awaitable<pipeline::Outcome> on_request(pipeline::RequestContext& ctx) const override;
+    // Decides at once with an in-memory store; a store that needs I/O is awaited instead.
+    pipeline::Outcome on_request(pipeline::RequestContext& ctx) const override;
+    net::awaitable<pipeline::Outcome> on_request_async(pipeline::RequestContext& ctx) const override;
     void on_finish(pipeline::RequestContext& ctx, const pipeline::Completion& done) const noexcept override;
 };
 

@@ -93,6 +93,13 @@ public:
     }
     virtual net::awaitable<Admission> admit(std::span<const ScopeCheck> scopes,
                                             const Amount& reserve) = 0;
+    // The same, answered without waiting by a store that can (one in memory); std::nullopt from
+    // one that needs I/O, whose admit() is then awaited. Spares the stage a coroutine.
+    virtual std::optional<Admission> try_admit_now(std::span<const ScopeCheck> scopes, const Amount& reserve) {
+        (void)scopes;
+        (void)reserve;
+        return std::nullopt;
+    }
     // Replaces an admitted reservation with what was used, and frees its concurrency slot.
     virtual void settle(const Admission& admission, const Amount& used) noexcept = 0;
     // Every configured limit of `scope` with what is used of it now. Reserves nothing.

@@ -13,7 +13,7 @@ class RoutingStage final : public pipeline::Stage {
 public:
     std::string_view name() const noexcept override { return "routing"; }
     // Unknown model -> 404 model_not_found.
-    net::awaitable<pipeline::Outcome> on_request(pipeline::RequestContext& ctx) const override;
+    pipeline::Outcome on_request(pipeline::RequestContext& ctx) const override;
 };
 
 }  // namespace infergate::routing

@@ -14,7 +14,7 @@ void prepare_upstream(pipeline::RequestContext& ctx);
 class TransformStage final : public pipeline::Stage {
 public:
     std::string_view name() const noexcept override { return "transform"; }
-    net::awaitable<pipeline::Outcome> on_request(pipeline::RequestContext& ctx) const override;
+    pipeline::Outcome on_request(pipeline::RequestContext& ctx) const override;
 };
 
 }  // namespace infergate::transform
