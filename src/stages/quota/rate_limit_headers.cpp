@@ -12,11 +12,21 @@ namespace {
 // stack buffer with memcpy and fmt::format_int, then appended to the headers at once.
 class HeaderWriter {
 public:
+    // Literals: their length is known here, so the copy is a few moves, not a call to memcpy
+    // (twelve of those a request showed under callgrind).
+    template <std::size_t N>
+    void put(const char (&literal)[N]) noexcept {
+        std::memcpy(end_, literal, N - 1);
+        end_ += N - 1;
+    }
     void put(std::string_view text) noexcept {
         std::memcpy(end_, text.data(), text.size());
         end_ += text.size();
     }
-    void put(std::int64_t value) noexcept { put(std::string_view(fmt::format_int(value).c_str())); }
+    void put(std::int64_t value) noexcept {
+        const fmt::format_int digits(value);
+        put(std::string_view(digits.data(), digits.size()));
+    }
     void put(char c) noexcept { *end_++ = c; }
     std::string_view text() const noexcept { return {buffer_, static_cast<std::size_t>(end_ - buffer_)}; }
 
@@ -48,7 +58,9 @@ void put_reset(HeaderWriter& out, std::chrono::nanoseconds reset) {
     out.put('s');
 }
 
-void put_trio(HeaderWriter& out, std::string_view what, const RateInfo& info) {
+// `what` is "requests" or "tokens".
+template <std::size_t N>
+void put_trio(HeaderWriter& out, const char (&what)[N], const RateInfo& info) {
     if (!info.present) return;
     out.put("x-ratelimit-limit-");
     out.put(what);
