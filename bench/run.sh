@@ -71,12 +71,18 @@ $2
 $3" "$4"
 }
 
-start_infergate() { start_gateway infergate "" "" ""; }
+# Every client sends an API key, as the OpenAI SDKs always do: the same header goes to every
+# target (nginx and direct included), so that "auth + quota on" against "off" measures the
+# gateway's key check, limits and accounting, not the client's extra header bytes. The key is
+# the 500th of infergate-auth's; a gateway with auth off parses it and never forwards it.
+CLIENT_HEADER="Authorization: Bearer sk-ig-bench0500-$(printf 'S%.0s' {1..43})"
+
+start_infergate() { start_gateway infergate "" "" "$CLIENT_HEADER"; }
 
 # The same gateway with auth and quota on: 1,000 keys in 10 tenants, every key and tenant with
 # request, token, concurrency and budget limits (high enough never to refuse), so each request
 # pays for the key lookup, two scopes' checks and reservations, settlement and per-key metrics.
-# wrk presents the 500th key.
+# wrk presents the 500th key (CLIENT_HEADER).
 start_infergate_auth() {
     local keys
     keys=$(perl -MDigest::SHA=sha256_hex -e '
@@ -89,8 +95,7 @@ start_infergate_auth() {
             printf "    - { id: bench%04d, sha256: \"%s\", tenant: team-%d, limits: %s }\n",
                 $i, sha256_hex($key), $i % 10, $limits;
         }')
-    start_gateway infergate-auth "    pricing: { input_per_1m: 2.5, output_per_1m: 10 }" "$keys" \
-        "Authorization: Bearer sk-ig-bench0500-$(printf 'S%.0s' {1..43})"
+    start_gateway infergate-auth "    pricing: { input_per_1m: 2.5, output_per_1m: 10 }" "$keys" "$CLIENT_HEADER"
 }
 
 # nginx: a single process (master_process off) so that its CPU and RSS are one pid's. Its
@@ -132,7 +137,7 @@ http {
 EOF
     spawn nginx "${PIN_SERVER[@]}" nginx -p "$dir/" -c "$dir/nginx.conf" -e "$dir/error.log"
     PID[nginx]=$SPAWNED
-    HEADERS[nginx]=""
+    HEADERS[nginx]=$CLIENT_HEADER
     wait_ready nginx
 }
 
@@ -150,6 +155,7 @@ run_scenario() {
     local scen=$1 desc=$2 conns=$3 stream=$4 chunks=$5 delay=$6 t r
     log "scenario $scen: $desc"
     start_mock direct --chunks "$chunks" --delay-ms "$delay"
+    HEADERS[direct]=$CLIENT_HEADER
     start_infergate
     start_infergate_auth
     start_nginx
@@ -288,6 +294,8 @@ run:
 - **infergate-auth**: the same with auth and quota on: 1,000 API keys in 10 tenants, each key and
   tenant with requests/tokens per minute, concurrency and daily budget limits (never reached), model
   pricing set; wrk presents one of the keys. The goal: req/s within 5% of **infergate**;
+  every target gets that same \`Authorization: Bearer\` header (clients send a key whether or not
+  the gateway checks it, as the OpenAI SDKs do), so the two differ only by the gateway's work;
 - **nginx**: one process (\`master_process off\`), \`proxy_pass\` to an upstream with \`keepalive 256\`,
   \`proxy_http_version 1.1\`, \`proxy_buffering off\` (SSE relayed as it arrives),
   \`keepalive_requests 1000000\` on both sides, and an access log to \`/dev/null\` (parity with
