@@ -24,9 +24,10 @@ config::Policy merge(const config::Policy& model, const config::Policy& key) {
     merged.max_tokens_cap = tighter(model.max_tokens_cap, key.max_tokens_cap);
     merged.max_prompt_tokens = tighter(model.max_prompt_tokens, key.max_prompt_tokens);
     append(merged.system_prompts, key.system_prompts);
-    for (const auto& [name, value] : key.add_headers) {
-        std::erase_if(merged.add_headers, [&](const auto& header) { return header.first == name; });
-        merged.add_headers.emplace_back(name, value);
+    // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+    for (const auto& added : key.add_headers) {
+        std::erase_if(merged.add_headers, [&](const auto& header) { return header.first == added.first; });
+        merged.add_headers.push_back(added);
     }
     append(merged.remove_headers, key.remove_headers);
     append(merged.deny, key.deny);
