@@ -88,6 +88,12 @@ TEST(Sse, CarriesContentTellsOutputFromPreamble) {
     EXPECT_TRUE(sse::carries_content(R"({"choices":[{"text":"Once"}]})"));
     EXPECT_TRUE(sse::carries_content(R"({"choices":[{"delta":{"reasoning_content":"think"}}]})"));
     EXPECT_TRUE(sse::carries_content(R"({"choices":[{"delta":{"tool_calls":[{"index":0}]}}]})"));
+    // Only whole keys: "subtext" and "context" are not "text"; colons inside strings are not
+    // keys, nor is an escaped "content" inside another string.
+    EXPECT_FALSE(sse::carries_content(R"({"subtext":"a","context":"b","note":"x: \"content\":\"y\""})"));
+    EXPECT_FALSE(sse::carries_content(R"({"choices":[{"delta":{"content":""}}],"at":"12:30"})"));
+    // Spaces around the colon, as a JSON encoder may write them.
+    EXPECT_TRUE(sse::carries_content("{\"choices\":[{\"delta\":{\"content\" :\n \"Hi\"}}]}"));
 }
 
 }  // namespace
