@@ -24,10 +24,13 @@ TEST(Metrics, ReflectKnownTraffic) {
                       .status,
                   200);
     }
-    ASSERT_EQ(post_json(port, "/v1/chat/completions",
-                        R"({"model":"demo","stream":true,"messages":[]})", {{"x-mock-chunks", "4"}})
-                  .status,
-              200);
+    const HttpResult stream =
+        post_json(port, "/v1/chat/completions", R"({"model":"demo","stream":true,"messages":[]})",
+                  {{"x-mock-chunks", "4"}});
+    ASSERT_EQ(stream.status, 200);
+    // Its usage was asked for on the client's behalf (see below) and is not shown to it.
+    EXPECT_EQ(stream.body.find(R"("usage":{)"), std::string::npos) << stream.body;
+    EXPECT_NE(stream.body.find("data: [DONE]"), std::string::npos) << stream.body;
     post_json(port, "/v1/chat/completions", R"({"model":"nope","messages":[]})");
     post_json(port, "/v1/chat/completions", "not json");
 
@@ -46,9 +49,10 @@ TEST(Metrics, ReflectKnownTraffic) {
     EXPECT_TRUE(has_line(m, R"(gen_ai_server_request_duration_seconds_count{backend="mock",model="demo"} 4)"));
     EXPECT_TRUE(has_line(m, R"(gen_ai_server_time_to_first_token_seconds_count{backend="mock",model="demo"} 1)"));
     EXPECT_TRUE(has_line(m, R"(gen_ai_server_time_per_output_token_seconds_count{backend="mock",model="demo"} 1)"));
-    // Non-streaming usage: 3 × (8 completion tokens, 8 bytes / 4 = 2 prompt tokens).
-    EXPECT_TRUE(has_line(m, R"(gen_ai_usage_tokens_total{backend="mock",model="demo",type="output"} 24)"));
-    EXPECT_TRUE(has_line(m, R"(gen_ai_usage_tokens_total{backend="mock",model="demo",type="input"} 6)"));
+    // Non-streaming usage: 3 × (8 completion tokens, 8 bytes / 4 = 2 prompt tokens); the stream
+    // was asked for its usage although the client did not ask: 4 completion tokens, 1 prompt.
+    EXPECT_TRUE(has_line(m, R"(gen_ai_usage_tokens_total{backend="mock",model="demo",type="output"} 28)")) << m;
+    EXPECT_TRUE(has_line(m, R"(gen_ai_usage_tokens_total{backend="mock",model="demo",type="input"} 7)")) << m;
     EXPECT_TRUE(has_line(m, R"(infergate_requests_in_flight{backend="mock",model="demo"} 0)"));
     EXPECT_TRUE(has_line(m, R"(infergate_upstream_connections{backend="mock",state="busy"} 0)"));
     EXPECT_NE(m.find(R"(infergate_upstream_connections{backend="mock",state="idle"} )"), std::string::npos);

@@ -187,9 +187,7 @@ pipeline::Outcome apply(pipeline::RequestContext& ctx, const Request& request, A
     if (ctx.request.stream) pick_stream_caps(ctx, model_name);
     ctx.admission = std::move(admission);
     ctx.reserved = request.reserve;
-    // Usage is what settles the reservation: ask for it in streams, and hide it again from a
-    // client that did not ask (a stream_options object of the client's own is left alone).
-    ctx.inject_stream_usage = ctx.request.stream && !ctx.request.include_usage && !ctx.request.has_stream_options;
+    // Usage settles the reservation: the transform stage asks every stream for it.
     return pipeline::Outcome::next();
 }
 

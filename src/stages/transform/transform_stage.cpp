@@ -15,6 +15,10 @@ using Wire = pipeline::UpstreamRequest::Wire;
 
 // OpenAI-compatible servers and Azure OpenAI: the client's body, renamed where the route says.
 void prepare_openai(pipeline::RequestContext& ctx, std::string_view upstream_model) {
+    // Every stream is asked for its usage: token metrics, the access log, quotas and budgets
+    // all need it, and without it a stream's tokens are unknown. The relay hides that chunk
+    // again from a client that did not ask (a stream_options object of its own is left alone).
+    ctx.inject_stream_usage = ctx.request.stream && !ctx.request.include_usage && !ctx.request.has_stream_options;
     const bool renames = upstream_model != ctx.request.model;
     if (!renames && !ctx.inject_stream_usage) {
         ctx.upstream.body = ctx.body;  // the client's bytes, untouched
@@ -23,8 +27,7 @@ void prepare_openai(pipeline::RequestContext& ctx, std::string_view upstream_mod
     ctx.upstream.rewritten = renames ? api::replace_model(ctx.body, ctx.request.model_token, upstream_model)
                                      : ctx.body;
     if (ctx.inject_stream_usage) {
-        // The quota stage needs the stream's usage; the relay hides that chunk again. The
-        // body is a JSON object (the parse checked), so it has an opening brace.
+        // The body is a JSON object (the parse checked), so it has an opening brace.
         const std::size_t brace = ctx.upstream.rewritten.find('{');
         ctx.upstream.rewritten.insert(brace + 1, R"("stream_options":{"include_usage":true},)");
     }
