@@ -60,6 +60,14 @@ protected:
 // off instead of retrying at once (a busy loop would burn two cores for as long as the flood
 // lasts), count the failures, and serve again once the connections close.
 TEST_F(ProcessFaultTest, DescriptorExhaustionBacksOffAndRecovers) {
+#if defined(__SANITIZE_ADDRESS__)
+    // UBSan's vptr check, on a type-cache miss, tests through a pipe() that the object's memory
+    // is readable; with no descriptor left that fails, and it reports a valid object
+    // (boost::system::error_category) as "invalid vptr ... memory cannot be printed", then
+    // aborts (-fno-sanitize-recover; a suppression cannot help, it needs the same read). So
+    // the sanitizer build cannot run out of descriptors; the normal build runs this test.
+    GTEST_SKIP() << "descriptor exhaustion breaks UBSan's vptr check (see the comment)";
+#endif
     start({.max_fds = 64});
     ASSERT_EQ(post_json(port_, "/v1/chat/completions", chat_body("demo")).status, 200);
     const std::size_t fds = open_fds(gateway_.pid());
@@ -69,7 +77,8 @@ TEST_F(ProcessFaultTest, DescriptorExhaustionBacksOffAndRecovers) {
     for (int i = 0; i < 300; ++i) {
         flood.emplace_back(io).connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port_));
     }
-    ASSERT_TRUE(eventually([&] { return open_fds(gateway_.pid()) >= 60; }, 10s)) << open_fds(gateway_.pid());
+    ASSERT_TRUE(eventually([&] { return open_fds(gateway_.pid()) >= 60; }, 10s))
+        << open_fds(gateway_.pid()) << " descriptors\n" << gateway_.output();
     const auto cpu_before = cpu_time(gateway_.pid());
     const auto started = Clock::now();
     std::this_thread::sleep_for(2s);
