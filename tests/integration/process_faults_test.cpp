@@ -221,7 +221,7 @@ TEST_F(ProcessFaultTest, BogusModelsAndPathsDoNotGrowTheMetrics) {
     const auto ms = std::chrono::duration<double, std::milli>(fastest).count();
     std::printf("[ measured ] /metrics: %zu series, %zu bytes, fastest of 5 scrapes %.2f ms\n", series(scrape),
                 scrape.size(), ms);
-    EXPECT_LT(ms, 1000.0);
+    EXPECT_LT(ms, 100.0);  // the catalogue's bound; the fastest of five, so a loaded machine still passes
     EXPECT_EQ(scrape.find("bogus"), npos);
     // Counters that moved may show a status code they had not shown before: a few series.
     EXPECT_LE(series(scrape), before + 10) << scrape;
