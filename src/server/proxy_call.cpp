@@ -450,8 +450,10 @@ net::awaitable<Attempt> ProxyCall::exchange(Stream& stream, upstream::Connection
         head.append(backend_->credential_header()).append(": ");
         head.append(backend_->credential_value(credential_.value_or(0)).reveal()).append("\r\n");
     }
-    head.append("Content-Length: ").append(std::to_string(ctx_.upstream.body.size()));
+    head.append("Content-Length: ")
+        .append(std::to_string(ctx_.upstream.body_head.size() + ctx_.upstream.body.size()));
     head.append("\r\n\r\n");
+    head.append(ctx_.upstream.body_head);  // the body's first bytes, when a member was added
     const std::array<net::const_buffer, 2> request{net::buffer(head),
                                                    net::buffer(ctx_.upstream.body)};
 

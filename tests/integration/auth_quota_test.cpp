@@ -249,6 +249,9 @@ TEST_F(AuthQuotaTest, StreamUsageIsRequestedUpstreamAndHiddenFromClientsThatDidN
     EXPECT_EQ(sse_data(plain.body).back(), "[DONE]");
     ASSERT_FALSE(mock_->requests().empty());
     EXPECT_NE(mock_->requests().back().body.find(R"("include_usage":true)"), std::string::npos);
+    // The member goes in after the brace; the (renamed) body follows unchanged.
+    EXPECT_EQ(mock_->requests().back().body,
+              R"({"stream_options":{"include_usage":true},"model":"mock-model","stream":true,"messages":[]})");
 
     const auto asked = chat(kAlice, R"({"model":"demo","stream":true,"stream_options":{"include_usage":true},"messages":[]})",
                             {{"x-mock-chunks", "3"}});

@@ -51,6 +51,9 @@ struct UpstreamRequest {
     std::string target;                 // path and query, e.g. "/v1/chat/completions"
     std::string rewritten;              // the body, when it had to change for this target
     std::string_view body;              // what is sent: `rewritten`, or the client's own bytes
+    // Sent just before `body` when a member was added at the body's start (stream_options):
+    // the body's opening brace and that member. The rest follows as it is, not copied.
+    std::string body_head;
     Wire wire = Wire::openai;
     bool include_usage = false;         // translated streams: the client asked for the usage chunk
     std::optional<api::Error> error;    // this target cannot serve the request (e.g. embeddings

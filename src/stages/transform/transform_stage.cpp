@@ -20,18 +20,19 @@ void prepare_openai(pipeline::RequestContext& ctx, std::string_view upstream_mod
     // again from a client that did not ask (a stream_options object of its own is left alone).
     ctx.inject_stream_usage = ctx.request.stream && !ctx.request.include_usage && !ctx.request.has_stream_options;
     const bool renames = upstream_model != ctx.request.model;
-    if (!renames && !ctx.inject_stream_usage) {
-        ctx.upstream.body = ctx.body;  // the client's bytes, untouched
-        return;
+    std::string_view body = ctx.body;  // the client's bytes, untouched, unless renamed
+    if (renames) {
+        ctx.upstream.rewritten = api::replace_model(ctx.body, ctx.request.model_token, upstream_model);
+        body = ctx.upstream.rewritten;
     }
-    ctx.upstream.rewritten = renames ? api::replace_model(ctx.body, ctx.request.model_token, upstream_model)
-                                     : ctx.body;
     if (ctx.inject_stream_usage) {
-        // The body is a JSON object (the parse checked), so it has an opening brace.
-        const std::size_t brace = ctx.upstream.rewritten.find('{');
-        ctx.upstream.rewritten.insert(brace + 1, R"("stream_options":{"include_usage":true},)");
+        // The body is a JSON object (the parse checked), so it has an opening brace; the new
+        // member goes right after it, in body_head, and the rest is sent from where it is.
+        const std::size_t brace = body.find('{');
+        ctx.upstream.body_head.assign(body.substr(0, brace + 1)).append(R"("stream_options":{"include_usage":true},)");
+        body.remove_prefix(brace + 1);
     }
-    ctx.upstream.body = ctx.upstream.rewritten;
+    ctx.upstream.body = body;
 }
 
 api::Error unsupported_endpoint(const pipeline::RequestContext& ctx, std::string_view provider) {
@@ -141,6 +142,8 @@ void prepare_upstream(pipeline::RequestContext& ctx) {
     ctx.upstream.wire = Wire::openai;
     ctx.upstream.include_usage = false;
     ctx.upstream.error.reset();
+    ctx.upstream.body_head.clear();
+    ctx.inject_stream_usage = false;  // set by prepare_openai for this target, if it asks
     ctx.upstream.target.reserve(backend.base_path.size() + 24);
     ctx.upstream.target.assign(backend.base_path);
     // An alias, a rule or a canary may have changed the model: compare with what the client sent.
