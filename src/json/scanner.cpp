@@ -1,13 +1,29 @@
 #include "infergate/json/scanner.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <bitset>
 #include <charconv>
+#include <cstdint>
+#include <cstring>
 
 namespace infergate::json {
 namespace {
 
 bool is_ws(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+static_assert(std::endian::native == std::endian::little, "special_bytes() reads words little-endian");
+
+// The high bit of each byte of `word` that a string's fast path must stop at: '"', '\\', a
+// control character or a non-ASCII byte. Subtraction borrows can flag a byte above a flagged
+// one (never below), so the lowest flag is exact; that is the only one read. Little-endian.
+constexpr std::uint64_t special_bytes(std::uint64_t word) noexcept {
+    constexpr std::uint64_t ones = 0x0101010101010101ULL;
+    constexpr std::uint64_t high = 0x8080808080808080ULL;
+    const auto zero_byte = [](std::uint64_t x) { return (x - ones) & ~x & high; };
+    const std::uint64_t control = (word - 0x20 * ones) & ~word & high;
+    return control | (word & high) | zero_byte(word ^ ('"' * ones)) | zero_byte(word ^ ('\\' * ones));
+}
 
 int hex_value(char c) noexcept {
     if (c >= '0' && c <= '9') return c - '0';
@@ -243,7 +259,17 @@ private:
         if (p_ == end_ || *p_ != '"') return fail("expected a string");
         ++p_;
         for (;;) {
-            // Fast path: plain printable ASCII.
+            // Fast path: plain printable ASCII, eight bytes at a time while they last.
+            while (end_ - p_ >= 8) {
+                std::uint64_t word;
+                std::memcpy(&word, p_, 8);
+                const std::uint64_t special = special_bytes(word);
+                if (special != 0) {
+                    p_ += std::countr_zero(special) / 8;
+                    break;
+                }
+                p_ += 8;
+            }
             while (p_ < end_) {
                 const auto c = static_cast<unsigned char>(*p_);
                 if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) break;

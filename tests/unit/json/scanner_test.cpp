@@ -1,6 +1,7 @@
 #include "infergate/json/scanner.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <vector>
 
@@ -58,6 +59,31 @@ TEST(JsonScanner, ValidatesUtf8AndSurrogates) {
     EXPECT_EQ(error_of("{\"a\":\"\xff\"}"), "invalid UTF-8 in a string");
     EXPECT_EQ(error_of("{\"a\":\"\\ud83d\"}"), "lone surrogate in \\u escape");
     EXPECT_EQ(error_of("{\"a\":\"\\ude00\"}"), "lone surrogate in \\u escape");
+}
+
+// Strings are scanned eight bytes at a time: a byte that ends or breaks the fast path must be
+// seen at every offset of the word and of the tail, with the same verdict as nlohmann's parser.
+TEST(JsonScanner, StopsAtEverySpecialByteWhereverItFallsInAWord) {
+    const std::vector<std::string> specials = {"\"",   "\\",  "\\n", "\\u00e9", "\x01", "\x1f", " ",
+                                               "\x7f", "\x80", "\xc3\xa9", "\xc3", "\xff", "\xed\xa0\x80",
+                                               "\xf0\x9f\x98\x80"};
+    for (std::size_t length = 0; length <= 20; ++length) {
+        for (std::size_t at = 0; at <= length; ++at) {
+            for (const std::string& special : specials) {
+                std::string text(length, 'a');
+                text.insert(at, special);
+                for (const std::string& doc : {"{\"k\":\"" + text + "\"}", "{\"" + text + "\":1}"}) {
+                    const bool accepted = error_of(doc).empty();
+                    EXPECT_EQ(accepted, nlohmann::json::accept(doc)) << testing::PrintToString(doc);
+                    if (accepted && doc[2] == 'k') {
+                        const auto members = members_of(doc);
+                        ASSERT_EQ(members.size(), 1u);
+                        EXPECT_EQ(members[0].value, "\"" + text + "\"");
+                    }
+                }
+            }
+        }
+    }
 }
 
 TEST(JsonScanner, DecodesEscapedKeysAndStrings) {
