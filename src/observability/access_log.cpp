@@ -3,13 +3,16 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <chrono>
 #include <ctime>
 #include <system_error>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 namespace infergate::observability {
@@ -23,84 +26,101 @@ constexpr std::array<bool, 256> kNeedsEscape = [] {
     return table;
 }();
 
+// Writes a line into room reserved for it beforehand (AccessLogBuffer::room()): each piece is
+// a copy, with no capacity check and no call per piece, as a line has some thirty of them.
+class LineWriter {
+public:
+    explicit LineWriter(char* at) noexcept : at_(at) {}
+    void put(std::string_view text) noexcept {
+        if (!text.empty()) std::memcpy(at_, text.data(), text.size());
+        at_ += text.size();
+    }
+    void put(char c) noexcept { *at_++ = c; }
+    char* end() const noexcept { return at_; }
+
+private:
+    char* at_;
+};
+
+// Bytes a line may need beyond its string fields (which escaping may grow sixfold): keys,
+// separators, the timestamp and nine numbers of at most 21 characters each, some 560 in JSON.
+constexpr std::size_t kLineOverhead = 1024;
+
 // Appends `text` JSON-escaped (no quotes). Field values can hold client text (model names).
-// Runs of plain bytes are appended whole: a line has a dozen of these fields.
-void append_escaped(fmt::memory_buffer& out, std::string_view text) {
+// Runs of plain bytes are copied whole.
+void put_escaped(LineWriter& out, std::string_view text) {
     static constexpr char kHex[] = "0123456789abcdef";
     const char* run = text.data();
     const char* const end = text.data() + text.size();
     for (const char* p = run; p != end; ++p) {
         const auto c = static_cast<unsigned char>(*p);
         if (!kNeedsEscape[c]) continue;
-        out.append(run, p);
+        out.put(std::string_view(run, static_cast<std::size_t>(p - run)));
         run = p + 1;
         if (c == '"' || c == '\\') {
-            const char esc[] = {'\\', *p};
-            out.append(esc, esc + 2);
+            out.put('\\');
+            out.put(*p);
         } else {
             const char esc[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
-            out.append(esc, esc + 6);
+            out.put(std::string_view(esc, sizeof esc));
         }
     }
-    out.append(run, end);
+    out.put(std::string_view(run, static_cast<std::size_t>(end - run)));
 }
 
-void json_string(fmt::memory_buffer& out, std::string_view key, std::string_view value) {
-    out.append(std::string_view(",\""));
-    out.append(key);
-    out.append(std::string_view("\":\""));
-    append_escaped(out, value);
-    out.push_back('"');
+// `key` carries its separators: `,"name":"`.
+void json_string(LineWriter& out, std::string_view key, std::string_view value) {
+    out.put(key);
+    put_escaped(out, value);
+    out.put('"');
 }
 
 // Text format: a value never contains a space or control character (they would let client
 // text forge fields or lines), and empty values print as "-".
-void text_value(fmt::memory_buffer& out, std::string_view value) {
+void text_value(LineWriter& out, std::string_view value) {
     if (value.empty()) {
-        out.push_back('-');
+        out.put('-');
         return;
     }
-    const std::size_t start = out.size();
-    out.append(value);
-    for (char* p = out.data() + start; p != out.data() + out.size(); ++p) {
+    char* const start = out.end();
+    out.put(value);
+    for (char* p = start; p != out.end(); ++p) {
         const auto c = static_cast<unsigned char>(*p);
         if (c <= 0x20 || c == 0x7f) *p = '_';
     }
 }
 
-void append_int(fmt::memory_buffer& out, std::int64_t value) {
+void put_int(LineWriter& out, std::int64_t value) {
     const fmt::format_int text(value);
-    out.append(text.data(), text.data() + text.size());
+    out.put(std::string_view(text.data(), text.size()));
 }
 
 // Milliseconds with three decimals, from integer microseconds: fmt's fixed-precision float
-// path costs several times more, and each line has three of these.
-void append_millis(fmt::memory_buffer& out, double ms) {
-    if (!(std::fabs(ms) < 1e15)) {  // NaN or absurd: fmt's general path
-        fmt::format_to(std::back_inserter(out), "{:.3f}", ms);
-        return;
-    }
+// path costs several times more, and each line has three of these. A value no clock can give
+// (NaN, or beyond 10^15 ms) prints as -1, "none", so that a line stays within its room.
+void put_millis(LineWriter& out, double ms) {
+    if (!(std::fabs(ms) < 1e15)) ms = -1;
     if (ms < 0) {  // -1: "none"
-        out.push_back('-');
+        out.put('-');
         ms = -ms;
     }
     const auto micros = static_cast<std::int64_t>(std::llround(ms * 1000.0));
-    append_int(out, micros / 1000);
+    put_int(out, micros / 1000);
     const auto fraction = static_cast<int>(micros % 1000);
     const char digits[] = {'.', static_cast<char>('0' + fraction / 100), static_cast<char>('0' + fraction / 10 % 10),
                            static_cast<char>('0' + fraction % 10)};
-    out.append(digits, digits + 4);
+    out.put(std::string_view(digits, sizeof digits));
 }
 
 // `key` (with its separator and '=' or ':' already in it) and an integer.
-void int_field(fmt::memory_buffer& out, std::string_view key, std::int64_t value) {
-    out.append(key);
-    append_int(out, value);
+void int_field(LineWriter& out, std::string_view key, std::int64_t value) {
+    out.put(key);
+    put_int(out, value);
 }
 
-void millis_field(fmt::memory_buffer& out, std::string_view key, double ms) {
-    out.append(key);
-    append_millis(out, ms);
+void millis_field(LineWriter& out, std::string_view key, double ms) {
+    out.put(key);
+    put_millis(out, ms);
 }
 
 // The numeric tail of a line, in one format's spelling: each key carries its separator.
@@ -118,8 +138,8 @@ constexpr FigureKeys kTextFigures{" stream=true",      " stream=false",  " durat
                                   " completion_tokens=", " bytes_in=",  " bytes_out=",
                                   "\n"};
 
-void append_figures(fmt::memory_buffer& line, const AccessRecord& r, const FigureKeys& keys) {
-    line.append(r.stream ? keys.stream_true : keys.stream_false);
+void put_figures(LineWriter& line, const AccessRecord& r, const FigureKeys& keys) {
+    line.put(r.stream ? keys.stream_true : keys.stream_false);
     millis_field(line, keys.duration, r.duration_ms);
     millis_field(line, keys.first_byte, r.upstream_first_byte_ms);
     millis_field(line, keys.ttft, r.time_to_first_token_ms);
@@ -127,55 +147,61 @@ void append_figures(fmt::memory_buffer& line, const AccessRecord& r, const Figur
     int_field(line, keys.completion_tokens, r.completion_tokens);
     int_field(line, keys.bytes_in, static_cast<std::int64_t>(r.bytes_in));
     int_field(line, keys.bytes_out, static_cast<std::int64_t>(r.bytes_out));
-    line.append(keys.end);
+    line.put(keys.end);
 }
 
-void format_json(fmt::memory_buffer& line, std::string_view ts, const AccessRecord& r) {
-    line.append(std::string_view("{\"ts\":\""));
-    line.append(ts);
-    line.push_back('"');
-    json_string(line, "request_id", r.request_id);
-    json_string(line, "peer", r.peer);
-    json_string(line, "method", r.method);
-    json_string(line, "path", r.path);
-    json_string(line, "model", r.model);
-    json_string(line, "backend", r.backend);
-    json_string(line, "upstream_model", r.upstream_model);
+// The record's text fields, in line order; their sizes bound the room a line needs.
+std::array<std::string_view, 13> text_fields(const AccessRecord& r) {
+    return {r.request_id, r.peer,   r.method, r.path,           r.model,        r.backend, r.upstream_model,
+            r.code,       r.key_id, r.tenant, r.key_fingerprint, r.served_model, r.attempts};
+}
+
+void format_json(LineWriter& line, std::string_view ts, const AccessRecord& r) {
+    line.put(std::string_view("{\"ts\":\""));
+    line.put(ts);
+    line.put('"');
+    json_string(line, ",\"request_id\":\"", r.request_id);
+    json_string(line, ",\"peer\":\"", r.peer);
+    json_string(line, ",\"method\":\"", r.method);
+    json_string(line, ",\"path\":\"", r.path);
+    json_string(line, ",\"model\":\"", r.model);
+    json_string(line, ",\"backend\":\"", r.backend);
+    json_string(line, ",\"upstream_model\":\"", r.upstream_model);
     int_field(line, ",\"status\":", r.status);
-    json_string(line, "code", r.code);
-    json_string(line, "key_id", r.key_id);
-    json_string(line, "tenant", r.tenant);
-    json_string(line, "key_fp", r.key_fingerprint);
-    json_string(line, "served_model", r.served_model);
-    json_string(line, "attempts", r.attempts);
-    append_figures(line, r, kJsonFigures);
+    json_string(line, ",\"code\":\"", r.code);
+    json_string(line, ",\"key_id\":\"", r.key_id);
+    json_string(line, ",\"tenant\":\"", r.tenant);
+    json_string(line, ",\"key_fp\":\"", r.key_fingerprint);
+    json_string(line, ",\"served_model\":\"", r.served_model);
+    json_string(line, ",\"attempts\":\"", r.attempts);
+    put_figures(line, r, kJsonFigures);
 }
 
-void format_text(fmt::memory_buffer& line, std::string_view ts, const AccessRecord& r) {
-    line.append(ts);
-    line.push_back(' ');
+void format_text(LineWriter& line, std::string_view ts, const AccessRecord& r) {
+    line.put(ts);
+    line.put(' ');
     for (std::string_view field : {r.request_id, r.peer, r.method, r.path}) {
         text_value(line, field);
-        line.push_back(' ');
+        line.put(' ');
     }
     int_field(line, "status=", r.status);
-    line.append(std::string_view(" code="));
+    line.put(std::string_view(" code="));
     text_value(line, r.code);
-    line.append(std::string_view(" model="));
+    line.put(std::string_view(" model="));
     text_value(line, r.model);
-    line.append(std::string_view(" backend="));
+    line.put(std::string_view(" backend="));
     text_value(line, r.backend);
-    line.append(std::string_view(" key="));
+    line.put(std::string_view(" key="));
     text_value(line, r.key_id);
-    line.append(std::string_view(" tenant="));
+    line.put(std::string_view(" tenant="));
     text_value(line, r.tenant);
-    line.append(std::string_view(" key_fp="));
+    line.put(std::string_view(" key_fp="));
     text_value(line, r.key_fingerprint);
-    line.append(std::string_view(" served_model="));
+    line.put(std::string_view(" served_model="));
     text_value(line, r.served_model);
-    line.append(std::string_view(" attempts="));
+    line.put(std::string_view(" attempts="));
     text_value(line, r.attempts);
-    append_figures(line, r, kTextFigures);
+    put_figures(line, r, kTextFigures);
 }
 
 }  // namespace
@@ -233,18 +259,33 @@ std::string_view AccessLogBuffer::timestamp() {
 
 void AccessLogBuffer::write(const AccessRecord& record) {
     const std::string_view ts = timestamp();
+    std::size_t text_bytes = 0;
+    for (const std::string_view field : text_fields(record)) text_bytes += field.size();
+    LineWriter line(room(kLineOverhead + 6 * text_bytes));
     if (sink_->format() == config::LogFormat::json) {
-        format_json(lines_, ts, record);
+        format_json(line, ts, record);
     } else {
-        format_text(lines_, ts, record);
+        format_text(line, ts, record);
     }
-    if (lines_.size() >= kFlushBytes) flush();
+    size_ = static_cast<std::size_t>(line.end() - lines_.get());
+    if (size_ >= kFlushBytes) flush();
+}
+
+char* AccessLogBuffer::room(std::size_t bytes) {
+    if (capacity_ - size_ < bytes) {
+        const std::size_t capacity = std::max(size_ + bytes, kFlushBytes + kFlushBytes / 2);
+        auto grown = std::make_unique_for_overwrite<char[]>(capacity);
+        if (size_ != 0) std::memcpy(grown.get(), lines_.get(), size_);
+        lines_ = std::move(grown);
+        capacity_ = capacity;
+    }
+    return lines_.get() + size_;
 }
 
 void AccessLogBuffer::flush() {
-    if (lines_.size() == 0) return;
-    sink_->append(std::string_view(lines_.data(), lines_.size()));
-    lines_.clear();
+    if (size_ == 0) return;
+    sink_->append(std::string_view(lines_.get(), size_));
+    size_ = 0;
 }
 
 void AccessLogBuffer::switch_to(std::shared_ptr<const AccessLog> sink) {

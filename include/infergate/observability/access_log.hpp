@@ -9,8 +9,6 @@
 #include <mutex>
 #include <string_view>
 
-#include <fmt/format.h>
-
 #include "infergate/config/config.hpp"
 
 namespace infergate::observability {
@@ -75,10 +73,14 @@ public:
 
 private:
     std::string_view timestamp();
+    // At least `bytes` of writable room after the pending lines.
+    char* room(std::size_t bytes);
 
     static constexpr std::size_t kFlushBytes = 16 * 1024;
     std::shared_ptr<const AccessLog> sink_;
-    fmt::memory_buffer lines_;
+    std::unique_ptr<char[]> lines_;
+    std::size_t size_ = 0;
+    std::size_t capacity_ = 0;
     long long cached_second_ = -1;
     char timestamp_[32] = {};
 };

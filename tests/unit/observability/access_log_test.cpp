@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -104,6 +105,42 @@ TEST_F(AccessLogLines, ClientTextIsEscapedInJson) {
     const std::string line = written(config::LogFormat::json, r);
     EXPECT_EQ(std::count(line.begin(), line.end(), '\n'), 1) << line;
     EXPECT_EQ(nlohmann::json::parse(line)["model"], "a\"b\\c\nd\x01");
+}
+
+// A line is written into room reserved from its fields' sizes: fields that escape to six
+// times their size, many lines past the flush size and absurd figures all stay whole.
+TEST_F(AccessLogLines, LinesOfWorstCaseFieldsStayWholeAcrossFlushes) {
+    config::LogSettings settings;
+    settings.access_format = config::LogFormat::json;
+    settings.access_path = path_.string();
+    auto sink = std::make_shared<const AccessLog>(settings);
+    const std::string controls(5000, '\x01');  // \u0001 each: six bytes a byte
+    const std::string quotes(3000, '"');
+    {
+        AccessLogBuffer buffer(sink);
+        for (int i = 0; i < 40; ++i) {
+            AccessRecord r = sample();
+            r.request_id = i % 2 == 0 ? std::string_view(controls) : std::string_view(quotes);
+            r.attempts = controls;
+            r.duration_ms = i == 7 ? std::numeric_limits<double>::quiet_NaN() : 1e300;
+            r.prompt_tokens = std::numeric_limits<std::int64_t>::min();
+            r.bytes_out = std::numeric_limits<std::uint64_t>::max();
+            buffer.write(r);
+        }
+    }
+    std::ifstream in(path_);
+    std::string line;
+    int lines = 0;
+    while (std::getline(in, line)) {
+        const auto json = nlohmann::json::parse(line);
+        EXPECT_EQ(json["request_id"], lines % 2 == 0 ? controls : quotes);
+        EXPECT_EQ(json["attempts"], controls);
+        EXPECT_DOUBLE_EQ(json["duration_ms"].get<double>(), -1.0);  // no clock gives these
+        EXPECT_EQ(json["prompt_tokens"], std::numeric_limits<std::int64_t>::min());
+        EXPECT_EQ(json["model"], "demo");
+        ++lines;
+    }
+    EXPECT_EQ(lines, 40);
 }
 
 TEST_F(AccessLogLines, ATextLineHasOneFieldPerValueAndCannotBeForged) {
