@@ -148,8 +148,8 @@ private:
                 no_room_for_body_ = true;
                 co_return true;  // answered 503 by handle() without reading the body
             }
-            const auto expect = head.find(http::field::expect);
-            if (expect != head.end() && beast::iequals(expect->value(), "100-continue")) {
+            const auto expect = field_value(head, http::field::expect);
+            if (expect && beast::iequals(*expect, "100-continue")) {
                 http::response<http::empty_body> go_on{http::status::continue_, head.version()};
                 stream.expires_after(limits.write_timeout);
                 auto [ec, n] = co_await http::async_write(stream, go_on, use_tuple);
@@ -300,9 +300,9 @@ private:
         pipeline::Completion done;
         std::size_t entered = 0;
         std::optional<api::Error> rejection;
-        const auto content_type = request.find(http::field::content_type);
-        if (content_type != request.end() && !content_type->value().starts_with("application/json")) {
-            rejection = api::unsupported_media_type(content_type->value());
+        const auto content_type = field_value(request, http::field::content_type);
+        if (content_type && !content_type->starts_with("application/json")) {
+            rejection = api::unsupported_media_type(*content_type);
         } else {
             auto parsed = api::parse_proxy_request(ctx.body, endpoint);
             if (auto* error = std::get_if<api::Error>(&parsed)) {

@@ -34,15 +34,13 @@ constexpr std::size_t kUpstreamHeaderLimit = 64 * 1024;
 constexpr std::size_t kUpstreamJsonDepth = 128;  // as deep as the translators read answers
 
 bool is_event_stream(const http::fields& fields) {
-    const auto type = fields.find(http::field::content_type);
-    return type != fields.end() && type->value().starts_with("text/event-stream");
+    const auto type = field_value(fields, http::field::content_type);
+    return type && type->starts_with("text/event-stream");
 }
 
 bool is_json(const http::fields& fields) {
-    const auto type = fields.find(http::field::content_type);
-    if (type == fields.end()) return false;
-    const std::string_view value = type->value();
-    return value.starts_with("application/json") || value.find("+json") != std::string_view::npos;
+    const auto type = field_value(fields, http::field::content_type);
+    return type && (type->starts_with("application/json") || type->find("+json") != std::string_view::npos);
 }
 
 // Whether the failure `result` describes is one `on` lists.

@@ -1,11 +1,15 @@
 #include "infergate/server/responses.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <cstdint>
 
 #include "infergate/stages/transform/messages_ingress_errors.hpp"
 #include "infergate/upstream/headers.hpp"
 
 namespace infergate::server {
+
+using namespace std::string_view_literals;
 
 Response make_response(unsigned status, std::string body, std::string_view content_type,
                        const ClientConnection& client, std::string_view request_id) {
@@ -46,35 +50,45 @@ bool is_plain_token(std::string_view text) {
            std::all_of(text.begin(), text.end(), [](char c) { return c > 0x20 && c < 0x7f; });
 }
 
+// Digits without std::to_string's temporary string: a head is written per response.
+void append_decimal(std::string& out, std::uint64_t value) {
+    char digits[20];
+    const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, value);
+    out.append(digits, end);
+}
+
 }  // namespace
 
 void append_proxied_head(std::string& out, const ProxiedHead& head) {
     const unsigned version = head.client.version;
     const bool own_rate_limits = head.extra_headers.find("x-ratelimit-") != std::string_view::npos;
-    out.append(version >= 11 ? "HTTP/1.1 " : "HTTP/1.0 ");
-    out.append(std::to_string(head.upstream.result_int())).push_back(' ');
-    out.append(http::obsolete_reason(head.upstream.result())).append("\r\n");
+    out.append(version >= 11 ? "HTTP/1.1 "sv : "HTTP/1.0 "sv);
+    append_decimal(out, head.upstream.result_int());
+    out.push_back(' ');
+    out.append(http::obsolete_reason(head.upstream.result())).append("\r\n"sv);
     upstream::for_each_forwarded_response_header(
         head.upstream,
         [&](std::string_view name, std::string_view value) {
             if (own_rate_limits && name.size() > 12 && beast::iequals(name.substr(0, 12), "x-ratelimit-")) return;
-            out.append(name).append(": ").append(value).append("\r\n");
+            out.append(name).append(": "sv).append(value).append("\r\n"sv);
         },
         head.event_stream ? http::field::cache_control : http::field::unknown);
-    if (head.event_stream) out.append("Cache-Control: no-cache\r\n");
-    out.append("x-request-id: ").append(head.request_id).append("\r\n");
-    if (is_plain_token(head.served_model)) out.append("x-infergate-model: ").append(head.served_model).append("\r\n");
-    if (is_plain_token(head.backend)) out.append("x-infergate-backend: ").append(head.backend).append("\r\n");
+    if (head.event_stream) out.append("Cache-Control: no-cache\r\n"sv);
+    out.append("x-request-id: "sv).append(head.request_id).append("\r\n"sv);
+    if (is_plain_token(head.served_model)) out.append("x-infergate-model: "sv).append(head.served_model).append("\r\n"sv);
+    if (is_plain_token(head.backend)) out.append("x-infergate-backend: "sv).append(head.backend).append("\r\n"sv);
     out.append(head.extra_headers);
     if (head.content_length) {
-        out.append("Content-Length: ").append(std::to_string(*head.content_length)).append("\r\n");
+        out.append("Content-Length: "sv);
+        append_decimal(out, *head.content_length);
+        out.append("\r\n"sv);
     } else if (version >= 11) {
-        out.append("Transfer-Encoding: chunked\r\n");
+        out.append("Transfer-Encoding: chunked\r\n"sv);
     }
     // HTTP/1.1 is persistent unless told; HTTP/1.0 is not unless told.
-    if (version >= 11 && !head.client.keep_alive) out.append("Connection: close\r\n");
-    if (version < 11 && head.client.keep_alive) out.append("Connection: keep-alive\r\n");
-    out.append("\r\n");
+    if (version >= 11 && !head.client.keep_alive) out.append("Connection: close\r\n"sv);
+    if (version < 11 && head.client.keep_alive) out.append("Connection: keep-alive\r\n"sv);
+    out.append("\r\n"sv);
 }
 
 net::awaitable<beast::error_code> write_response(ClientConnection& client, Response& response,

@@ -47,9 +47,9 @@ bool never_forwarded_upstream(http::field field, std::string_view name) noexcept
 class ConnectionTokens {
 public:
     explicit ConnectionTokens(const http::fields& fields) {
-        const auto connection = fields.find(http::field::connection);
-        if (connection == fields.end()) return;
-        for (const auto& token : http::token_list(connection->value())) {
+        const auto connection = field_value(fields, http::field::connection);
+        if (!connection) return;
+        for (const auto& token : http::token_list(*connection)) {
             if (count_ == tokens_.size()) break;
             tokens_[count_++] = token;
         }
