@@ -30,10 +30,15 @@ void AuthStage::on_finish(pipeline::RequestContext& ctx, const pipeline::Complet
     key.requests.Increment();
     if (!done.usage) return;
     const quota::TokenCounts counts = quota::classify(*done.usage);
-    key.input_tokens.Increment(static_cast<double>(counts.input));
-    key.cached_input_tokens.Increment(static_cast<double>(counts.cached_input));
-    key.output_tokens.Increment(static_cast<double>(counts.output));
-    key.reasoning_tokens.Increment(static_cast<double>(counts.reasoning));
+    // Each increment is a compare-and-swap loop on a double; most answers have no cached or
+    // reasoning tokens, so zeros are skipped.
+    const auto add = [](prometheus::Counter& counter, std::int64_t tokens) {
+        if (tokens > 0) counter.Increment(static_cast<double>(tokens));
+    };
+    add(key.input_tokens, counts.input);
+    add(key.cached_input_tokens, counts.cached_input);
+    add(key.output_tokens, counts.output);
+    add(key.reasoning_tokens, counts.reasoning);
     if (ctx.route != nullptr) {  // priced as the model that answered
         key.spend_usd.Increment(static_cast<double>(quota::cost_nano_usd(counts, ctx.route->settings->pricing)) / 1e9);
     }
