@@ -28,6 +28,8 @@
 
 namespace infergate::server {
 namespace detail {
+
+using namespace std::string_view_literals;
 namespace {
 
 constexpr std::size_t kUpstreamHeaderLimit = 64 * 1024;
@@ -423,8 +425,8 @@ net::awaitable<Attempt> ProxyCall::exchange(Stream& stream, upstream::Connection
     // Beast's parser, which never yields CR or LF, so nothing can be injected.
     std::string& head = client_.head_buffer;
     head.clear();
-    head.append("POST ").append(ctx_.upstream.target).append(" HTTP/1.1\r\nHost: ");
-    head.append(backend_->host_header()).append("\r\n");
+    head.append("POST "sv).append(ctx_.upstream.target).append(" HTTP/1.1\r\nHost: "sv);
+    head.append(backend_->host_header()).append("\r\n"sv);
     bool has_content_type = false;
     const std::string& provider_headers = backend_->provider_headers();
     const bool translated = ctx_.upstream.wire != pipeline::UpstreamRequest::Wire::openai;
@@ -438,22 +440,23 @@ net::awaitable<Attempt> ProxyCall::exchange(Stream& stream, upstream::Connection
                 if (translated) return;
                 has_content_type = true;
             }
-            head.append(name).append(": ").append(value).append("\r\n");
+            head.append(name).append(": "sv).append(value).append("\r\n"sv);
         });
-    if (!has_content_type) head.append("Content-Type: application/json\r\n");
+    if (!has_content_type) head.append("Content-Type: application/json\r\n"sv);
     head.append(provider_headers);
     head.append(ctx_.extra_upstream_headers);
-    head.append("x-request-id: ").append(ctx_.request_id).append("\r\n");
+    head.append("x-request-id: "sv).append(ctx_.request_id).append("\r\n"sv);
     if (!backend_->credential_header().empty()) {
-        head.append(backend_->credential_header()).append(": ");
-        head.append(backend_->credential_value(credential_.value_or(0)).reveal()).append("\r\n");
+        head.append(backend_->credential_header()).append(": "sv);
+        head.append(backend_->credential_value(credential_.value_or(0)).reveal()).append("\r\n"sv);
     }
-    head.append("Content-Length: ")
-        .append(std::to_string(ctx_.upstream.body_head.size() + ctx_.upstream.body.size()));
-    head.append("\r\n\r\n");
-    head.append(ctx_.upstream.body_head);  // the body's first bytes, when a member was added
-    const std::array<net::const_buffer, 2> request{net::buffer(head),
-                                                   net::buffer(ctx_.upstream.body)};
+    // The body goes in three pieces: the client's bytes around the gateway's splice, uncopied.
+    const pipeline::UpstreamRequest& sent = ctx_.upstream;
+    head.append("Content-Length: "sv)
+        .append(std::to_string(sent.body.size() + sent.splice.size() + sent.body_rest.size()));
+    head.append("\r\n\r\n"sv);
+    const std::array<net::const_buffer, 4> request{net::buffer(head), net::buffer(sent.body),
+                                                   net::buffer(sent.splice), net::buffer(sent.body_rest)};
 
     auto& tcp = connection.tcp();
     // A stream with a first-token timeout must at least have its head by then.

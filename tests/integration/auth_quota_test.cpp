@@ -249,9 +249,16 @@ TEST_F(AuthQuotaTest, StreamUsageIsRequestedUpstreamAndHiddenFromClientsThatDidN
     EXPECT_EQ(sse_data(plain.body).back(), "[DONE]");
     ASSERT_FALSE(mock_->requests().empty());
     EXPECT_NE(mock_->requests().back().body.find(R"("include_usage":true)"), std::string::npos);
-    // The member goes in after the brace; the (renamed) body follows unchanged.
+    // The member goes in after the (renamed) model; the client's other bytes are unchanged.
     EXPECT_EQ(mock_->requests().back().body,
-              R"({"stream_options":{"include_usage":true},"model":"mock-model","stream":true,"messages":[]})");
+              R"({"model":"mock-model","stream_options":{"include_usage":true},"stream":true,"messages":[]})");
+    // The OpenAI SDKs put the model after the messages: the same splice, wherever it falls.
+    ASSERT_EQ(chat(kAlice, R"({"messages":[{"role":"user","content":"a \"model\": b"}], "model" : "demo" ,"stream":true})",
+                   {{"x-mock-chunks", "2"}}).status, 200);
+    EXPECT_EQ(mock_->requests().back().body,
+              R"({"messages":[{"role":"user","content":"a \"model\": b"}], "model" : "mock-model","stream_options":{"include_usage":true} ,"stream":true})");
+    ASSERT_EQ(chat(kAlice, R"({"messages":[],"model":"demo","n":1})").status, 200);
+    EXPECT_EQ(mock_->requests().back().body, R"({"messages":[],"model":"mock-model","n":1})");
 
     const auto asked = chat(kAlice, R"({"model":"demo","stream":true,"stream_options":{"include_usage":true},"messages":[]})",
                             {{"x-mock-chunks", "3"}});

@@ -50,10 +50,13 @@ struct UpstreamRequest {
     };
     std::string target;                 // path and query, e.g. "/v1/chat/completions"
     std::string rewritten;              // the body, when it had to change for this target
-    std::string_view body;              // what is sent: `rewritten`, or the client's own bytes
-    // Sent just before `body` when a member was added at the body's start (stream_options):
-    // the body's opening brace and that member. The rest follows as it is, not copied.
-    std::string body_head;
+    // What is sent as the body, in order: `body`, `splice`, `body_rest`. `body` is `rewritten`
+    // or the client's own bytes. Where the gateway only renames the model or adds a member, the
+    // change is `splice` (placed at the model's token) and the client's bytes on either side are
+    // sent from where they are: a prompt of megabytes is not copied to rename its model.
+    std::string_view body;
+    std::string splice;
+    std::string_view body_rest;
     Wire wire = Wire::openai;
     bool include_usage = false;         // translated streams: the client asked for the usage chunk
     std::optional<api::Error> error;    // this target cannot serve the request (e.g. embeddings

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "infergate/json/scanner.hpp"
 #include "infergate/stages/routing/route_table.hpp"
 #include "infergate/stages/transform/anthropic_request.hpp"
 #include "infergate/stages/transform/azure_path.hpp"
@@ -13,26 +14,37 @@ namespace {
 
 using Wire = pipeline::UpstreamRequest::Wire;
 
+// The client's body, sent around a splice at its model's token (a top-level member the parse
+// found): the token, or the upstream's name for the model, then `member` if any.
+void splice_at_model(pipeline::RequestContext& ctx, bool renames, std::string_view upstream_model,
+                     std::string_view member) {
+    const std::string_view body = ctx.body;  // a view: its pieces are sent uncopied
+    const std::string_view token = ctx.request.model_token;
+    if ((!renames && member.empty()) || token.empty()) {
+        ctx.upstream.body = body;
+        return;
+    }
+    const auto at = static_cast<std::size_t>(token.data() - body.data());
+    ctx.upstream.body = body.substr(0, at);
+    if (renames) {
+        json::append_quoted(ctx.upstream.splice, upstream_model);
+    } else {
+        ctx.upstream.splice.append(token);
+    }
+    ctx.upstream.splice.append(member);
+    ctx.upstream.body_rest = body.substr(at + token.size());
+}
+
 // OpenAI-compatible servers and Azure OpenAI: the client's body, renamed where the route says.
 void prepare_openai(pipeline::RequestContext& ctx, std::string_view upstream_model) {
     // Every stream is asked for its usage: token metrics, the access log, quotas and budgets
     // all need it, and without it a stream's tokens are unknown. The relay hides that chunk
     // again from a client that did not ask (a stream_options object of its own is left alone).
-    ctx.inject_stream_usage = ctx.request.stream && !ctx.request.include_usage && !ctx.request.has_stream_options;
-    const bool renames = upstream_model != ctx.request.model;
-    std::string_view body = ctx.body;  // the client's bytes, untouched, unless renamed
-    if (renames) {
-        ctx.upstream.rewritten = api::replace_model(ctx.body, ctx.request.model_token, upstream_model);
-        body = ctx.upstream.rewritten;
-    }
-    if (ctx.inject_stream_usage) {
-        // The body is a JSON object (the parse checked), so it has an opening brace; the new
-        // member goes right after it, in body_head, and the rest is sent from where it is.
-        const std::size_t brace = body.find('{');
-        ctx.upstream.body_head.assign(body.substr(0, brace + 1)).append(R"("stream_options":{"include_usage":true},)");
-        body.remove_prefix(brace + 1);
-    }
-    ctx.upstream.body = body;
+    ctx.inject_stream_usage = ctx.request.stream && !ctx.request.include_usage && !ctx.request.has_stream_options &&
+                              !ctx.request.model_token.empty();
+    splice_at_model(ctx, upstream_model != ctx.request.model, upstream_model,
+                    ctx.inject_stream_usage ? std::string_view(R"(,"stream_options":{"include_usage":true})")
+                                            : std::string_view());
 }
 
 api::Error unsupported_endpoint(const pipeline::RequestContext& ctx, std::string_view provider) {
@@ -98,12 +110,7 @@ void prepare_messages(pipeline::RequestContext& ctx, const config::Backend& back
     const bool renames = upstream_model != ctx.request.model;
     if (backend.provider == config::Provider::anthropic) {
         ctx.upstream.target.append(messages_ingress::kMessagesPath);
-        if (renames) {
-            ctx.upstream.rewritten = api::replace_model(ctx.body, ctx.request.model_token, upstream_model);
-            ctx.upstream.body = ctx.upstream.rewritten;
-        } else {
-            ctx.upstream.body = ctx.body;
-        }
+        splice_at_model(ctx, renames, upstream_model, {});
         ctx.upstream.wire = Wire::messages_passthrough;
         return;
     }
@@ -142,7 +149,9 @@ void prepare_upstream(pipeline::RequestContext& ctx) {
     ctx.upstream.wire = Wire::openai;
     ctx.upstream.include_usage = false;
     ctx.upstream.error.reset();
-    ctx.upstream.body_head.clear();
+    ctx.upstream.body = {};
+    ctx.upstream.splice.clear();
+    ctx.upstream.body_rest = {};
     ctx.inject_stream_usage = false;  // set by prepare_openai for this target, if it asks
     ctx.upstream.target.reserve(backend.base_path.size() + 24);
     ctx.upstream.target.assign(backend.base_path);
