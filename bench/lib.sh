@@ -276,6 +276,16 @@ median() {
         awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2];
                                   else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
+# paired_ratio SCENARIO TARGET BASE: the median over the rounds of TARGET's req/s divided by
+# BASE's in the same round. The two run back to back inside a round, so load that comes and
+# goes between rounds on this shared machine cancels out of each round's ratio; a ratio of the
+# two medians would set one round of one against another round of the other.
+paired_ratio() {
+    awk -v s="$1" -v a="$2" -v b="$3" '$1 == s && $2 == a { x[$3] = $4 } $1 == s && $2 == b { y[$3] = $4 }
+        END { for (r in x) if ((r in y) && y[r] > 0) print x[r] / y[r] }' "$RESULTS" | sort -g |
+        awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) printf "%.3f", v[(NR + 1) / 2];
+                                  else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
 total() { awk -v c="$1" -v s="$2" -v t="$3" '$1 == s && $2 == t { n += $c } END { print n + 0 }' "$RESULTS"; }
 
 # cpu_per_request SCENARIO TARGET: the process's CPU µs per completed request over all rounds.

@@ -241,10 +241,22 @@ goals_table() {
     done
     for spec in "${SCENARIOS[@]}"; do
         IFS='|' read -r scen desc _ <<<"$spec"
-        local on=${STAT[$scen,infergate-auth,rps]:-} off=${STAT[$scen,infergate,rps]:-} ratio=""
-        [[ -n $on && -n $off ]] && ratio=$(awk -v a="$on" -v b="$off" 'BEGIN { printf "%.3f", a / b }')
-        echo "| Auth + quota on (1,000 keys): req/s ≥ 95% of off | $desc | ${ratio:-?} of off | — |" \
+        # Judged on the median of the rounds' own ratios (see "How to read it"); the ratio of
+        # the two medians in the table is shown beside it.
+        local on=${STAT[$scen,infergate-auth,rps]:-} off=${STAT[$scen,infergate,rps]:-} of_medians=""
+        [[ -n $on && -n $off ]] && of_medians=$(awk -v a="$on" -v b="$off" 'BEGIN { printf "%.3f", a / b }')
+        local ratio; ratio=$(paired_ratio "$scen" infergate-auth infergate)
+        echo "| Auth + quota on (1,000 keys): req/s ≥ 95% of off | $desc | ${ratio:-?} of off (medians: ${of_medians:-?}) | — |" \
             "$(verdict "$ratio" ">=" 0.95) |"
+    done
+    # The same goal seen through cost: CPU per request over all rounds moves far less with the
+    # machine's load than req/s does. Informative, not the goal itself.
+    for spec in "${SCENARIOS[@]}"; do
+        IFS='|' read -r scen desc _ <<<"$spec"
+        local on=${STAT[$scen,infergate-auth,cpu]:-} off=${STAT[$scen,infergate,cpu]:-} cost=""
+        [[ -n $on && -n $off ]] && cost=$(awk -v a="$on" -v b="$off" 'BEGIN { if (b > 0) printf "%.3f", a / b }')
+        echo "| Auth + quota on: CPU per request ≤ 105% of off (informative) | $desc | ${cost:-?} × off | — |" \
+            "$(verdict "$cost" "<=" 1.05) |"
     done
     for scen in chat-64 stream8-64; do
         for spec in "${SCENARIOS[@]}"; do
@@ -341,7 +353,10 @@ $(reference_table)
 ## How to read it
 
 - Compare within one run: ratios to direct and differences between proxies measured in the same run
-  are what matter. Absolute req/s, latencies and CPU times move with the machine and with whatever else
+  are what matter. The auth + quota goal is judged on the median of each round's own ratio
+  (**infergate-auth** ÷ **infergate**, measured back to back inside the round): rounds on this
+  machine move by ±10%, twice the 5% the goal is about, and a ratio of the two medians can set a
+  fast round of one against a slow round of the other. That ratio is shown beside it. Absolute req/s, latencies and CPU times move with the machine and with whatever else
   runs on it (this is a shared 2-core machine; others may have been compiling during the run).
 - CPU µs/req is the proxy process alone (all its threads), measured with clock-tick resolution
   (1/${CLK_TCK} s) over ${ROUNDS} × ${DURATION} s, which is precise to well under 1 µs/req at these rates.
