@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "infergate/api/model_splice.hpp"
 #include "infergate/json/scanner.hpp"
 
 namespace infergate::api {
@@ -269,14 +270,25 @@ std::variant<ProxyRequest, Error> parse_proxy_request(std::string_view body, End
     return request;
 }
 
+ModelSplice splice_model(std::string_view body, std::string_view model_token,
+                         std::optional<std::string_view> new_model, std::string_view member) {
+    const auto at = static_cast<std::size_t>(model_token.data() - body.data());
+    ModelSplice splice{body.substr(0, at), {}, body.substr(at + model_token.size())};
+    if (new_model) {
+        json::append_quoted(splice.middle, *new_model);
+    } else {
+        splice.middle.append(model_token);
+    }
+    splice.middle.append(member);
+    return splice;
+}
+
 std::string replace_model(std::string_view body, std::string_view model_token,
                           std::string_view upstream_model) {
-    const auto prefix = static_cast<std::size_t>(model_token.data() - body.data());
+    const ModelSplice splice = splice_model(body, model_token, upstream_model, {});
     std::string out;
-    out.reserve(body.size() + upstream_model.size() + 8);
-    out.append(body.substr(0, prefix));
-    json::append_quoted(out, upstream_model);
-    out.append(body.substr(prefix + model_token.size()));
+    out.reserve(body.size() + splice.middle.size());
+    out.append(splice.before).append(splice.middle).append(splice.after);
     return out;
 }
 

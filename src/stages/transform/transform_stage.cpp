@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "infergate/json/scanner.hpp"
+#include "infergate/api/model_splice.hpp"
 #include "infergate/stages/routing/route_table.hpp"
 #include "infergate/stages/transform/anthropic_request.hpp"
 #include "infergate/stages/transform/azure_path.hpp"
@@ -14,25 +14,24 @@ namespace {
 
 using Wire = pipeline::UpstreamRequest::Wire;
 
-// The client's body, sent around a splice at its model's token (a top-level member the parse
-// found): the token, or the upstream's name for the model, then `member` if any.
-void splice_at_model(pipeline::RequestContext& ctx, bool renames, std::string_view upstream_model,
-                     std::string_view member) {
-    const std::string_view body = ctx.body;  // a view: its pieces are sent uncopied
-    const std::string_view token = ctx.request.model_token;
-    if ((!renames && member.empty()) || token.empty()) {
-        ctx.upstream.body = body;
+// `body` (which must outlive the request: the client's, or `rewritten`) is sent as it is, or
+// around a splice at its model's token (see api::splice_model): renamed, and/or `member` added.
+void send_spliced(pipeline::UpstreamRequest& upstream, std::string_view body, std::string_view model_token,
+                  std::optional<std::string_view> new_model, std::string_view member = {}) {
+    if ((!new_model && member.empty()) || model_token.empty()) {
+        upstream.body = body;
         return;
     }
-    const auto at = static_cast<std::size_t>(token.data() - body.data());
-    ctx.upstream.body = body.substr(0, at);
-    if (renames) {
-        json::append_quoted(ctx.upstream.splice, upstream_model);
-    } else {
-        ctx.upstream.splice.append(token);
-    }
-    ctx.upstream.splice.append(member);
-    ctx.upstream.body_rest = body.substr(at + token.size());
+    api::ModelSplice splice = api::splice_model(body, model_token, new_model, member);
+    upstream.body = splice.before;
+    upstream.splice = std::move(splice.middle);
+    upstream.body_rest = splice.after;
+}
+
+// The upstream's name for the model if the route renames it.
+std::optional<std::string_view> renamed(const pipeline::RequestContext& ctx, std::string_view upstream_model) {
+    if (upstream_model == ctx.request.model) return std::nullopt;
+    return upstream_model;
 }
 
 // OpenAI-compatible servers and Azure OpenAI: the client's body, renamed where the route says.
@@ -42,9 +41,9 @@ void prepare_openai(pipeline::RequestContext& ctx, std::string_view upstream_mod
     // again from a client that did not ask (a stream_options object of its own is left alone).
     ctx.inject_stream_usage = ctx.request.stream && !ctx.request.include_usage && !ctx.request.has_stream_options &&
                               !ctx.request.model_token.empty();
-    splice_at_model(ctx, upstream_model != ctx.request.model, upstream_model,
-                    ctx.inject_stream_usage ? std::string_view(R"(,"stream_options":{"include_usage":true})")
-                                            : std::string_view());
+    send_spliced(ctx.upstream, ctx.body, ctx.request.model_token, renamed(ctx, upstream_model),
+                 ctx.inject_stream_usage ? std::string_view(R"(,"stream_options":{"include_usage":true})")
+                                         : std::string_view());
 }
 
 api::Error unsupported_endpoint(const pipeline::RequestContext& ctx, std::string_view provider) {
@@ -110,7 +109,7 @@ void prepare_messages(pipeline::RequestContext& ctx, const config::Backend& back
     const bool renames = upstream_model != ctx.request.model;
     if (backend.provider == config::Provider::anthropic) {
         ctx.upstream.target.append(messages_ingress::kMessagesPath);
-        splice_at_model(ctx, renames, upstream_model, {});
+        send_spliced(ctx.upstream, ctx.body, ctx.request.model_token, renamed(ctx, upstream_model));
         ctx.upstream.wire = Wire::messages_passthrough;
         return;
     }
@@ -130,14 +129,14 @@ void prepare_messages(pipeline::RequestContext& ctx, const config::Backend& back
         ctx.upstream.target.append(api::upstream_path(api::Endpoint::chat_completions));
     }
     ctx.upstream.rewritten = std::move(body);
+    ctx.upstream.body = ctx.upstream.rewritten;
     if (renames) {
         // The translated body names the client's model; find its token as the router did.
         auto parsed = api::parse_proxy_request(ctx.upstream.rewritten, api::Endpoint::chat_completions);
         if (auto* request = std::get_if<api::ProxyRequest>(&parsed)) {
-            ctx.upstream.rewritten = api::replace_model(ctx.upstream.rewritten, request->model_token, upstream_model);
+            send_spliced(ctx.upstream, ctx.upstream.rewritten, request->model_token, upstream_model);
         }
     }
-    ctx.upstream.body = ctx.upstream.rewritten;
     ctx.upstream.wire = Wire::messages_to_openai;
 }
 
