@@ -233,11 +233,12 @@ run_wrk() {
 
 field() { sed -n "s/.* $1=\([0-9]*\).*/\1/p" <<<"$2"; }
 
-# measure_round SCENARIO TARGET ROUND CONNS STREAM CHUNKS DELAY: one measured wrk run against
-# TARGET, its CPU from /proc, a line in RESULTS. A target whose process has exited is noted
-# once and skipped from then on.
+# measure_round SCENARIO TARGET ROUND CONNS STREAM CHUNKS DELAY [SECONDS AS]: one measured wrk
+# run against TARGET (DURATION seconds unless SECONDS), its CPU from /proc, a line in RESULTS
+# under the target name AS (default TARGET). A target whose process has exited is noted once
+# and skipped from then on.
 measure_round() {
-    local scen=$1 t=$2 r=$3 pid=${PID[$2]} before after line req dur errs
+    local scen=$1 t=$2 r=$3 pid=${PID[$2]} secs=${8:-$DURATION} as=${9:-$2} before after line req dur errs
     [[ -n ${DEAD[$scen,$t]:-} ]] && return 0
     if ! kill -0 "$pid" 2>/dev/null; then
         echo "$scen $t: the $t process exited during the run (see its log)" >>"$ANOMALIES"
@@ -245,19 +246,21 @@ measure_round() {
         return 0
     fi
     before=$(cpu_ticks "$pid")
-    line=$(run_wrk "$scen" "$t" "round$r" "$DURATION" "$4" "$5" "$6" "$7")
+    local label=round$r
+    [[ $as == "$t" ]] || label=pair$r
+    line=$(run_wrk "$scen" "$t" "$label" "$secs" "$4" "$5" "$6" "$7")
     after=$(cpu_ticks "$pid" 2>/dev/null || echo "$before")
     if [[ -z $line ]]; then
-        echo "$scen $t round$r: no result from wrk" >>"$ANOMALIES"
+        echo "$scen $t $label: no result from wrk" >>"$ANOMALIES"
         return 0
     fi
     req=$(field requests "$line")
     dur=$(field duration_us "$line")
     errs=$(($(field err_connect "$line") + $(field err_read "$line") + $(field err_write "$line") +
         $(field err_status "$line") + $(field err_timeout "$line")))
-    echo "$scen $t $r $(awk -v n="$req" -v d="$dur" 'BEGIN { printf "%.1f", n * 1e6 / d }') \
+    echo "$scen $as $r $(awk -v n="$req" -v d="$dur" 'BEGIN { printf "%.1f", n * 1e6 / d }') \
 $(field p50_us "$line") $(field p99_us "$line") $req $((after - before)) $errs" >>"$RESULTS"
-    log "  $t round $r: $(awk -v n="$req" -v d="$dur" 'BEGIN { printf "%.0f", n * 1e6 / d }') req/s," \
+    log "  $as round $r: $(awk -v n="$req" -v d="$dur" 'BEGIN { printf "%.0f", n * 1e6 / d }') req/s," \
         "p99 $(field p99_us "$line") µs, errors $errs"
 }
 
@@ -285,6 +288,13 @@ paired_ratio() {
         END { for (r in x) if ((r in y) && y[r] > 0) print x[r] / y[r] }' "$RESULTS" | sort -g |
         awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) printf "%.3f", v[(NR + 1) / 2];
                                   else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+# paired_spread SCENARIO TARGET BASE: "count q1 q3" of the same per-round ratios: how many, and
+# the range holding their middle half.
+paired_spread() {
+    awk -v s="$1" -v a="$2" -v b="$3" '$1 == s && $2 == a { x[$3] = $4 } $1 == s && $2 == b { y[$3] = $4 }
+        END { for (r in x) if ((r in y) && y[r] > 0) print x[r] / y[r] }' "$RESULTS" | sort -g |
+        awk '{ v[NR] = $1 } END { if (NR > 0) printf "%d %.3f %.3f", NR, v[int((NR + 3) / 4)], v[int((3 * NR + 3) / 4)] }'
 }
 total() { awk -v c="$1" -v s="$2" -v t="$3" '$1 == s && $2 == t { n += $c } END { print n + 0 }' "$RESULTS"; }
 
