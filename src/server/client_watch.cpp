@@ -1,51 +1,59 @@
 #include "infergate/server/client_watch.hpp"
 
-#include <poll.h>
-
 namespace infergate::server {
 
-ClientWatch::ClientWatch(tcp::socket& client, const std::shared_ptr<ClientWatchState>& state)
-    : client_(client), state_(state) {
-    state->client_gone = false;
-    state->upstream = nullptr;
-    // A 1-byte MSG_PEEK receive rather than async_wait: a wait re-registers the socket with
-    // epoll (one epoll_ctl per request), a receive reuses the registration it already has.
-    // Peeked bytes stay in the socket for the next request's read.
-    client.async_receive(
-        net::buffer(&state->peeked, 1), net::socket_base::message_peek,
-        [state, generation = state->generation, fd = client.native_handle()](beast::error_code ec, std::size_t) {
-            if (state->generation != generation) return;  // that watch has ended
-            if (!ec && state->tls) return poll_for_hangup(fd, state, generation);
-            if (!ec || ec == net::error::operation_aborted) return;  // pipelined bytes, or stopped
-            // EOF (a half-close counts: OpenAI clients never half-close, abandoning clients
-            // do) or an error: the client is gone.
-            state->client_gone = true;
-            if (state->upstream != nullptr) state->upstream->close();
-        });
+ClientWatch::ClientWatch(ClientWatcher& watcher, int client_fd) : watcher_(watcher), fd_(client_fd) {
+    watcher_.add(*this);
 }
 
-void ClientWatch::poll_for_hangup(int fd, const std::shared_ptr<ClientWatchState>& state, std::uint64_t generation) {
-    constexpr auto kInterval = std::chrono::milliseconds(100);
-    state->hangup_poll.expires_after(kInterval);
-    state->hangup_poll.async_wait([fd, state, generation](beast::error_code ec) {
-        // The socket is open while the watch is current: the session ends it first.
-        if (ec || state->generation != generation) return;
-        pollfd hangup{fd, POLLRDHUP, 0};
-        if (::poll(&hangup, 1, 0) == 1 && (hangup.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0) {
-            state->client_gone = true;
-            if (state->upstream != nullptr) state->upstream->close();
+ClientWatch::~ClientWatch() { watcher_.remove(*this); }
+
+void ClientWatch::notice_gone() noexcept {
+    if (gone_) return;
+    gone_ = true;
+    // Closing only cancels the upstream's pending operations: their handlers run later, on
+    // this thread, so nothing is resumed (or unregistered) under the watcher's poll loop.
+    if (upstream_ != nullptr) upstream_->close();
+}
+
+void ClientWatcher::add(ClientWatch& watch) {
+    watch.index_ = watches_.size();
+    watches_.push_back(&watch);
+    if (!ticking_) schedule();
+}
+
+void ClientWatcher::remove(ClientWatch& watch) noexcept {
+    ClientWatch* last = watches_.back();
+    watches_[watch.index_] = last;
+    last->index_ = watch.index_;
+    watches_.pop_back();
+}
+
+void ClientWatcher::schedule() {
+    if (!timer_) return;  // detached: the loop is ending
+    ticking_ = true;
+    timer_->expires_after(kInterval);
+    timer_->async_wait([this](const beast::error_code& ec) {
+        if (ec) return;  // detached: `this` may be gone
+        poll_now();
+        if (watches_.empty()) {
+            ticking_ = false;
             return;
         }
-        poll_for_hangup(fd, state, generation);
+        schedule();
     });
 }
 
-ClientWatch::~ClientWatch() {
-    ++state_->generation;
-    state_->upstream = nullptr;
-    if (state_->tls) state_->hangup_poll.cancel();  // plain connections never arm it
-    beast::error_code ignored;
-    client_.cancel(ignored);  // only the watch is pending on the client socket now
+void ClientWatcher::poll_now() {
+    if (watches_.empty()) return;
+    fds_.resize(watches_.size());
+    for (std::size_t i = 0; i < watches_.size(); ++i) fds_[i] = pollfd{watches_[i]->fd_, POLLRDHUP, 0};
+    if (::poll(fds_.data(), fds_.size(), 0) <= 0) return;
+    // A half-close counts as leaving: OpenAI clients never half-close, abandoning ones do.
+    // Readable bytes alone (a pipelined request) do not.
+    for (std::size_t i = 0; i < fds_.size(); ++i) {
+        if ((fds_[i].revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0) watches_[i]->notice_gone();
+    }
 }
 
 }  // namespace infergate::server

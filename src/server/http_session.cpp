@@ -37,10 +37,7 @@ public:
     HttpSession(Worker& worker, tcp::socket socket, tls::ServerContextPtr tls)
         : worker_(worker), metrics_(worker.gateway().metrics()), client_(std::move(socket)),
           deadline_(client_.stream.socket()), tls_(std::move(tls)) {
-        if (tls_) {
-            client_.stream.use_tls(tls_->native());
-            client_.watch_state->tls = true;
-        }
+        if (tls_) client_.stream.use_tls(tls_->native());
         beast::error_code ec;
         const auto remote = client_.stream.socket().remote_endpoint(ec);
         if (!ec) {

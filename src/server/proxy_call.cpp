@@ -126,7 +126,7 @@ ProxyCall::ProxyCall(Worker& worker, ClientConnection& client, pipeline::Request
       backend_(ctx.target->backend.get()), settings_(&backend_->settings()) {}
 
 net::awaitable<Completion> ProxyCall::run() {
-    ClientWatch watch(client_.stream.socket(), client_.watch_state);
+    ClientWatch watch(worker_.client_watcher(), client_.stream.socket().native_handle());
     watch_ = &watch;
     deadline_ = Clock::now() + settings_->timeouts.total;
     const routing::Route& primary = *ctx_.route;
@@ -176,9 +176,7 @@ net::awaitable<Completion> ProxyCall::run() {
         break;
     }
     // A client whose FIN the watch saw (a half-close, or a close the response won the race
-    // against) sends no further request. Its connection is not kept alive: the next read
-    // might not see that FIN again (Asio stops reading speculatively after an end-of-file, and
-    // epoll reports it once), and would wait out the idle timeout instead.
+    // against) sends no further request: its connection is not kept alive.
     if (watch.client_gone()) {
         client_gone();
     } else if (reply_pending_) {

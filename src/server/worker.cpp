@@ -12,11 +12,14 @@ namespace infergate::server {
 
 Worker::Worker(Gateway& gateway, unsigned index, SnapshotPtr initial)
     : gateway_(gateway), index_(index), config_(std::move(initial)), acceptor_(io_), tls_acceptor_(io_),
-      access_log_(gateway.access_log()) {}
+      access_log_(gateway.access_log()) {
+    client_watcher_.attach(io_.get_executor());
+}
 
 Worker::~Worker() {
     stop();
     join();
+    client_watcher_.detach();  // its timer goes before io_ does
     access_log_.flush();  // the thread is gone: safe from here
 }
 

@@ -8,7 +8,6 @@
 
 #include "infergate/net.hpp"
 #include "infergate/server/client_stream.hpp"
-#include "infergate/server/client_watch.hpp"
 #include "infergate/stages/auth/key_memo.hpp"
 #include "infergate/tls/peer_certificate.hpp"
 
@@ -24,7 +23,6 @@ struct ClientConnection {
     std::string relay_buffer;        // reused by every stream on this connection
     std::string translated_buffer;   // a translated stream's client events, reused likewise
     std::string head_buffer;         // reused for each upstream request head and response head
-    std::shared_ptr<ClientWatchState> watch_state = std::make_shared<ClientWatchState>(stream.get_executor());
     std::string peer;                // "ip:port", for the access log
     net::ip::address address;        // the peer's, for per-address limits
     auth::KeyMemo key_memo;          // the API key its requests last authenticated with

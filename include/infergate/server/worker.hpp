@@ -13,6 +13,7 @@
 #include "infergate/config/snapshot.hpp"
 #include "infergate/net.hpp"
 #include "infergate/observability/access_log.hpp"
+#include "infergate/server/client_watch.hpp"
 #include "infergate/server/connection_table.hpp"
 #include "infergate/upstream/connection_pool.hpp"
 
@@ -44,6 +45,8 @@ public:
     net::any_io_executor executor() { return io_.get_executor(); }
     Gateway& gateway() noexcept { return gateway_; }
     observability::AccessLogBuffer& access_log() noexcept { return access_log_; }
+    // Watches the clients of requests waiting on an upstream (client_watch.hpp).
+    ClientWatcher& client_watcher() noexcept { return client_watcher_; }
     // A new client connection's place under this worker's share of the connection limit
     // (null: refused); `evict` closes it if a later connection needs the place.
     std::unique_ptr<ConnectionTable::Slot> admit(std::function<void()> evict);
@@ -62,6 +65,7 @@ private:
     net::awaitable<void> flush_access_log_periodically();
 
     ConnectionTable connections_;  // before io_: sessions, destroyed with io_, leave it
+    ClientWatcher client_watcher_;  // before io_, like connections_ (attached to io_ meanwhile)
     net::io_context io_{1};
     Gateway& gateway_;
     unsigned index_;
