@@ -56,6 +56,7 @@ void read_issuer(const Context& ctx, const Field& field, JwtIssuer& issuer) {
                           "(they appear in logs and metrics)");
             }
             issuer.name = std::move(*text);
+            issuer.principal_id = "jwt:" + issuer.name;
         }
     }
     if (const auto iss = map.require("issuer")) {

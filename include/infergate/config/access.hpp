@@ -90,6 +90,7 @@ struct Tenant {
 
 struct JwtIssuer {
     std::string name;                    // public, safe to log: "jwt:<name>" in logs and metrics
+    std::string principal_id;            // "jwt:<name>", made once: a token's Principal points at it
     std::string issuer;                  // the tokens' exact `iss`
     std::vector<std::string> audiences;  // a token's `aud` must name one
     std::string jwks_file;               // one of jwks_file / pem_file

@@ -15,6 +15,16 @@ namespace {
 // Longer API keys are refused before any work (hashing is cheap, but bounded is better).
 constexpr std::size_t kMaxCredentialBytes = 4096;
 
+// ASCII case-insensitive prefix test, inline: beast::iequals is an out-of-line call that
+// folds both sides byte by byte, and this runs on every authenticated request.
+bool starts_with_lowercase(std::string_view text, std::string_view lower) noexcept {
+    if (text.size() < lower.size()) return false;
+    for (std::size_t i = 0; i < lower.size(); ++i) {
+        if ((text[i] | 0x20) != lower[i]) return false;
+    }
+    return true;
+}
+
 std::string_view trim(std::string_view text) noexcept {
     while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
     while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
@@ -40,15 +50,15 @@ std::optional<std::string_view> presented_credential(const http::request_header<
         if (field.name() == http::field::authorization) {
             const std::string_view value = trim(field.value());
             constexpr std::string_view kBearer = "bearer ";
-            if (value.size() > kBearer.size() && beast::iequals(value.substr(0, kBearer.size()), kBearer)) {
+            if (value.size() > kBearer.size() && starts_with_lowercase(value, kBearer)) {
                 return trim(value.substr(kBearer.size()));
             }
             return std::string_view{};  // Basic, a bare token, ...: not accepted
         }
         if (field.name() != http::field::unknown) continue;
         const std::string_view name = field.name_string();
-        if (!api_key && beast::iequals(name, "api-key")) api_key = trim(field.value());
-        if (!x_api_key && beast::iequals(name, "x-api-key")) x_api_key = trim(field.value());
+        if (!api_key && name.size() == 7 && beast::iequals(name, "api-key")) api_key = trim(field.value());
+        if (!x_api_key && name.size() == 9 && beast::iequals(name, "x-api-key")) x_api_key = trim(field.value());
     }
     return api_key ? api_key : x_api_key;
 }

@@ -28,13 +28,13 @@ std::variant<Principal, api::Error> jwt_principal(std::string_view token, const 
 
     Principal principal;
     principal.anonymous = false;
-    principal.key_id = "jwt:" + issuer->name;
+    principal.key_id = issuer->principal_id;
     if (!claims.tenant.empty()) {
         const RegisteredTenant* tenant = snapshot.keys.tenant(claims.tenant);
         if (tenant == nullptr) return refused("its tenant is not configured here");
         principal.tenant_config = tenant->config;
         principal.tenant_quota = &tenant->quota;
-        principal.tenant = std::move(claims.tenant);
+        principal.tenant = tenant->config->name;
     }
     principal.metrics = snapshot.metrics_for(principal.key_id, principal.tenant);
     if (claims.models) {

@@ -65,7 +65,7 @@ void append(Json& into, const Json& more) {
     for (const auto& entry : more) into.push_back(entry);
 }
 
-Json nullable(const std::string& text) { return text.empty() ? Json(nullptr) : Json(text); }
+Json nullable(std::string_view text) { return text.empty() ? Json(nullptr) : Json(text); }
 
 }  // namespace
 

@@ -19,9 +19,10 @@ struct QuotaScope;
 struct Principal {
     bool anonymous = true;
     // The key's config id, or "jwt:<issuer name>" for a token (never its subject: this is a
-    // log field and a metric label, and must stay bounded); empty: anonymous.
-    std::string key_id;
-    std::string tenant;                       // a tenant declared in the config; empty: none
+    // log field and a metric label, and must stay bounded); empty: anonymous. Both views point
+    // into the pinned snapshot (or at literals), so making a Principal copies no string.
+    std::string_view key_id;
+    std::string_view tenant;                  // a tenant declared in the config; empty: none
     const config::ApiKey* key = nullptr;      // both point into the pinned snapshot
     const config::Tenant* tenant_config = nullptr;
     // Resolved when the snapshot was built (see KeyRegistry), so that later stages look

@@ -38,7 +38,7 @@ http::request_header<> bearer(const std::string& key) {
 std::string who(const Snapshot& snapshot, const std::string& key, KeyMemo& memo) {
     auto result = authenticate(bearer(key), snapshot, std::chrono::system_clock::now(), nullptr, &memo);
     if (auto* error = std::get_if<api::Error>(&result)) return "error:" + error->code;
-    return std::get<Principal>(result).key_id;
+    return std::string(std::get<Principal>(result).key_id);
 }
 
 TEST(KeyMemo, RemembersTheLastKeyAndAnswersOnlyForTheSameBytes) {
