@@ -285,6 +285,10 @@ private:
                                const SnapshotPtr& config) {
         auto& request = parser.get();
         pipeline::RequestContext ctx(*config, request.base());
+        ctx.response_headers = std::move(client_.response_headers_spare);
+        ctx.response_headers.clear();
+        // Declared after ctx, so destroyed before it, on every way out of this coroutine.
+        const ReturnSpare return_spare{ctx.response_headers, client_.response_headers_spare};
         ctx.endpoint = endpoint;
         ctx.request_id = request_id;
         ctx.received_at = received_at_;
@@ -344,6 +348,13 @@ private:
         config->pipeline.finish(ctx, done, entered);
         record_proxied(worker_, ctx, client_.peer, bytes_in, done, Clock::now());
     }
+
+    // Gives a request's header-line buffer back to its connection for the next request.
+    struct ReturnSpare {
+        std::string& lent;
+        std::string& spare;
+        ~ReturnSpare() { spare = std::move(lent); }
+    };
 
     const tls::PeerCertificate* peer_certificate() const {
         return client_.certificate ? &*client_.certificate : nullptr;

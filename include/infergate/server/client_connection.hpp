@@ -23,6 +23,9 @@ struct ClientConnection {
     std::string relay_buffer;        // reused by every stream on this connection
     std::string translated_buffer;   // a translated stream's client events, reused likewise
     std::string head_buffer;         // reused for each upstream request head and response head
+    // The capacity of the last request's RequestContext::response_headers, lent to the next
+    // (six rate-limit header lines a request would otherwise cost an allocation each time).
+    std::string response_headers_spare;
     std::string peer;                // "ip:port", for the access log
     net::ip::address address;        // the peer's, for per-address limits
     auth::KeyMemo key_memo;          // the API key its requests last authenticated with

@@ -4,6 +4,7 @@
 #include <map>
 #include <mutex>
 #include <unordered_set>
+#include <utility>
 
 #include <boost/container/small_vector.hpp>
 
@@ -187,6 +188,59 @@ struct Ticket {
     Periods periods;
 };
 
+// A ticket is made and dropped once per admitted request, on the request's worker thread:
+// each thread keeps a few freed blocks for its next tickets instead of calling malloc. A block
+// freed on another thread joins that thread's list; all blocks are the same size.
+template <class T>
+struct RecyclingAllocator {
+    using value_type = T;
+    RecyclingAllocator() = default;
+    template <class U>
+    RecyclingAllocator(const RecyclingAllocator<U>&) noexcept {}
+
+    T* allocate(std::size_t n) {
+        if (n == 1 && free_list.head != nullptr) {
+            Block* block = free_list.head;
+            free_list.head = block->next;
+            --free_list.count;
+            return reinterpret_cast<T*>(block);
+        }
+        return static_cast<T*>(::operator new(n * sizeof(T)));
+    }
+    void deallocate(T* p, std::size_t n) noexcept {
+        if (n != 1 || free_list.count >= kKept) {
+            ::operator delete(p);
+            return;
+        }
+        auto* block = reinterpret_cast<Block*>(p);
+        block->next = free_list.head;
+        free_list.head = block;
+        ++free_list.count;
+    }
+    template <class U>
+    bool operator==(const RecyclingAllocator<U>&) const noexcept {
+        return true;
+    }
+
+private:
+    static_assert(sizeof(T) >= sizeof(void*));
+    static constexpr std::size_t kKept = 64;  // per thread: more than a worker holds at once is rare
+    struct Block {
+        Block* next;
+    };
+    struct FreeList {
+        Block* head = nullptr;
+        std::size_t count = 0;
+        ~FreeList() {
+            while (head != nullptr) ::operator delete(std::exchange(head, head->next));
+        }
+    };
+    static thread_local FreeList free_list;
+};
+
+template <class T>
+thread_local typename RecyclingAllocator<T>::FreeList RecyclingAllocator<T>::free_list;
+
 }  // namespace
 
 LocalQuotaStore::LocalQuotaStore(std::string_view time_zone, SteadyNow steady_now, SystemNow system_now)
@@ -213,7 +267,7 @@ net::awaitable<Admission> LocalQuotaStore::admit(std::span<const ScopeCheck> sco
 
 Admission LocalQuotaStore::admit_now(std::span<const ScopeCheck> scopes, const Amount& reserve) {
     Admission admission;
-    auto ticket = std::make_shared<Ticket>();
+    auto ticket = std::allocate_shared<Ticket>(RecyclingAllocator<Ticket>());
     ticket->reserved = reserve;
     boost::container::small_vector<const ScopeCheck*, 2> checks;  // parallel to ticket->held
     for (const ScopeCheck& check : scopes) {
