@@ -66,7 +66,10 @@ private:
 
     ConnectionTable connections_;  // before io_: sessions, destroyed with io_, leave it
     ClientWatcher client_watcher_;  // before io_, like connections_ (attached to io_ meanwhile)
-    net::io_context io_{1};
+    // One thread runs it, and every socket of this worker (clients, upstream pools, acceptors)
+    // is only touched from that thread: other threads reach it through post(). So the per-socket
+    // reactor mutex, locked several times per request, is turned off; posting stays thread-safe.
+    net::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
     Gateway& gateway_;
     unsigned index_;
     SnapshotPtr config_;
