@@ -284,6 +284,7 @@ net::awaitable<Attempt> ProxyCall::attempt() {
         const bool reused = acquired.reused;
         result = co_await connection.visit(
             [&](auto& stream) { return exchange(stream, connection, reused); });
+        upstream_deadline_.reset();  // before the pool may close the socket it watches
         watch_->set_upstream(nullptr);
         pool->release(std::move(acquired.connection), result.reusable);
         if (!result.retry_on_fresh) break;
@@ -466,20 +467,20 @@ net::awaitable<Attempt> ProxyCall::exchange(Stream& stream, upstream::Connection
         return first_token_deadline_ && Clock::now() >= *first_token_deadline_ ? UpstreamError::first_token_timeout
                                                                                : UpstreamError::first_byte_timeout;
     };
-    tcp.expires_after(head_limit);
+    upstream_deadline_.emplace(tcp.socket());
+    upstream_deadline_->arm(head_limit);
     auto [write_ec, written] = co_await net::async_write(stream, request, use_tuple);
     if (write_ec) {
-        if (reused && !watch_->client_gone() && write_ec != beast::error::timeout) {
+        if (reused && !watch_->client_gone() && !timed_out(write_ec)) {
             co_return Attempt{.retry_on_fresh = true};
         }
-        co_return fail_before_head(write_ec == beast::error::timeout ? timeout_kind(head_phase())
-                                                                     : UpstreamError::reset);
+        co_return fail_before_head(timed_out(write_ec) ? timeout_kind(head_phase()) : UpstreamError::reset);
     }
 
     http::response_parser<http::buffer_body> parser;
     parser.header_limit(kUpstreamHeaderLimit);
     parser.body_limit(boost::none);  // streams are bounded by time; bodies by their parser
-    tcp.expires_after(head_limit);
+    upstream_deadline_->arm(head_limit);
     auto [head_ec, head_bytes] =
         co_await http::async_read_header(stream, connection.buffer, parser, use_tuple);
     if (head_ec) {
@@ -500,7 +501,7 @@ net::awaitable<Attempt> ProxyCall::exchange(Stream& stream, upstream::Connection
 }
 
 UpstreamError ProxyCall::classify(const beast::error_code& ec, UpstreamError timeout_phase) const {
-    if (ec == beast::error::timeout) return timeout_kind(timeout_phase);
+    if (timed_out(ec)) return timeout_kind(timeout_phase);
     if (ec == http::error::body_limit || ec == http::error::header_limit) {
         return UpstreamError::too_large;
     }
@@ -519,13 +520,12 @@ net::awaitable<Attempt> ProxyCall::relay_body(Stream& stream, upstream::Connecti
         length && *length > settings_->max_response_bytes) {
         co_return fail_before_head(UpstreamError::too_large);
     }
-    auto& tcp = connection.tcp();
     while (!parser.is_done()) {
-        tcp.expires_after(within_deadline(settings_->timeouts.idle));
+        upstream_deadline_->arm(within_deadline(settings_->timeouts.idle));
         auto [ec, n] = co_await http::async_read_some(stream, connection.buffer, parser, use_tuple);
         if (ec) co_return fail_before_head(classify(ec, UpstreamError::idle_timeout));
     }
-    tcp.expires_never();
+    upstream_deadline_->disarm();
 
     auto& upstream = parser.get();
     const unsigned status = upstream.result_int();

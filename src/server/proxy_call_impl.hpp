@@ -12,6 +12,7 @@
 #include "infergate/pipeline/request_context.hpp"
 #include "infergate/server/client_connection.hpp"
 #include "infergate/server/client_watch.hpp"
+#include "infergate/server/socket_deadline.hpp"
 #include "infergate/stages/routing/target_picker.hpp"
 #include "infergate/stages/transform/stream_translation.hpp"
 #include "infergate/upstream/backend.hpp"
@@ -106,6 +107,10 @@ private:
     }
 
     UpstreamError classify(const beast::error_code& ec, UpstreamError timeout_phase) const;
+    // The exchange's deadline cancelled the operation that failed with `ec`.
+    bool timed_out(const beast::error_code& ec) const {
+        return ec == net::error::operation_aborted && upstream_deadline_ && upstream_deadline_->expired();
+    }
     api::Error error_for(UpstreamError kind) const;
 
     // The per-phase limit, never past the exchange's total deadline.
@@ -130,6 +135,10 @@ private:
     Completion done_;
     ClientWatch* watch_ = nullptr;
     Clock::time_point deadline_;
+    // The current exchange's deadline on its upstream socket, moved on before each read or
+    // write. Lazy (see SocketDeadline): one timer wait serves them all, where beast's per-op
+    // expiry scheduled and cancelled a timer for each, ten times in an 8-chunk stream.
+    std::optional<SocketDeadline> upstream_deadline_;
     std::optional<std::size_t> credential_;  // which of the backend's keys this attempt uses
     bool committed_ = false;     // bytes reached the client: no other attempt may follow
     bool head_pending_ = false;  // a stream's head is built but not yet written

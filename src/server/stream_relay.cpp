@@ -54,7 +54,6 @@ net::awaitable<Attempt> ProxyCall::relay_stream(Stream& stream, upstream::Connec
     translated.clear();
     std::size_t held = 0;  // [0, held) of the client's events: seen, held back until the first output
     bool saw_done = false;
-    auto& tcp = connection.tcp();
     std::optional<UpstreamError> failure;
     bool finished = false;  // the terminating chunk went out with the last events
 
@@ -73,7 +72,7 @@ net::awaitable<Attempt> ProxyCall::relay_stream(Stream& stream, upstream::Connec
         if (!content_seen_ && first_token_deadline_) {
             read_limit = std::min(read_limit, std::max<Clock::duration>(*first_token_deadline_ - Clock::now(), {}));
         }
-        tcp.expires_after(read_limit);
+        upstream_deadline_->arm(read_limit);
         auto [ec, n] = co_await http::async_read_some(stream, connection.buffer, parser, use_tuple);
         if (ec == http::error::need_buffer) ec = {};
         // One socket read may hold several upstream chunks; async_read_some stops at each.
@@ -162,7 +161,7 @@ net::awaitable<Attempt> ProxyCall::relay_stream(Stream& stream, upstream::Connec
         co_await end_stream_with(quota::stream_cap_error(ctx_), chunked, write_timeout);
         co_return Attempt{};
     }
-    tcp.expires_never();
+    upstream_deadline_->disarm();
     if (watch_->client_gone()) {
         client_gone();
         co_return Attempt{};
