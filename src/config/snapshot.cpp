@@ -62,7 +62,7 @@ void add_all_caller_metrics(Snapshot& snapshot) {
     snapshot.config.auth.for_each_identity(
         [&](const config::ApiKey& key) { add_caller_metrics(snapshot, key.id, key.tenant); });
     for (const config::JwtIssuer& issuer : snapshot.config.auth.jwt) {
-        const std::string key = "jwt:" + issuer.name;
+        const std::string& key = issuer.principal_id;  // what a token's Principal carries
         add_caller_metrics(snapshot, key, "");
         for (const auto& [tenant, settings] : snapshot.config.tenants) add_caller_metrics(snapshot, key, tenant);
     }

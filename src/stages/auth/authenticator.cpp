@@ -15,12 +15,15 @@ namespace {
 // Longer API keys are refused before any work (hashing is cheap, but bounded is better).
 constexpr std::size_t kMaxCredentialBytes = 4096;
 
-// ASCII case-insensitive prefix test, inline: beast::iequals is an out-of-line call that
-// folds both sides byte by byte, and this runs on every authenticated request.
+// ASCII case-insensitive prefix test against a lowercase `lower`, inline: beast::iequals is an
+// out-of-line call that folds both sides byte by byte, and this runs on every authenticated
+// request. Only A-Z are folded, so no other byte can pass for a letter or a space.
 bool starts_with_lowercase(std::string_view text, std::string_view lower) noexcept {
     if (text.size() < lower.size()) return false;
     for (std::size_t i = 0; i < lower.size(); ++i) {
-        if ((text[i] | 0x20) != lower[i]) return false;
+        char c = text[i];
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c | 0x20);
+        if (c != lower[i]) return false;
     }
     return true;
 }
