@@ -124,6 +124,9 @@ build_targets() {
         return 0
     fi
     log "building $* (Release) in build-bench"
+    # The build's own packages (Boost, json, ...), as the README's commands install them.
+    bash "$ROOT/tools/deps.sh" >"$WORK/deps.log" 2>&1 ||
+        { tail -30 "$WORK/deps.log" >&2; die "tools/deps.sh failed"; }
     if [[ ! -f $BUILD/build.ninja ]]; then
         cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release \
             -DINFERGATE_BUILD_TESTS=OFF >"$WORK/cmake.log" 2>&1 ||
