@@ -1,6 +1,6 @@
-#include "infergate/server/socket_deadline.hpp"
+#include "infergate/common/socket_deadline.hpp"
 
-namespace infergate::server {
+namespace infergate {
 
 SocketDeadline::SocketDeadline(tcp::socket& socket)
     : socket_(socket), timer_(socket.get_executor()), state_(std::make_shared<State>()) {}
@@ -35,4 +35,4 @@ void SocketDeadline::wait_until(Clock::time_point when) {
     });
 }
 
-}  // namespace infergate::server
+}  // namespace infergate

@@ -17,7 +17,6 @@
 #include "infergate/server/request_reader.hpp"
 #include "infergate/server/request_record.hpp"
 #include "infergate/server/responses.hpp"
-#include "infergate/server/socket_deadline.hpp"
 #include "infergate/server/stage_reply.hpp"
 #include "infergate/server/worker.hpp"
 #include "infergate/stages/transform/messages_ingress_count_tokens.hpp"
@@ -36,7 +35,7 @@ class HttpSession {
 public:
     HttpSession(Worker& worker, tcp::socket socket, tls::ServerContextPtr tls)
         : worker_(worker), metrics_(worker.gateway().metrics()), client_(std::move(socket)),
-          deadline_(client_.stream.socket()), tls_(std::move(tls)) {
+          tls_(std::move(tls)) {
         if (tls_) client_.stream.use_tls(tls_->native());
         beast::error_code ec;
         const auto remote = client_.stream.socket().remote_endpoint(ec);
@@ -61,10 +60,10 @@ public:
         // A whole-header deadline, not an idle timer re-armed per read: slowloris cannot
         // stretch it. A new connection's runs from its arrival and covers the TLS handshake
         // too, so a client that waits before its first byte gains nothing.
-        deadline_.arm(worker_.config()->config.server.header_timeout);
+        client_.deadline.arm(worker_.config()->config.server.header_timeout);
         bool secured = false;  // a TLS handshake completed: close with close_notify
         if (slot_ && tls_) {
-            secured = co_await handshake(client_, deadline_, metrics_);
+            secured = co_await handshake(client_, client_.deadline, metrics_);
             if (!secured) slot_.reset();  // nothing to read: straight to the close
         }
         // No slot: refused (every connection busy, the reserve full): closed unread.
@@ -88,7 +87,7 @@ public:
             if (!keep_alive || gateway.draining()) break;
             slot_->waiting();
         }
-        deadline_.disarm();
+        client_.deadline.disarm();
         if (client_.write_timed_out) metrics_.count(ClientError::write_timeout);
         if (secured && !client_.write_timed_out) co_await close_tls(client_);
         beast::error_code ignored;
@@ -106,21 +105,20 @@ private:
         // The first request's header deadline is armed by run(); on a keep-alive connection
         // it runs from the next request's first byte.
         if (client_.buffer.size() == 0) {
-            // Between requests the wait is the idle timeout (the stream's own timer).
-            if (!first) stream.expires_after(limits.idle_timeout);
+            // Between requests the wait is the idle timeout.
+            if (!first) client_.deadline.arm(limits.idle_timeout);
             auto [ec, n] = co_await stream.async_read_some(client_.buffer.prepare(4096), use_tuple);
-            stream.expires_never();
             if (ec) {  // idle close, EOF, reset or eviction: nobody to answer
                 // Connected and sent nothing until the header deadline: a connection hog.
-                if (first && deadline_.expired()) metrics_.count(ClientError::header_timeout);
-                deadline_.disarm();
+                if (first && client_.deadline.expired()) metrics_.count(ClientError::header_timeout);
+                client_.deadline.disarm();
                 co_return false;
             }
             client_.buffer.commit(n);
         }
-        if (!first) deadline_.arm(limits.header_timeout);
+        if (!first) client_.deadline.arm(limits.header_timeout);
         const ReadOutcome head_read = co_await read_head(client_, parser, limits.max_header_bytes);
-        deadline_.disarm();
+        client_.deadline.disarm();
         if (!head_read.ok()) {
             co_await reject_unreadable(head_read, limits, /*in_body=*/false);
             co_return false;
@@ -148,19 +146,18 @@ private:
             const auto expect = field_value(head, http::field::expect);
             if (expect && beast::iequals(*expect, "100-continue")) {
                 http::response<http::empty_body> go_on{http::status::continue_, head.version()};
-                stream.expires_after(limits.write_timeout);
+                client_.deadline.arm(limits.write_timeout);
                 auto [ec, n] = co_await http::async_write(stream, go_on, use_tuple);
                 if (write_done(client_, ec)) co_return false;
             }
-            deadline_.arm(limits.body_timeout);
+            client_.deadline.arm(limits.body_timeout);
             const ReadOutcome body_read = co_await read_body(client_, parser, limits.max_header_bytes);
-            deadline_.disarm();
+            client_.deadline.disarm();
             if (!body_read.ok()) {
                 co_await reject_unreadable(body_read, limits, /*in_body=*/true);
                 co_return false;
             }
         }
-        stream.expires_never();
         co_return true;
     }
 
@@ -185,7 +182,7 @@ private:
 
     // An operation cancelled by our deadline reports operation_aborted: call it a timeout.
     beast::error_code timed_out(const beast::error_code& ec) const {
-        return ec == net::error::operation_aborted && deadline_.expired()
+        return ec == net::error::operation_aborted && client_.deadline.expired()
                    ? beast::error_code(beast::error::timeout)
                    : ec;
     }
@@ -367,7 +364,6 @@ private:
     Worker& worker_;
     observability::Metrics& metrics_;
     ClientConnection client_;
-    SocketDeadline deadline_;
     tls::ServerContextPtr tls_;      // HTTPS: the context this connection handshook with
     bool linger_ = false;            // drain the client's unread input before closing
     BodyMemory::Claim body_claim_;  // the request's body under max_buffered_body_bytes

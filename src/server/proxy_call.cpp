@@ -284,7 +284,8 @@ net::awaitable<Attempt> ProxyCall::attempt() {
         const bool reused = acquired.reused;
         result = co_await connection.visit(
             [&](auto& stream) { return exchange(stream, connection, reused); });
-        upstream_deadline_.reset();  // before the pool may close the socket it watches
+        connection.deadline().disarm();  // the pool gets it back with nothing pending on it
+        upstream_deadline_ = nullptr;
         watch_->set_upstream(nullptr);
         pool->release(std::move(acquired.connection), result.reusable);
         if (!result.retry_on_fresh) break;
@@ -457,7 +458,6 @@ net::awaitable<Attempt> ProxyCall::exchange(Stream& stream, upstream::Connection
     const std::array<net::const_buffer, 4> request{net::buffer(head), net::buffer(sent.body),
                                                    net::buffer(sent.splice), net::buffer(sent.body_rest)};
 
-    auto& tcp = connection.tcp();
     // A stream with a first-token timeout must at least have its head by then.
     auto head_limit = within_deadline(settings_->timeouts.first_byte);
     if (first_token_deadline_) {
@@ -467,7 +467,7 @@ net::awaitable<Attempt> ProxyCall::exchange(Stream& stream, upstream::Connection
         return first_token_deadline_ && Clock::now() >= *first_token_deadline_ ? UpstreamError::first_token_timeout
                                                                                : UpstreamError::first_byte_timeout;
     };
-    upstream_deadline_.emplace(tcp.socket());
+    upstream_deadline_ = &connection.deadline();
     upstream_deadline_->arm(head_limit);
     auto [write_ec, written] = co_await net::async_write(stream, request, use_tuple);
     if (write_ec) {

@@ -12,7 +12,7 @@
 #include "infergate/pipeline/request_context.hpp"
 #include "infergate/server/client_connection.hpp"
 #include "infergate/server/client_watch.hpp"
-#include "infergate/server/socket_deadline.hpp"
+#include "infergate/common/socket_deadline.hpp"
 #include "infergate/stages/routing/target_picker.hpp"
 #include "infergate/stages/transform/stream_translation.hpp"
 #include "infergate/upstream/backend.hpp"
@@ -135,10 +135,10 @@ private:
     Completion done_;
     ClientWatch* watch_ = nullptr;
     Clock::time_point deadline_;
-    // The current exchange's deadline on its upstream socket, moved on before each read or
-    // write. Lazy (see SocketDeadline): one timer wait serves them all, where beast's per-op
-    // expiry scheduled and cancelled a timer for each, ten times in an 8-chunk stream.
-    std::optional<SocketDeadline> upstream_deadline_;
+    // The current exchange's deadline, its upstream connection's, moved on before each read
+    // or write. Lazy (see SocketDeadline): one timer wait serves them all, where beast's
+    // per-op expiry scheduled and cancelled a timer for each, ten times in an 8-chunk stream.
+    SocketDeadline* upstream_deadline_ = nullptr;
     std::optional<std::size_t> credential_;  // which of the backend's keys this attempt uses
     bool committed_ = false;     // bytes reached the client: no other attempt may follow
     bool head_pending_ = false;  // a stream's head is built but not yet written

@@ -93,7 +93,7 @@ void append_proxied_head(std::string& out, const ProxiedHead& head) {
 
 net::awaitable<beast::error_code> write_response(ClientConnection& client, Response& response,
                                                  config::Duration timeout) {
-    client.stream.expires_after(timeout);
+    client.deadline.arm(timeout);
     auto [ec, written] = co_await http::async_write(client.stream, response, use_tuple);
     co_return write_done(client, ec);
 }

@@ -1,9 +1,10 @@
 // A deadline that cancels the pending operations on a socket but leaves it open, so the
 // gateway can still answer "408 Request Timeout" (beast::tcp_stream's own timeout closes the
-// socket, which suits silent idle closes but not a polite answer).
+// socket, which suits silent idle closes but not a polite answer). One lives with each client
+// connection and each pooled upstream connection, for as long as its socket.
 //
-// Lazy, as nginx's timers are: arm() and disarm() run on every request (header, body) and
-// only store the deadline. The timer keeps its pending wait; when it ends before the current
+// Lazy, as nginx's timers are: arm() and disarm() run on every read and write and only
+// store the deadline. The timer keeps its pending wait; when it ends before the current
 // deadline it waits again for the rest, and only a deadline earlier than the pending wait
 // restarts it. Re-arming an Asio timer each time cost a heap insertion, a cancellation and a
 // completion handler per arm, some 1,400 instructions a request.
@@ -14,7 +15,7 @@
 
 #include "infergate/net.hpp"
 
-namespace infergate::server {
+namespace infergate {
 
 class SocketDeadline {
 public:
@@ -46,4 +47,4 @@ private:
     std::shared_ptr<State> state_;  // shared with the timer's handler, which may outlive us
 };
 
-}  // namespace infergate::server
+}  // namespace infergate

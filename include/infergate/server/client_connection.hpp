@@ -8,17 +8,23 @@
 
 #include "infergate/net.hpp"
 #include "infergate/server/client_stream.hpp"
+#include "infergate/common/socket_deadline.hpp"
 #include "infergate/stages/auth/key_memo.hpp"
 #include "infergate/tls/peer_certificate.hpp"
 
 namespace infergate::server {
 
 struct ClientConnection {
-    explicit ClientConnection(tcp::socket socket) : stream(std::move(socket)) {
+    explicit ClientConnection(tcp::socket socket) : stream(std::move(socket)), deadline(stream.socket()) {
         buffer.reserve(8 * 1024);  // Beast reads at most the free capacity per recv
     }
 
     ClientStream stream;             // plain TCP or TLS
+    // The one deadline of whatever the session waits for on this socket: the idle wait, the
+    // header, the body, each write. Lazy (see SocketDeadline), so moving it on for every
+    // write of a stream costs no timer operation, where the stream's per-operation expiry
+    // scheduled and cancelled one each time.
+    SocketDeadline deadline;
     beast::flat_buffer buffer;       // request bytes read ahead (pipelining)
     std::string relay_buffer;        // reused by every stream on this connection
     std::string translated_buffer;   // a translated stream's client events, reused likewise

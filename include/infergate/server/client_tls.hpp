@@ -7,7 +7,7 @@
 #include "infergate/net.hpp"
 #include "infergate/observability/metrics.hpp"
 #include "infergate/server/client_connection.hpp"
-#include "infergate/server/socket_deadline.hpp"
+#include "infergate/common/socket_deadline.hpp"
 
 namespace infergate::server {
 

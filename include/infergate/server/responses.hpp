@@ -44,26 +44,31 @@ struct ProxiedHead {
 void append_proxied_head(std::string& out, const ProxiedHead& head);
 
 // Every write to a client goes through these two: within `timeout`, or the connection is
-// closed and `write_timed_out` set; they return the error (timeout when the client stopped
-// reading, so a client that never reads holds the connection, and any upstream exchange
-// waiting on it, for at most `timeout` per write).
+// closed and `write_timed_out` set; they return the error (beast::error::timeout when the
+// client stopped reading, so a client that never reads holds the connection, and any upstream
+// exchange waiting on it, for at most `timeout` per write).
 net::awaitable<beast::error_code> write_response(ClientConnection& client, Response& response,
                                                  config::Duration timeout);
 template <class Buffers>
 net::awaitable<beast::error_code> write_bytes(ClientConnection& client, const Buffers& buffers,
                                               config::Duration timeout);
 
-// Settles a finished write: no deadline left running, a timeout remembered.
+// Settles a finished write: the deadline disarmed; a write it cancelled is a timeout, which
+// closes the connection (what is left of a half-written response is of no use to anyone).
 inline beast::error_code write_done(ClientConnection& client, beast::error_code ec) {
-    client.stream.expires_never();
-    if (ec == beast::error::timeout) client.write_timed_out = true;
+    client.deadline.disarm();
+    if (ec == net::error::operation_aborted && client.deadline.expired()) {
+        client.write_timed_out = true;
+        client.stream.close();
+        return beast::error::timeout;
+    }
     return ec;
 }
 
 template <class Buffers>
 net::awaitable<beast::error_code> write_bytes(ClientConnection& client, const Buffers& buffers,
                                               config::Duration timeout) {
-    client.stream.expires_after(timeout);
+    client.deadline.arm(timeout);
     auto [ec, written] = co_await net::async_write(client.stream, buffers, use_tuple);
     co_return write_done(client, ec);
 }

@@ -6,6 +6,7 @@
 #include <optional>
 #include <variant>
 
+#include "infergate/common/socket_deadline.hpp"
 #include "infergate/net.hpp"
 #include "infergate/observability/metrics.hpp"
 #include "infergate/upstream/backend.hpp"
@@ -38,8 +39,14 @@ public:
     beast::flat_buffer buffer;  // read buffer; a reusable connection leaves it empty
     std::chrono::steady_clock::time_point idle_since{};
 
+    // The exchange's deadline on this socket, moved on before each write and read. Kept with
+    // the connection, so a request on a pooled one sets up no timer of its own; the pool gets
+    // it back disarmed.
+    SocketDeadline& deadline() noexcept { return deadline_; }
+
 private:
     std::variant<Plain, Tls> stream_;
+    SocketDeadline deadline_{tcp().socket()};  // after the stream whose socket it cancels
 };
 
 struct ConnectResult {

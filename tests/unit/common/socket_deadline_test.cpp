@@ -1,6 +1,6 @@
-// The client-side deadline on a real loopback socket: a read pending past the deadline is
+// SocketDeadline on a real loopback socket: a read pending past the deadline is
 // cancelled (and only then), re-arming moves the deadline either way, disarming stops it.
-#include "infergate/server/socket_deadline.hpp"
+#include "infergate/common/socket_deadline.hpp"
 
 #include <gtest/gtest.h>
 
