@@ -56,9 +56,9 @@ net::awaitable<void> close_tls(ClientConnection& client) {
     SSL* native = stream.native_handle();
     // As if the client's close_notify had arrived: SSL_shutdown then completes once ours is sent.
     SSL_set_shutdown(native, SSL_get_shutdown(native) | SSL_RECEIVED_SHUTDOWN);
-    client.stream.expires_after(kCloseTime);
+    client.deadline.arm(kCloseTime);
     co_await stream.async_shutdown(use_tuple);  // a failure changes nothing: the socket closes next
-    client.stream.expires_never();
+    client.deadline.disarm();
 }
 
 }  // namespace infergate::server

@@ -169,15 +169,15 @@ private:
         constexpr auto kLingerTime = std::chrono::seconds(2);
         constexpr std::size_t kLingerBytes = 32 << 20;  // a 413 body is discarded, not a flood
         if (slot_) slot_->waiting();
-        client_.stream.expires_after(kLingerTime);
+        client_.deadline.arm(kLingerTime);
         std::array<char, 16 * 1024> scratch;
         for (std::size_t drained = 0; drained < kLingerBytes;) {
             // The TCP layer's bytes, also under TLS: they are discarded unread.
-            auto [ec, n] = co_await client_.stream.tcp_layer().async_read_some(net::buffer(scratch), use_tuple);
+            auto [ec, n] = co_await client_.stream.socket().async_read_some(net::buffer(scratch), use_tuple);
             if (ec) break;
             drained += n;
         }
-        client_.stream.expires_never();
+        client_.deadline.disarm();
     }
 
     // An operation cancelled by our deadline reports operation_aborted: call it a timeout.

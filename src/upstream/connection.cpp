@@ -11,13 +11,8 @@ namespace {
 
 using observability::UpstreamError;
 
-Connection::Plain& plain_of(Connection::Plain& s) { return s; }
-Connection::Plain& plain_of(Connection::Tls& s) { return s.next_layer(); }
-
-UpstreamError classify_connect_error(const beast::error_code& ec) {
-    if (ec == beast::error::timeout) return UpstreamError::connect_timeout;
-    return UpstreamError::connect_refused;
-}
+tcp::socket& socket_of(Connection::Plain& s) { return s; }
+tcp::socket& socket_of(Connection::Tls& s) { return s.next_layer(); }
 
 }  // namespace
 
@@ -30,12 +25,12 @@ Connection::Connection(const net::any_io_executor& executor, const Backend& back
     buffer.reserve(kReadBufferBytes);
 }
 
-beast::tcp_stream& Connection::tcp() noexcept {
-    return std::visit([](auto& s) -> Plain& { return plain_of(s); }, stream_);
+tcp::socket& Connection::socket() noexcept {
+    return std::visit([](auto& s) -> tcp::socket& { return socket_of(s); }, stream_);
 }
 
 bool Connection::silent() noexcept {
-    auto& socket = tcp().socket();
+    auto& socket = this->socket();
     if (!socket.is_open()) return false;
     char byte;
     const ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
@@ -44,14 +39,15 @@ bool Connection::silent() noexcept {
 
 void Connection::close() noexcept {
     beast::error_code ignored;
-    tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
-    tcp().close();  // also cancels the deadline timer and any pending operation
+    socket().shutdown(tcp::socket::shutdown_both, ignored);
+    socket().close(ignored);  // also ends any pending operation
 }
 
 net::awaitable<ConnectResult> connect(Connection& connection, const Backend& backend,
                                       std::optional<std::chrono::milliseconds> timeout) {
     const config::Backend& settings = backend.settings();
-    auto& stream = connection.tcp();
+    tcp::socket& socket = connection.socket();
+    SocketDeadline& deadline = connection.deadline();
 
     beast::error_code ec;
     std::vector<tcp::endpoint> endpoints;
@@ -66,10 +62,25 @@ net::awaitable<ConnectResult> connect(Connection& connection, const Backend& bac
         for (const auto& entry : results) endpoints.push_back(entry.endpoint());
     }
 
-    stream.expires_after(timeout.value_or(settings.timeouts.connect));
-    auto [connect_ec, endpoint] = co_await stream.async_connect(endpoints, use_tuple);
-    if (connect_ec) co_return ConnectResult{connect_ec, classify_connect_error(connect_ec)};
-    stream.socket().set_option(tcp::no_delay(true), ec);
+    // One deadline over the endpoints and the TLS handshake; its expiry is the timeout.
+    deadline.arm(timeout.value_or(settings.timeouts.connect));
+    const auto timed_out = [&](const beast::error_code& failure) {
+        return failure == net::error::operation_aborted && deadline.expired();
+    };
+    beast::error_code connect_ec = net::error::host_not_found;
+    for (const tcp::endpoint& endpoint : endpoints) {
+        beast::error_code ignored;
+        socket.close(ignored);  // a failed attempt's socket; async_connect opens a fresh one
+        auto [attempt_ec] = co_await socket.async_connect(endpoint, use_tuple);
+        connect_ec = attempt_ec;
+        if (!connect_ec || timed_out(connect_ec)) break;
+    }
+    if (connect_ec) {
+        deadline.disarm();
+        if (timed_out(connect_ec)) co_return ConnectResult{beast::error::timeout, UpstreamError::connect_timeout};
+        co_return ConnectResult{connect_ec, UpstreamError::connect_refused};
+    }
+    socket.set_option(tcp::no_delay(true), ec);
 
     ConnectResult result;
     co_await connection.visit([&](auto& s) -> net::awaitable<void> {
@@ -83,14 +94,13 @@ net::awaitable<ConnectResult> connect(Connection& connection, const Backend& bac
             }
             auto [hs_ec] = co_await s.async_handshake(ssl::stream_base::client, use_tuple);
             if (hs_ec) {
-                result.error = hs_ec;
-                result.kind = hs_ec == beast::error::timeout ? UpstreamError::connect_timeout
-                                                             : UpstreamError::tls;
+                result.error = timed_out(hs_ec) ? beast::error_code(beast::error::timeout) : hs_ec;
+                result.kind = timed_out(hs_ec) ? UpstreamError::connect_timeout : UpstreamError::tls;
             }
         }
         co_return;
     });
-    stream.expires_never();
+    deadline.disarm();
     co_return result;
 }
 

@@ -110,7 +110,7 @@ void ConnectionPool::hand_to_waiter(std::unique_ptr<Connection> connection) {
 void ConnectionPool::release(std::unique_ptr<Connection> connection, bool reusable) {
     auto& metrics = backend_->metrics();
     metrics.busy.Decrement();
-    reusable = reusable && !retired_ && connection->buffer.size() == 0 && connection->tcp().socket().is_open();
+    reusable = reusable && !retired_ && connection->buffer.size() == 0 && connection->socket().is_open();
     if (!reusable) {
         connection->close();
         --open_;

@@ -52,7 +52,7 @@ net::awaitable<ProbeResult> probe_health(const Backend& backend) {
         co_return failed(stage, connected.error);
     }
     const http::request<http::empty_body> request = health_request(backend);
-    connection.tcp().expires_at(deadline);  // what is left of the check's time
+    connection.deadline().arm(deadline - std::chrono::steady_clock::now());  // what is left of the check's time
     beast::error_code error;
     std::string_view stage = "send";
     unsigned status = 0;
@@ -71,6 +71,7 @@ net::awaitable<ProbeResult> probe_health(const Backend& backend) {
         }
         status = parser.get().result_int();
     });
+    if (error == net::error::operation_aborted && connection.deadline().expired()) error = beast::error::timeout;
     connection.close();
     if (error) co_return failed(stage, error);
     const bool passed = status >= 200 && status <= 299;

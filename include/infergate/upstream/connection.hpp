@@ -17,13 +17,15 @@ class Connection {
 public:
     static constexpr std::size_t kReadBufferBytes = 16 * 1024;
 
-    using Plain = beast::tcp_stream;
-    using Tls = beast::ssl_stream<beast::tcp_stream>;
+    // Bare sockets, not beast::tcp_stream: deadline() does the timing, once per connection
+    // instead of a timer per operation.
+    using Plain = tcp::socket;
+    using Tls = beast::ssl_stream<tcp::socket>;
 
     Connection(const net::any_io_executor& executor, const Backend& backend);
 
-    // Both kinds expose the TCP layer for deadlines and closing.
-    beast::tcp_stream& tcp() noexcept;
+    // Both kinds expose the socket for deadlines and closing.
+    tcp::socket& socket() noexcept;
     // Calls `f(stream)` with the concrete stream type; the data path is written once as a
     // template over it.
     template <class F>
@@ -46,7 +48,7 @@ public:
 
 private:
     std::variant<Plain, Tls> stream_;
-    SocketDeadline deadline_{tcp().socket()};  // after the stream whose socket it cancels
+    SocketDeadline deadline_{socket()};  // after the stream whose socket it cancels
 };
 
 struct ConnectResult {
@@ -56,7 +58,8 @@ struct ConnectResult {
 
 // Resolves, connects (TCP_NODELAY) and, for https, handshakes with SNI and verification of
 // the certificate against the backend's host name, all within `timeout` (unset: the backend's
-// connect timeout). Name resolution itself is bounded by the system resolver only.
+// connect timeout; running out is beast::error::timeout, kind connect_timeout). Name
+// resolution itself is bounded by the system resolver only.
 net::awaitable<ConnectResult> connect(Connection& connection, const Backend& backend,
                                       std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
