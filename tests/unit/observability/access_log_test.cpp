@@ -107,6 +107,25 @@ TEST_F(AccessLogLines, ClientTextIsEscapedInJson) {
     EXPECT_EQ(nlohmann::json::parse(line)["model"], "a\"b\\c\nd\x01");
 }
 
+// Plain runs are skipped eight bytes at a time: a byte that needs escaping is found at any
+// offset of a word, and bytes that need none (UTF-8, '!', '#', '~') pass through as they are.
+TEST_F(AccessLogLines, EveryByteThatNeedsEscapingIsFoundAtAnyOffset) {
+    const std::string plain = "\xc3\xa9" "abcdefghijklmnopqrstuvwxyz-0123456789!#~";
+    for (const char special : {'"', '\\', '\n', '\x01', '\x1f', '\x7f'}) {
+        for (std::size_t at = 0; at <= plain.size(); ++at) {
+            if (at == 1) continue;  // not inside the "é"
+            std::filesystem::remove(path_);  // the log appends: one line per file
+            AccessRecord r = sample();
+            std::string model = plain;
+            model.insert(at, 1, special);
+            r.model = model;
+            const std::string line = written(config::LogFormat::json, r);
+            ASSERT_EQ(std::count(line.begin(), line.end(), '\n'), 1) << line;
+            EXPECT_EQ(nlohmann::json::parse(line)["model"], model) << "byte " << int(special) << " at " << at;
+        }
+    }
+}
+
 // A line is written into room reserved from its fields' sizes: fields that escape to six
 // times their size, many lines past the flush size and absurd figures all stay whole.
 TEST_F(AccessLogLines, LinesOfWorstCaseFieldsStayWholeAcrossFlushes) {
