@@ -182,7 +182,7 @@ private:
 
     // An operation cancelled by our deadline reports operation_aborted: call it a timeout.
     beast::error_code timed_out(const beast::error_code& ec) const {
-        return ec == net::error::operation_aborted && client_.deadline.expired()
+        return client_.deadline.caused(ec)
                    ? beast::error_code(beast::error::timeout)
                    : ec;
     }

@@ -7,12 +7,12 @@
 #include <string>
 #include <string_view>
 
+#include "infergate/common/socket_deadline.hpp"
 #include "infergate/net.hpp"
 #include "infergate/observability/metrics.hpp"
 #include "infergate/pipeline/request_context.hpp"
 #include "infergate/server/client_connection.hpp"
 #include "infergate/server/client_watch.hpp"
-#include "infergate/common/socket_deadline.hpp"
 #include "infergate/stages/routing/target_picker.hpp"
 #include "infergate/stages/transform/stream_translation.hpp"
 #include "infergate/upstream/backend.hpp"
@@ -109,7 +109,7 @@ private:
     UpstreamError classify(const beast::error_code& ec, UpstreamError timeout_phase) const;
     // The exchange's deadline cancelled the operation that failed with `ec`.
     bool timed_out(const beast::error_code& ec) const {
-        return ec == net::error::operation_aborted && upstream_deadline_ && upstream_deadline_->expired();
+        return upstream_deadline_ != nullptr && upstream_deadline_->caused(ec);
     }
     api::Error error_for(UpstreamError kind) const;
 

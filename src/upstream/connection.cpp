@@ -64,20 +64,17 @@ net::awaitable<ConnectResult> connect(Connection& connection, const Backend& bac
 
     // One deadline over the endpoints and the TLS handshake; its expiry is the timeout.
     deadline.arm(timeout.value_or(settings.timeouts.connect));
-    const auto timed_out = [&](const beast::error_code& failure) {
-        return failure == net::error::operation_aborted && deadline.expired();
-    };
     beast::error_code connect_ec = net::error::host_not_found;
     for (const tcp::endpoint& endpoint : endpoints) {
         beast::error_code ignored;
         socket.close(ignored);  // a failed attempt's socket; async_connect opens a fresh one
         auto [attempt_ec] = co_await socket.async_connect(endpoint, use_tuple);
         connect_ec = attempt_ec;
-        if (!connect_ec || timed_out(connect_ec)) break;
+        if (!connect_ec || deadline.caused(connect_ec)) break;
     }
     if (connect_ec) {
         deadline.disarm();
-        if (timed_out(connect_ec)) co_return ConnectResult{beast::error::timeout, UpstreamError::connect_timeout};
+        if (deadline.caused(connect_ec)) co_return ConnectResult{beast::error::timeout, UpstreamError::connect_timeout};
         co_return ConnectResult{connect_ec, UpstreamError::connect_refused};
     }
     socket.set_option(tcp::no_delay(true), ec);
@@ -94,8 +91,8 @@ net::awaitable<ConnectResult> connect(Connection& connection, const Backend& bac
             }
             auto [hs_ec] = co_await s.async_handshake(ssl::stream_base::client, use_tuple);
             if (hs_ec) {
-                result.error = timed_out(hs_ec) ? beast::error_code(beast::error::timeout) : hs_ec;
-                result.kind = timed_out(hs_ec) ? UpstreamError::connect_timeout : UpstreamError::tls;
+                result.error = deadline.caused(hs_ec) ? beast::error_code(beast::error::timeout) : hs_ec;
+                result.kind = deadline.caused(hs_ec) ? UpstreamError::connect_timeout : UpstreamError::tls;
             }
         }
         co_return;

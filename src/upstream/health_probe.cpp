@@ -71,7 +71,7 @@ net::awaitable<ProbeResult> probe_health(const Backend& backend) {
         }
         status = parser.get().result_int();
     });
-    if (error == net::error::operation_aborted && connection.deadline().expired()) error = beast::error::timeout;
+    if (connection.deadline().caused(error)) error = beast::error::timeout;
     connection.close();
     if (error) co_return failed(stage, error);
     const bool passed = status >= 200 && status <= 299;

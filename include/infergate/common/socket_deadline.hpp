@@ -31,6 +31,10 @@ public:
     void disarm() noexcept { state_->deadline = Clock::time_point::max(); }
     // True if the deadline fired since the last arm().
     bool expired() const noexcept { return state_->expired; }
+    // True if `ec` ended an operation this deadline cancelled: that operation timed out.
+    bool caused(const beast::error_code& ec) const noexcept {
+        return ec == net::error::operation_aborted && expired();
+    }
 
 private:
     struct State {

@@ -6,9 +6,9 @@
 #include <optional>
 #include <string>
 
+#include "infergate/common/socket_deadline.hpp"
 #include "infergate/net.hpp"
 #include "infergate/server/client_stream.hpp"
-#include "infergate/common/socket_deadline.hpp"
 #include "infergate/stages/auth/key_memo.hpp"
 #include "infergate/tls/peer_certificate.hpp"
 

@@ -4,10 +4,10 @@
 // stalls its request head), and the close.
 #pragma once
 
+#include "infergate/common/socket_deadline.hpp"
 #include "infergate/net.hpp"
 #include "infergate/observability/metrics.hpp"
 #include "infergate/server/client_connection.hpp"
-#include "infergate/common/socket_deadline.hpp"
 
 namespace infergate::server {
 

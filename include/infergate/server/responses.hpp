@@ -57,7 +57,7 @@ net::awaitable<beast::error_code> write_bytes(ClientConnection& client, const Bu
 // closes the connection (what is left of a half-written response is of no use to anyone).
 inline beast::error_code write_done(ClientConnection& client, beast::error_code ec) {
     client.deadline.disarm();
-    if (ec == net::error::operation_aborted && client.deadline.expired()) {
+    if (client.deadline.caused(ec)) {
         client.write_timed_out = true;
         client.stream.close();
         return beast::error::timeout;

@@ -58,6 +58,7 @@ TEST_F(SocketDeadlineTest, APendingReadIsCancelledAtTheDeadline) {
     EXPECT_EQ(read.ec, net::error::operation_aborted);
     EXPECT_GE(read.after, 80ms);
     EXPECT_TRUE(deadline.expired());
+    EXPECT_TRUE(deadline.caused(read.ec));  // the read timed out
     EXPECT_TRUE(server_.is_open());  // cancelled, not closed: there is still a 408 to write
 }
 
@@ -88,6 +89,8 @@ TEST_F(SocketDeadlineTest, ADisarmedDeadlineCancelsNothing) {
     EXPECT_FALSE(read.ec) << read.ec.message();
     EXPECT_GE(read.after, 250ms);
     EXPECT_FALSE(deadline.expired());
+    // A cancellation by anyone else (a close, an eviction) is not a timeout.
+    EXPECT_FALSE(deadline.caused(net::error::operation_aborted));
     // Armed again, it works again, and a fresh arm() clears `expired`.
     deadline.arm(30ms);
     EXPECT_EQ(read_with().ec, net::error::operation_aborted);
