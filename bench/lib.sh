@@ -167,15 +167,43 @@ start_mock() {
 start_infergate_with() {
     local t=$1
     PORT[$t]=$(free_port)
-    cat >"$WORK/$t.yaml" <<EOF
+    # A directory of their own: the gateway's config watch rehashes its config on any change
+    # in the directory, and the logs and callgrind dumps written beside it would wake it.
+    mkdir -p "$WORK/config"
+    cat >"$WORK/config/$t.yaml" <<EOF
 server: { listen: "127.0.0.1:${PORT[$t]}", workers: 1 }
 log: { level: warn, access_log: { format: json, path: /dev/null } }
 $2
 EOF
-    spawn "$t" "${PIN_SERVER[@]}" "${GATEWAY_WRAPPER[@]}" "$BUILD/infergate" --config "$WORK/$t.yaml"
+    spawn "$t" "${PIN_SERVER[@]}" "${GATEWAY_WRAPPER[@]}" "$BUILD/infergate" --config "$WORK/config/$t.yaml"
     PID[$t]=$SPAWNED
     HEADERS[$t]=$3
     wait_ready "$t"
+}
+
+# --- auth + quota on ------------------------------------------------------------------------
+# Every client sends an API key, as the OpenAI SDKs always do: the same header goes to every
+# target (nginx and direct included), so that "auth + quota on" against "off" measures the
+# gateway's key check, limits and accounting, not the client's extra header bytes. The key is
+# the 500th of auth_yaml's; a gateway with auth off parses it and never forwards it.
+CLIENT_HEADER="Authorization: Bearer sk-ig-bench0500-$(printf 'S%.0s' {1..43})"
+# Appended to model "demo" of a gateway with auth on: prices, so budgets are charged.
+AUTH_MODEL_YAML="    pricing: { input_per_1m: 2.5, output_per_1m: 10 }"
+
+# auth_yaml: 1,000 keys in 10 tenants, every key and tenant with request, token, concurrency
+# and budget limits (high enough never to refuse), so each request pays for the key lookup,
+# two scopes' checks and reservations, settlement and per-key metrics.
+auth_yaml() {
+    perl -MDigest::SHA=sha256_hex -e '
+        my $limits = "{ requests_per_minute: 100000000, tokens_per_minute: 1000000000, concurrency: 100000, budget_usd_per_day: 1000000 }";
+        print "tenants:\n";
+        printf "  team-%d: { limits: %s }\n", $_, $limits for 0 .. 9;
+        print "auth:\n  keys:\n";
+        for my $i (1 .. 1000) {
+            my $key = sprintf("sk-ig-bench%04d-%s", $i, "S" x 43);
+            printf "    - { id: bench%04d, sha256: \"%s\", tenant: team-%d, limits: %s }\n",
+                $i, sha256_hex($key), $i % 10, $limits;
+        }'
 }
 
 # --- instructions per request (callgrind) ---------------------------------------------------
@@ -193,14 +221,15 @@ start_counted() {
     READY_TRIES=100
 }
 
-# measure_instructions SCENARIO TARGET CONNS: after a warm-up, counts TARGET's instructions over
-# a DURATION-second wrk run; prints instructions per request.
+# measure_instructions SCENARIO TARGET CONNS [STREAM]: after a warm-up, counts TARGET's
+# instructions over a DURATION-second wrk run of chat requests (STREAM=1: 8-chunk streams);
+# prints instructions per request.
 measure_instructions() {
-    local scen=$1 t=$2 conns=$3 pid=${PID[$2]} line req total dump
-    run_wrk "$scen" "$t" counted-warmup "$WARMUP" "$conns" 0 8 0 >/dev/null
-    callgrind_control -z "$pid" >/dev/null  # start, warm-up: not counted
-    line=$(run_wrk "$scen" "$t" counted "$DURATION" "$conns" 0 8 0)
-    callgrind_control -d "$pid" >/dev/null
+    local scen=$1 t=$2 conns=$3 stream=${4:-0} pid=${PID[$2]} line req total dump
+    run_wrk "$scen" "$t" counted-warmup "$WARMUP" "$conns" "$stream" 8 0 >/dev/null
+    callgrind_control -z "$pid" >/dev/null 2>&1  # start, warm-up: not counted
+    line=$(run_wrk "$scen" "$t" counted "$DURATION" "$conns" "$stream" 8 0)
+    callgrind_control -d "$pid" >/dev/null 2>&1
     req=$(field requests "$line")
     dump=$(ls -t "$WORK/$t.callgrind".* 2>/dev/null | head -1)
     total=$(callgrind_annotate "$dump" 2>/dev/null | sed -n 's/^ *\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' | tr -d , | head -1)

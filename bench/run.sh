@@ -74,32 +74,10 @@ $2
 $3" "$4"
 }
 
-# Every client sends an API key, as the OpenAI SDKs always do: the same header goes to every
-# target (nginx and direct included), so that "auth + quota on" against "off" measures the
-# gateway's key check, limits and accounting, not the client's extra header bytes. The key is
-# the 500th of infergate-auth's; a gateway with auth off parses it and never forwards it.
-CLIENT_HEADER="Authorization: Bearer sk-ig-bench0500-$(printf 'S%.0s' {1..43})"
-
 start_infergate() { start_gateway infergate "" "" "$CLIENT_HEADER"; }
 
-# The same gateway with auth and quota on: 1,000 keys in 10 tenants, every key and tenant with
-# request, token, concurrency and budget limits (high enough never to refuse), so each request
-# pays for the key lookup, two scopes' checks and reservations, settlement and per-key metrics.
-# wrk presents the 500th key (CLIENT_HEADER).
-start_infergate_auth() {
-    local keys
-    keys=$(perl -MDigest::SHA=sha256_hex -e '
-        my $limits = "{ requests_per_minute: 100000000, tokens_per_minute: 1000000000, concurrency: 100000, budget_usd_per_day: 1000000 }";
-        print "tenants:\n";
-        printf "  team-%d: { limits: %s }\n", $_, $limits for 0 .. 9;
-        print "auth:\n  keys:\n";
-        for my $i (1 .. 1000) {
-            my $key = sprintf("sk-ig-bench%04d-%s", $i, "S" x 43);
-            printf "    - { id: bench%04d, sha256: \"%s\", tenant: team-%d, limits: %s }\n",
-                $i, sha256_hex($key), $i % 10, $limits;
-        }')
-    start_gateway infergate-auth "    pricing: { input_per_1m: 2.5, output_per_1m: 10 }" "$keys" "$CLIENT_HEADER"
-}
+# The same gateway with auth and quota on (auth_yaml and AUTH_MODEL_YAML: see bench/lib.sh).
+start_infergate_auth() { start_gateway infergate-auth "$AUTH_MODEL_YAML" "$(auth_yaml)" "$CLIENT_HEADER"; }
 
 # nginx: a single process (master_process off) so that its CPU and RSS are one pid's. Its
 # access log goes to /dev/null like infergate's: both pay for formatting and writing a line.
