@@ -1,5 +1,7 @@
 #include "infergate/stages/quota/calendar.hpp"
 
+#include <algorithm>
+
 #include <date/tz.h>
 
 namespace infergate::quota {
@@ -21,6 +23,15 @@ struct CachedPeriod {
 };
 
 thread_local CachedPeriod cached_day, cached_week, cached_month;
+
+// For periods(): the three, valid while `now` is inside all of them (from the latest start to
+// the earliest end), so a quota check reads one cache entry, not three.
+struct CachedPeriods {
+    const date::time_zone* zone = nullptr;
+    std::chrono::system_clock::time_point begins, ends;
+    Periods periods{};
+};
+thread_local CachedPeriods cached_periods;
 
 // 1970-01-01 was a Thursday: counting from the Monday before makes weeks start on Mondays.
 constexpr date::days kMondayBeforeEpoch{3};
@@ -51,6 +62,16 @@ Period Calendar::month(std::chrono::system_clock::time_point now) const {
     cached_month = {zone_, zone_->to_sys(date::local_days{ymd.year() / ymd.month() / 1}, date::choose::earliest),
                     period.ends, period.id};
     return period;
+}
+
+Periods Calendar::periods(std::chrono::system_clock::time_point now) const {
+    const CachedPeriods& cached = cached_periods;
+    if (cached.zone == zone_ && now >= cached.begins && now < cached.ends) return cached.periods;
+    const Periods periods{day(now), week(now), month(now)};
+    // day(), week() and month() left their own periods' bounds in their caches.
+    cached_periods = {zone_, std::max({cached_day.begins, cached_week.begins, cached_month.begins}),
+                      std::min({cached_day.ends, cached_week.ends, cached_month.ends}), periods};
+    return periods;
 }
 
 Period Calendar::compute_day(std::chrono::system_clock::time_point now) const {

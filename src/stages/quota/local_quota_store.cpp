@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <stdexcept>
 #include <unordered_set>
 #include <utility>
 
-#include <boost/container/small_vector.hpp>
+#include <boost/container/static_vector.hpp>
+
+#include "infergate/common/spin_lock.hpp"
 
 #include "infergate/stages/quota/windows.hpp"
 
@@ -15,6 +18,9 @@ namespace {
 
 using std::chrono::nanoseconds;
 constexpr Nanos kMinute = 60'000'000'000;
+// A request has a key and a tenant scope at most (the quota stage's); room for two more keeps
+// the ticket and the checker flat, without an allocation.
+constexpr std::size_t kMaxScopes = 4;
 
 struct Windows {
     RollingWindow requests_per_minute, tokens_per_minute;
@@ -23,7 +29,7 @@ struct Windows {
     std::int64_t in_flight = 0;
 };
 
-struct Periods {
+struct PeriodIds {
     std::int64_t day = 0, week = 0, month = 0;
 };
 
@@ -40,8 +46,9 @@ struct Now {
 Now read_clocks(const Calendar& calendar, const LocalQuotaStore::SteadyNow& steady_now,
                const LocalQuotaStore::SystemNow& system_now) {
     const auto system = system_now();
+    const Periods periods = calendar.periods(system);
     return Now{std::chrono::duration_cast<nanoseconds>(steady_now().time_since_epoch()).count(), system,
-               calendar.day(system), calendar.week(system), calendar.month(system)};
+               periods.day, periods.week, periods.month};
 }
 
 // Checks one set of windows against one set of limits, records refusals and header figures.
@@ -88,7 +95,7 @@ public:
 
     // Charges the rolling windows as checked (their calendar windows: charge()).
     void commit() const noexcept {
-        for (const auto& [window, tat] : pending_) window->tat = tat;
+        for (std::size_t i = 0; i < pending_count_; ++i) pending_[i].window->tat = pending_[i].tat;
     }
 
 private:
@@ -103,7 +110,7 @@ private:
         offer(info, limit, after.remaining(limit, kMinute, now_.steady), nanoseconds(after.until_full(now_.steady)));
         // Charged even past a shadow limit (usage is counted as it is); an enforced refusal
         // commits nothing.
-        pending_.push_back({&window, charged_tat});
+        pending_[pending_count_++] = {&window, charged_tat};
     }
 
     void calendar(const CalendarWindow& window, std::int64_t limit, std::int64_t cost, const Period& period,
@@ -138,8 +145,15 @@ private:
     bool per_model_ = false;
     bool shadow_ = false;
     // Every rolling window checked and its state once charged (commit() stores them): two
-    // limits of two windows of two scopes at most.
-    boost::container::small_vector<std::pair<RollingWindow*, Nanos>, 8> pending_;
+    // limits (requests, tokens) of two window sets (all models, this model) of each scope.
+    // Left uninitialised (no constructor): zeroing sixteen entries a request cost more than
+    // filling the two or four used.
+    struct Pending {
+        RollingWindow* window;
+        Nanos tat;
+    };
+    Pending pending_[4 * kMaxScopes];
+    std::size_t pending_count_ = 0;
 };
 
 // The calendar windows and the in-flight count; Checker::commit() charges the rolling ones.
@@ -157,7 +171,7 @@ void charge(Windows& w, const Amount& amount, const Now& now) {
 }  // namespace
 
 struct LocalQuotaStore::ScopeState {
-    std::mutex mutex;
+    SpinLock lock;  // held for arithmetic only (and the first use of a model, once)
     Windows all;
     std::map<std::string, Windows, std::less<>> per_model;
 
@@ -184,9 +198,9 @@ struct Ticket {
         const config::Limits* per_model = nullptr;
         const ScopeCheck* check = nullptr;    // read by admit_now() only
     };
-    boost::container::small_vector<Held, 2> held;
+    boost::container::static_vector<Held, kMaxScopes> held;
     Amount reserved;
-    Periods periods;
+    PeriodIds periods;
 };
 
 // A ticket is made and dropped once per admitted request, on the request's worker thread:
@@ -284,14 +298,14 @@ public:
                 }
             }
             if (next == nullptr) return;
-            next->mutex.lock();
+            next->lock.lock();
             last = next;
         }
     }
     ~ScopeLocks() {
         for (std::size_t i = 0; i < held_.size(); ++i) {
             if (!first_of_its_state(i)) continue;
-            held_[i].state->mutex.unlock();
+            held_[i].state->lock.unlock();
         }
     }
     ScopeLocks(const ScopeLocks&) = delete;
@@ -305,12 +319,13 @@ private:
         return true;
     }
 
-    const boost::container::small_vector<Ticket::Held, 2>& held_;
+    const decltype(Ticket::held)& held_;
 };
 
 }  // namespace
 
 Admission LocalQuotaStore::admit_now(std::span<const ScopeCheck> scopes, const Amount& reserve) {
+    if (scopes.size() > kMaxScopes) throw std::length_error("quota: more scopes in one request than a ticket holds");
     Admission admission;
     auto ticket = std::allocate_shared<Ticket>(RecyclingAllocator<Ticket>());
     ticket->reserved = reserve;
@@ -362,7 +377,7 @@ void settle_in(CalendarWindow& window, std::int64_t delta, std::int64_t period) 
 }
 
 void settle_windows(Windows& w, const config::Limits& limits, const Amount& reserved, const Amount& used,
-                    Nanos now, const Periods& periods) {
+                    Nanos now, const PeriodIds& periods) {
     const std::int64_t tokens = used.tokens - reserved.tokens;
     const std::int64_t spend = used.nano_usd - reserved.nano_usd;
     if (const auto limit = limits.tokens_per_minute) w.tokens_per_minute.adjust(tokens, limit, kMinute, now);
@@ -382,7 +397,7 @@ void LocalQuotaStore::settle(const Admission& admission, const Amount& used) noe
     if (ticket == nullptr) return;
     const Nanos now = std::chrono::duration_cast<nanoseconds>(steady_now_().time_since_epoch()).count();
     for (const auto& held : ticket->held) {
-        std::lock_guard lock(held.state->mutex);
+        std::lock_guard lock(held.state->lock);
         for (const auto& [windows, limits] : {std::pair{held.all_windows, held.all},
                                               std::pair{held.model_windows, held.per_model}}) {
             if (windows != nullptr) {
@@ -440,17 +455,26 @@ std::vector<LimitUsage> LocalQuotaStore::usage_now(std::string_view id, const co
         if (const auto found = scopes_.find(id); found != scopes_.end()) state = found->second;
     }
     const Now now = read_clocks(calendar_, steady_now_, system_now_);
-    std::vector<LimitUsage> out;
-    std::unique_lock<std::mutex> lock;
-    if (state) lock = std::unique_lock(state->mutex);
-    report(state ? &state->all : nullptr, limits.all, {}, now, out);
-    for (const auto& [model, model_limits] : limits.per_model) {
-        const Windows* windows = nullptr;
-        if (state) {
-            const auto found = state->per_model.find(model);
-            if (found != state->per_model.end()) windows = &found->second;
+    // Windows are copied under the scope's lock and reported outside it: the lock is a spin
+    // lock, not to be held across the report's allocations.
+    std::optional<Windows> all;
+    std::vector<std::optional<Windows>> per_model;
+    per_model.reserve(limits.per_model.size());
+    if (state) {
+        std::lock_guard lock(state->lock);
+        all = state->all;
+        for (const auto& entry : limits.per_model) {
+            const auto found = state->per_model.find(entry.first);
+            per_model.push_back(found == state->per_model.end() ? std::nullopt : std::optional(found->second));
         }
-        report(windows, model_limits, model, now, out);
+    }
+    std::vector<LimitUsage> out;
+    report(all ? &*all : nullptr, limits.all, {}, now, out);
+    std::size_t index = 0;
+    for (const auto& [model, model_limits] : limits.per_model) {
+        const std::optional<Windows>* windows = index < per_model.size() ? &per_model[index] : nullptr;
+        ++index;
+        report(windows != nullptr && windows->has_value() ? &**windows : nullptr, model_limits, model, now, out);
     }
     return out;
 }

@@ -1,5 +1,6 @@
 #include "infergate/stages/quota/rate_limit_headers.hpp"
 
+#include <cstdint>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -8,73 +9,108 @@ namespace infergate::quota {
 
 namespace {
 
-// Every answer to a limited caller carries six of these lines: they are written into one
-// stack buffer with memcpy and fmt::format_int, then appended to the headers at once.
-class HeaderWriter {
-public:
-    // Literals: their length is known here, so the copy is a few moves, not a call to memcpy
-    // (twelve of those a request showed under callgrind).
-    template <std::size_t N>
-    void put(const char (&literal)[N]) noexcept {
-        std::memcpy(end_, literal, N - 1);
-        end_ += N - 1;
-    }
-    void put(std::string_view text) noexcept {
-        std::memcpy(end_, text.data(), text.size());
-        end_ += text.size();
-    }
-    void put(std::int64_t value) noexcept {
-        const fmt::format_int digits(value);
-        put(std::string_view(digits.data(), digits.size()));
-    }
-    void put(char c) noexcept { *end_++ = c; }
-    std::string_view text() const noexcept { return {buffer_, static_cast<std::size_t>(end_ - buffer_)}; }
+// Every answer to a limited caller carries six of these lines, written into one stack buffer
+// and appended to the headers at once. Each writer takes the position and returns the next:
+// a position kept in memory (a member) would be reloaded after every byte stored, as a char
+// store may alias it.
 
-private:
-    // Six lines of at most ~70 bytes (names up to 32, values up to 20 digits).
-    char buffer_[512];
-    char* end_ = buffer_;
-};
+// Literals: their length is known here, so the copy is a few moves, not a call to memcpy.
+template <std::size_t N>
+char* put(char* at, const char (&literal)[N]) noexcept {
+    std::memcpy(at, literal, N - 1);
+    return at + N - 1;
+}
 
-void put_reset(HeaderWriter& out, std::chrono::nanoseconds reset) {
+constexpr char kDigitPairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+std::size_t digit_count(std::uint64_t value) noexcept {
+    if (value < 10) return 1;
+    static constexpr std::uint64_t kPowers[] = {
+        1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL, 100000000ULL,
+        1000000000ULL, 10000000000ULL, 100000000000ULL, 1000000000000ULL, 10000000000000ULL,
+        100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL, 100000000000000000ULL,
+        1000000000000000000ULL, 10000000000000000000ULL};
+    // log10 from the bit length (1233 / 4096 ~ log10(2)), one short at most: the table says.
+    const auto approx = static_cast<std::size_t>((64 - __builtin_clzll(value)) * 1233 >> 12);
+    return approx + (value >= kPowers[approx] ? 1 : 0);
+}
+
+// The digits of `value`, ending just before `end`, two per step from the last.
+template <class Unsigned>
+void write_digits_before(char* end, Unsigned value) noexcept {
+    while (value >= 100) {
+        end -= 2;
+        std::memcpy(end, kDigitPairs + value % 100 * 2, 2);
+        value /= 100;
+    }
+    if (value >= 10) {
+        std::memcpy(end - 2, kDigitPairs + value * 2, 2);
+    } else {
+        end[-1] = static_cast<char>('0' + value);
+    }
+}
+
+// Decimal, written in place: formatting into a temporary and copying it cost a call to memcpy
+// per number, nine numbers a request.
+char* put(char* at, std::int64_t value) noexcept {
+    std::uint64_t magnitude = static_cast<std::uint64_t>(value);
+    if (value < 0) {
+        *at++ = '-';
+        magnitude = 0 - magnitude;
+    }
+    char* const end = at + digit_count(magnitude);
+    // Limits and what remains of them nearly always fit 32 bits, whose division by 100 is a
+    // multiply and a shift (64 bits need a 128-bit product).
+    if (magnitude <= UINT32_MAX) {
+        write_digits_before(end, static_cast<std::uint32_t>(magnitude));
+    } else {
+        write_digits_before(end, magnitude);
+    }
+    return end;
+}
+
+char* put_reset(char* at, std::chrono::nanoseconds reset) noexcept {
     using namespace std::chrono;
     if (reset < seconds(1)) {
-        out.put(static_cast<std::int64_t>(ceil<milliseconds>(reset).count()));
-        out.put("ms");
-        return;
+        at = put(at, static_cast<std::int64_t>(ceil<milliseconds>(reset).count()));
+        return put(at, "ms");
     }
     const auto total = static_cast<std::int64_t>(ceil<seconds>(reset).count());
     const auto hours = total / 3600;
     const auto minutes = total % 3600 / 60;
     if (hours > 0) {
-        out.put(hours);
-        out.put('h');
+        at = put(at, hours);
+        *at++ = 'h';
     }
     if (hours > 0 || minutes > 0) {
-        out.put(minutes);
-        out.put('m');
+        at = put(at, minutes);
+        *at++ = 'm';
     }
-    out.put(total % 60);
-    out.put('s');
+    at = put(at, total % 60);
+    *at++ = 's';
+    return at;
 }
 
-// `what` is "requests" or "tokens".
+// `what` is "requests" or "tokens". At most ~200 bytes: names up to 32, values up to 20.
 template <std::size_t N>
-void put_trio(HeaderWriter& out, const char (&what)[N], const RateInfo& info) {
-    if (!info.present) return;
-    out.put("x-ratelimit-limit-");
-    out.put(what);
-    out.put(": ");
-    out.put(info.limit);
-    out.put("\r\nx-ratelimit-remaining-");
-    out.put(what);
-    out.put(": ");
-    out.put(info.remaining);
-    out.put("\r\nx-ratelimit-reset-");
-    out.put(what);
-    out.put(": ");
-    put_reset(out, info.reset);
-    out.put("\r\n");
+char* put_trio(char* at, const char (&what)[N], const RateInfo& info) noexcept {
+    if (!info.present) return at;
+    at = put(at, "x-ratelimit-limit-");
+    at = put(at, what);
+    at = put(at, ": ");
+    at = put(at, info.limit);
+    at = put(at, "\r\nx-ratelimit-remaining-");
+    at = put(at, what);
+    at = put(at, ": ");
+    at = put(at, info.remaining);
+    at = put(at, "\r\nx-ratelimit-reset-");
+    at = put(at, what);
+    at = put(at, ": ");
+    at = put_reset(at, info.reset);
+    return put(at, "\r\n");
 }
 
 std::string_view describe(LimitKind kind) {
@@ -97,9 +133,8 @@ std::string_view describe(LimitKind kind) {
 }  // namespace
 
 std::string format_reset(std::chrono::nanoseconds reset) {
-    HeaderWriter out;
-    put_reset(out, reset);
-    return std::string(out.text());
+    char text[64];
+    return std::string(text, put_reset(text, reset));
 }
 
 bool is_budget(LimitKind kind) noexcept {
@@ -108,10 +143,10 @@ bool is_budget(LimitKind kind) noexcept {
 }
 
 void append_rate_limit_headers(std::string& out, const Admission& admission) {
-    HeaderWriter lines;
-    put_trio(lines, "requests", admission.requests);
-    put_trio(lines, "tokens", admission.tokens);
-    out.append(lines.text());
+    char lines[512];
+    char* end = put_trio(lines, "requests", admission.requests);
+    end = put_trio(end, "tokens", admission.tokens);
+    out.append(lines, end);
 }
 
 std::int64_t retry_after_seconds(std::chrono::nanoseconds wait) {

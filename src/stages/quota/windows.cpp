@@ -44,6 +44,12 @@ void RollingWindow::adjust(std::int64_t delta, std::int64_t limit, Nanos period,
 std::int64_t RollingWindow::remaining(std::int64_t limit, Nanos period, Nanos now) const noexcept {
     const Nanos backlog = std::max<Nanos>(tat - now, 0);
     if (backlog >= period) return 0;
+    // floor((period - backlog) * limit / period) is limit - ceil(backlog * limit / period), whose
+    // product stays small while the window is far from full: large limits (a billion tokens a
+    // minute) overflow the first product and would pay for a 128-bit division on every request.
+    if (std::int64_t used; !__builtin_mul_overflow(backlog, limit, &used)) {
+        return limit - (used / period + (used % period != 0 ? 1 : 0));
+    }
     return static_cast<std::int64_t>(mul_div(period - backlog, limit, period));
 }
 

@@ -17,6 +17,11 @@ struct Period {
     std::chrono::system_clock::time_point ends;
 };
 
+// The day, week and month an instant belongs to.
+struct Periods {
+    Period day, week, month;
+};
+
 class Calendar {
 public:
     // Throws std::runtime_error for an unknown zone (the config loader checked it already).
@@ -24,6 +29,8 @@ public:
     Period day(std::chrono::system_clock::time_point now) const;
     Period week(std::chrono::system_clock::time_point now) const;  // Monday 00:00 to Monday
     Period month(std::chrono::system_clock::time_point now) const;
+    // All three, as day(), week() and month() give them, from one cache lookup.
+    Periods periods(std::chrono::system_clock::time_point now) const;
 
 private:
     Period compute_day(std::chrono::system_clock::time_point now) const;

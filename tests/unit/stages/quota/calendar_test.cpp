@@ -37,6 +37,30 @@ TEST(Calendar, DaysAndMonthsFollowTheZoneAcrossBoundariesAndRepeatedCalls) {
     EXPECT_EQ(utc_calendar.month(late).ends, utc(2026, 12, 1));
 }
 
+TEST(Calendar, PeriodsAgreeWithDayWeekAndMonthWhicheverEndsFirst) {
+    const Calendar utc_calendar("UTC");
+    const Calendar berlin("Europe/Berlin");
+    // Sunday 30 Nov 2026 23:30 UTC: Berlin is already in Monday 1 Dec (new day, week and month);
+    // then times on either side of each boundary, forwards and back, in both zones.
+    const system_clock::time_point times[] = {
+        utc(2026, 11, 30, 23, 30), utc(2026, 11, 30, 22, 59), utc(2026, 12, 1, 0, 1), utc(2026, 11, 29, 12),
+        utc(2026, 12, 6, 23, 59), utc(2026, 12, 7),           utc(2026, 12, 31, 23), utc(2027, 1, 1, 0, 30),
+        utc(2026, 11, 30, 23, 30)};
+    for (const auto when : times) {
+        for (const Calendar* calendar : {&utc_calendar, &berlin}) {
+            const Periods periods = calendar->periods(when);
+            EXPECT_EQ(periods.day.id, calendar->day(when).id);
+            EXPECT_EQ(periods.day.ends, calendar->day(when).ends);
+            EXPECT_EQ(periods.week.id, calendar->week(when).id);
+            EXPECT_EQ(periods.week.ends, calendar->week(when).ends);
+            EXPECT_EQ(periods.month.id, calendar->month(when).id);
+            EXPECT_EQ(periods.month.ends, calendar->month(when).ends);
+            // Asked again with the cache warm: the same answer.
+            EXPECT_EQ(calendar->periods(when).week.id, periods.week.id);
+        }
+    }
+}
+
 TEST(Calendar, WeeksRunFromMondayToMondayInTheZone) {
     const Calendar utc_calendar("UTC");
     const Calendar tokyo("Asia/Tokyo");  // UTC+9

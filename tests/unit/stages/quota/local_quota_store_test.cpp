@@ -228,6 +228,23 @@ TEST(RateLimitHeaders, DurationsLookLikeOpenAIs) {
     EXPECT_EQ(retry_after_seconds(milliseconds(1)), 1);
 }
 
+TEST(RateLimitHeaders, NumbersOfEveryLengthAreWrittenExactly) {
+    // Every digit count, and both sides of each power of ten, the 32-bit boundary included.
+    std::vector<std::int64_t> values{0, std::numeric_limits<std::int64_t>::max(), 4294967295, 4294967296};
+    for (std::int64_t power = 1; power <= 1000000000000000000; power *= 10) {
+        values.insert(values.end(), {power - 1, power, power + 1, 7 * power});
+    }
+    for (const std::int64_t value : values) {
+        Admission admission;
+        admission.requests = RateInfo{true, value, value / 3, milliseconds(5)};
+        std::string headers;
+        append_rate_limit_headers(headers, admission);
+        EXPECT_EQ(headers, "x-ratelimit-limit-requests: " + std::to_string(value) +
+                               "\r\nx-ratelimit-remaining-requests: " + std::to_string(value / 3) +
+                               "\r\nx-ratelimit-reset-requests: 5ms\r\n");
+    }
+}
+
 TEST(LocalQuotaStore, WeeklyTokensAndBudgetResetOnMonday) {
     FakeClocks clocks;
     clocks.system = FakeClocks::sys_days_of(2026, 11, 27);  // a Friday
