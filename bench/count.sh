@@ -4,11 +4,11 @@
 # Instructions repeat to a few per request for the same build and load, whatever else the
 # machine is doing; user space only (the kernel's socket work is not counted).
 #
-#   bash bench/count.sh          # ~3 minutes; prints a Markdown table (nothing is written)
+#   bash bench/count.sh          # ~4 minutes; prints a Markdown table (nothing is written)
 #
-# Four counts, each a fresh gateway (workers: 1, access log to /dev/null) under callgrind on a
-# fresh mock: non-streaming chat over 1 connection and 8-chunk streams over 64 connections,
-# auth + quota off and on (bench/run.sh's 1,000-key config, the same client header for both).
+# Six counts, each a fresh gateway (workers: 1, access log to /dev/null) under callgrind on a
+# fresh mock: non-streaming chat over 1 and over 64 connections, and 8-chunk streams over 64
+# connections, auth + quota off and on (bench/run.sh's 1,000-key config, the same client header for both).
 # Each: BENCH_WARMUP seconds uncounted, then the instructions of BENCH_DURATION seconds of
 # requests divided by their number. Knobs (environment):
 #   BENCH_WARMUP=2 BENCH_DURATION=5                 seconds, seconds
@@ -48,6 +48,8 @@ main() {
     start_mock direct --chunks 8 --delay-ms 0
     count_one chat-off 0 1 0
     count_one chat-on 1 1 0
+    count_one chat64-off 0 64 0
+    count_one chat64-on 1 64 0
     count_one stream-off 0 64 1
     count_one stream-on 1 64 1
     stop "${PID[direct]}"
@@ -61,6 +63,7 @@ Instructions per request (callgrind), infergate $rev, workers: 1:
 | Load | auth + quota off | auth + quota on | on ÷ off |
 |---|--:|--:|--:|
 | non-streaming chat, 1 connection | ${COUNT[chat-off]} | ${COUNT[chat-on]} | $(awk -v a="${COUNT[chat-on]}" -v b="${COUNT[chat-off]}" 'BEGIN { printf "%.3f", a / b }') |
+| non-streaming chat, 64 connections | ${COUNT[chat64-off]} | ${COUNT[chat64-on]} | $(awk -v a="${COUNT[chat64-on]}" -v b="${COUNT[chat64-off]}" 'BEGIN { printf "%.3f", a / b }') |
 | 8-chunk streams, 64 connections | ${COUNT[stream-off]} | ${COUNT[stream-on]} | $(awk -v a="${COUNT[stream-on]}" -v b="${COUNT[stream-off]}" 'BEGIN { printf "%.3f", a / b }') |
 EOF
 }
