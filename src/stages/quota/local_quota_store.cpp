@@ -196,7 +196,7 @@ struct Ticket {
         Windows* model_windows = nullptr;
         const config::Limits* all = nullptr;  // the ScopeCheck's (valid until settled)
         const config::Limits* per_model = nullptr;
-        const ScopeCheck* check = nullptr;    // read by admit_now() only
+        const ScopeCheck* check = nullptr;    // read by admit_into() only
     };
     boost::container::static_vector<Held, kMaxScopes> held;
     Amount reserved;
@@ -277,7 +277,9 @@ std::shared_ptr<LocalQuotaStore::ScopeState> LocalQuotaStore::scope(std::string_
 }
 
 net::awaitable<Admission> LocalQuotaStore::admit(std::span<const ScopeCheck> scopes, const Amount& reserve) {
-    co_return admit_now(scopes, reserve);
+    Admission admission;
+    admit_into(scopes, reserve, admission);
+    co_return admission;
 }
 
 namespace {
@@ -324,9 +326,8 @@ private:
 
 }  // namespace
 
-Admission LocalQuotaStore::admit_now(std::span<const ScopeCheck> scopes, const Amount& reserve) {
+void LocalQuotaStore::admit_into(std::span<const ScopeCheck> scopes, const Amount& reserve, Admission& admission) {
     if (scopes.size() > kMaxScopes) throw std::length_error("quota: more scopes in one request than a ticket holds");
-    Admission admission;
     auto ticket = std::allocate_shared<Ticket>(RecyclingAllocator<Ticket>());
     ticket->reserved = reserve;
     for (const ScopeCheck& check : scopes) {
@@ -342,7 +343,7 @@ Admission LocalQuotaStore::admit_now(std::span<const ScopeCheck> scopes, const A
         held.per_model = check.per_model;
         held.check = &check;
     }
-    if (ticket->held.empty()) return admission;
+    if (ticket->held.empty()) return;
 
     // Every scope locked at once: one atomic check-and-reserve.
     const ScopeLocks locks(*ticket);
@@ -359,14 +360,13 @@ Admission LocalQuotaStore::admit_now(std::span<const ScopeCheck> scopes, const A
             checker.check(*held.model_windows, *held.per_model, held.check->scope, true);
         }
     }
-    if (!admission.admitted()) return admission;
+    if (!admission.admitted()) return;
     checker.commit();
     for (const auto& held : ticket->held) {
         if (held.all_windows != nullptr) charge(*held.all_windows, reserve, now);
         if (held.model_windows != nullptr) charge(*held.model_windows, reserve, now);
     }
     admission.ticket = std::move(ticket);
-    return admission;
 }
 
 namespace {

@@ -132,22 +132,21 @@ struct Request {
     std::span<const ScopeCheck> checks() const { return {scopes.checks.data(), scopes.count}; }
 };
 
-// Null when nothing limits this request (counting tokens, or no limited scope).
-std::optional<Request> quota_request(pipeline::RequestContext& ctx) {
+// Fills `request`; false when nothing limits this request (counting tokens, or no limited scope).
+bool quota_request(pipeline::RequestContext& ctx, Request& request) {
     // Counting tokens is answered by the gateway itself: nothing is spent.
-    if (ctx.endpoint == api::Endpoint::messages_count_tokens) return std::nullopt;
+    if (ctx.endpoint == api::Endpoint::messages_count_tokens) return false;
     // Limits and prices are those of the model that serves (routing resolved aliases, rules
     // and canaries); a fallback later is billed at the reservation's rate, settled at its own.
     const config::Model& model = *ctx.route->settings;
     const std::string_view model_name = ctx.route->model;
     const auth::Principal& principal = ctx.principal;
 
-    Request request;
     if (principal.key != nullptr) request.scopes.add(*principal.key_quota, principal.key->limits, model_name);
     if (principal.tenant_config != nullptr) {
         request.scopes.add(*principal.tenant_quota, principal.tenant_config->limits, model_name);
     }
-    if (request.scopes.count == 0) return std::nullopt;
+    if (request.scopes.count == 0) return false;
 
     ctx.prompt_estimate = estimate_prompt_tokens(ctx.body);
     TokenCounts estimate;
@@ -159,11 +158,12 @@ std::optional<Request> quota_request(pipeline::RequestContext& ctx) {
         std::min<__int128>(static_cast<__int128>(per_choice) * ctx.request.choices, kMaxAmount));
     request.reserve.tokens = weighted_tokens(estimate, model.token_weights);
     request.reserve.nano_usd = cost_nano_usd(estimate, model.pricing);
-    return request;
+    return true;
 }
 
-// The store's answer becomes headers, shadow-mode reports and the verdict.
-pipeline::Outcome apply(pipeline::RequestContext& ctx, const Request& request, Admission&& admission) {
+// The store's answer (in ctx.admission) becomes headers, shadow-mode reports and the verdict.
+pipeline::Outcome apply(pipeline::RequestContext& ctx, const Request& request) {
+    const Admission& admission = ctx.admission;
     const Snapshot& snapshot = ctx.snapshot;
     const std::string_view model_name = ctx.route->model;
     ctx.response_headers.reserve(256);  // six header lines: one allocation, not several
@@ -185,7 +185,6 @@ pipeline::Outcome apply(pipeline::RequestContext& ctx, const Request& request, A
                                                 : api::rate_limited(std::move(message)));
     }
     if (ctx.request.stream) pick_stream_caps(ctx, model_name);
-    ctx.admission = std::move(admission);
     ctx.reserved = request.reserve;
     // Usage settles the reservation: the transform stage asks every stream for it.
     return pipeline::Outcome::next();
@@ -194,18 +193,19 @@ pipeline::Outcome apply(pipeline::RequestContext& ctx, const Request& request, A
 }  // namespace
 
 pipeline::Outcome QuotaStage::on_request(pipeline::RequestContext& ctx) const {
-    const std::optional<Request> request = quota_request(ctx);
-    if (!request) return pipeline::Outcome::next();
-    std::optional<Admission> admission = ctx.snapshot.quota_store->try_admit_now(request->checks(), request->reserve);
-    if (!admission) return pipeline::Outcome::wait();  // the store needs I/O: on_request_async
-    return apply(ctx, *request, std::move(*admission));
+    Request request;
+    if (!quota_request(ctx, request)) return pipeline::Outcome::next();
+    if (!ctx.snapshot.quota_store->try_admit_now(request.checks(), request.reserve, ctx.admission)) {
+        return pipeline::Outcome::wait();  // the store needs I/O: on_request_async
+    }
+    return apply(ctx, request);
 }
 
 net::awaitable<pipeline::Outcome> QuotaStage::on_request_async(pipeline::RequestContext& ctx) const {
-    const std::optional<Request> request = quota_request(ctx);
-    if (!request) co_return pipeline::Outcome::next();
-    Admission admission = co_await ctx.snapshot.quota_store->admit(request->checks(), request->reserve);
-    co_return apply(ctx, *request, std::move(admission));
+    Request request;
+    if (!quota_request(ctx, request)) co_return pipeline::Outcome::next();
+    ctx.admission = co_await ctx.snapshot.quota_store->admit(request.checks(), request.reserve);
+    co_return apply(ctx, request);
 }
 
 void QuotaStage::on_finish(pipeline::RequestContext& ctx, const pipeline::Completion& done) const noexcept {

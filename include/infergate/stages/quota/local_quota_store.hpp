@@ -24,16 +24,22 @@ public:
 
     std::shared_ptr<void> resolve(std::string_view scope) override { return this->scope(scope); }
     net::awaitable<Admission> admit(std::span<const ScopeCheck> scopes, const Amount& reserve) override;
-    std::optional<Admission> try_admit_now(std::span<const ScopeCheck> scopes, const Amount& reserve) override {
-        return admit_now(scopes, reserve);
+    bool try_admit_now(std::span<const ScopeCheck> scopes, const Amount& reserve, Admission& out) override {
+        admit_into(scopes, reserve, out);
+        return true;
     }
     void settle(const Admission& admission, const Amount& used) noexcept override;
     net::awaitable<std::vector<LimitUsage>> usage(std::string_view scope,
                                                   const config::ScopeLimits& limits) override;
     void retain(const std::vector<std::string>& live_scopes) override;
 
-    // The synchronous core of admit(), for tests and benchmarks.
-    Admission admit_now(std::span<const ScopeCheck> scopes, const Amount& reserve);
+    // The synchronous core of admit(): into a default-constructed `out`, or returned (tests).
+    void admit_into(std::span<const ScopeCheck> scopes, const Amount& reserve, Admission& out);
+    Admission admit_now(std::span<const ScopeCheck> scopes, const Amount& reserve) {
+        Admission admission;
+        admit_into(scopes, reserve, admission);
+        return admission;
+    }
     std::vector<LimitUsage> usage_now(std::string_view scope, const config::ScopeLimits& limits);
 
     struct ScopeState;
