@@ -4,6 +4,7 @@
 #include <map>
 #include <mutex>
 #include <stdexcept>
+#include <tuple>
 #include <unordered_set>
 #include <utility>
 
@@ -22,10 +23,37 @@ constexpr Nanos kMinute = 60'000'000'000;
 // the ticket and the checker flat, without an allocation.
 constexpr std::size_t kMaxScopes = 4;
 
+// What one calendar period (a day, a week, a month) has counted. Its counters are always
+// charged together, so they share the period they count in: one comparison rolls all three
+// over, where a counter each compared its own period seven times a request.
+struct CalendarCounters {
+    std::int64_t period = -1;  // see calendar.hpp
+    std::int64_t requests = 0, tokens = 0, nano_usd = 0;
+
+    // `counter` as counted in period `current` (0 when this is an older period).
+    std::int64_t in(std::int64_t current, std::int64_t CalendarCounters::*counter) const noexcept {
+        return period == current ? this->*counter : 0;
+    }
+    void charge(const Amount& amount, std::int64_t current) noexcept {
+        if (period != current) {
+            period = current;
+            requests = tokens = nano_usd = 0;
+        }
+        requests += amount.requests;
+        tokens += amount.tokens;
+        nano_usd += amount.nano_usd;
+    }
+    // A reservation made in a period that has ended is not moved into the new one.
+    void settle(std::int64_t token_change, std::int64_t spend_change, std::int64_t reserved_in) noexcept {
+        if (period != reserved_in) return;
+        tokens = std::max<std::int64_t>(tokens + token_change, 0);
+        nano_usd = std::max<std::int64_t>(nano_usd + spend_change, 0);
+    }
+};
+
 struct Windows {
     RollingWindow requests_per_minute, tokens_per_minute;
-    CalendarWindow requests_per_day, tokens_per_day, tokens_per_week, tokens_per_month;
-    CalendarWindow spend_day, spend_week, spend_month;
+    CalendarCounters day, week, month;  // week and month count no requests
     std::int64_t in_flight = 0;
 };
 
@@ -68,25 +96,25 @@ public:
             rolling(w.tokens_per_minute, limit, amount_.tokens, LimitKind::tokens_per_minute, out_.tokens);
         }
         if (const auto limit = limits.requests_per_day) {
-            calendar(w.requests_per_day, limit, amount_.requests, now_.day, LimitKind::requests_per_day, &out_.requests);
+            calendar(w.day, &CalendarCounters::requests, limit, amount_.requests, now_.day, LimitKind::requests_per_day, &out_.requests);
         }
         if (const auto limit = limits.tokens_per_day) {
-            calendar(w.tokens_per_day, limit, amount_.tokens, now_.day, LimitKind::tokens_per_day, &out_.tokens);
+            calendar(w.day, &CalendarCounters::tokens, limit, amount_.tokens, now_.day, LimitKind::tokens_per_day, &out_.tokens);
         }
         if (const auto limit = limits.tokens_per_week) {
-            calendar(w.tokens_per_week, limit, amount_.tokens, now_.week, LimitKind::tokens_per_week, &out_.tokens);
+            calendar(w.week, &CalendarCounters::tokens, limit, amount_.tokens, now_.week, LimitKind::tokens_per_week, &out_.tokens);
         }
         if (const auto limit = limits.tokens_per_month) {
-            calendar(w.tokens_per_month, limit, amount_.tokens, now_.month, LimitKind::tokens_per_month, &out_.tokens);
+            calendar(w.month, &CalendarCounters::tokens, limit, amount_.tokens, now_.month, LimitKind::tokens_per_month, &out_.tokens);
         }
         if (const auto budget = limits.budget_micro_usd_per_day) {
-            calendar(w.spend_day, budget * 1000, amount_.nano_usd, now_.day, LimitKind::budget_per_day, nullptr);
+            calendar(w.day, &CalendarCounters::nano_usd, budget * 1000, amount_.nano_usd, now_.day, LimitKind::budget_per_day, nullptr);
         }
         if (const auto budget = limits.budget_micro_usd_per_week) {
-            calendar(w.spend_week, budget * 1000, amount_.nano_usd, now_.week, LimitKind::budget_per_week, nullptr);
+            calendar(w.week, &CalendarCounters::nano_usd, budget * 1000, amount_.nano_usd, now_.week, LimitKind::budget_per_week, nullptr);
         }
         if (const auto budget = limits.budget_micro_usd_per_month) {
-            calendar(w.spend_month, budget * 1000, amount_.nano_usd, now_.month, LimitKind::budget_per_month, nullptr);
+            calendar(w.month, &CalendarCounters::nano_usd, budget * 1000, amount_.nano_usd, now_.month, LimitKind::budget_per_month, nullptr);
         }
         if (const auto limit = limits.concurrency; limit && w.in_flight + 1 > limit) {
             refuse(LimitKind::concurrency, std::chrono::seconds(1), false);
@@ -113,12 +141,13 @@ private:
         pending_[pending_count_++] = {&window, charged_tat};
     }
 
-    void calendar(const CalendarWindow& window, std::int64_t limit, std::int64_t cost, const Period& period,
-                  LimitKind kind, RateInfo* info) {
-        const bool fits = window.fits(cost, limit, period.id);
+    void calendar(const CalendarCounters& counters, std::int64_t CalendarCounters::*counter, std::int64_t limit,
+                  std::int64_t cost, const Period& period, LimitKind kind, RateInfo* info) {
+        const std::int64_t before = counters.in(period.id, counter);
+        const bool fits = before + cost <= limit;
         if (!fits) refuse(kind, now_.until(period.ends), cost > limit);
         if (info != nullptr) {
-            const std::int64_t used = window.used_in(period.id) + (fits ? cost : 0);
+            const std::int64_t used = before + (fits ? cost : 0);
             offer(*info, limit, std::max<std::int64_t>(limit - used, 0), now_.until(period.ends));
         }
     }
@@ -158,13 +187,9 @@ private:
 
 // The calendar windows and the in-flight count; Checker::commit() charges the rolling ones.
 void charge(Windows& w, const Amount& amount, const Now& now) {
-    w.requests_per_day.add(amount.requests, now.day.id);
-    w.tokens_per_day.add(amount.tokens, now.day.id);
-    w.tokens_per_week.add(amount.tokens, now.week.id);
-    w.tokens_per_month.add(amount.tokens, now.month.id);
-    w.spend_day.add(amount.nano_usd, now.day.id);
-    w.spend_week.add(amount.nano_usd, now.week.id);
-    w.spend_month.add(amount.nano_usd, now.month.id);
+    w.day.charge(amount, now.day.id);
+    w.week.charge(amount, now.week.id);
+    w.month.charge(amount, now.month.id);
     ++w.in_flight;
 }
 
@@ -371,22 +396,14 @@ void LocalQuotaStore::admit_into(std::span<const ScopeCheck> scopes, const Amoun
 
 namespace {
 
-// A reservation made in a period that has ended is not moved into the new one.
-void settle_in(CalendarWindow& window, std::int64_t delta, std::int64_t period) {
-    if (window.period == period) window.add(delta, period);
-}
-
 void settle_windows(Windows& w, const config::Limits& limits, const Amount& reserved, const Amount& used,
                     Nanos now, const PeriodIds& periods) {
     const std::int64_t tokens = used.tokens - reserved.tokens;
     const std::int64_t spend = used.nano_usd - reserved.nano_usd;
     if (const auto limit = limits.tokens_per_minute) w.tokens_per_minute.adjust(tokens, limit, kMinute, now);
-    settle_in(w.tokens_per_day, tokens, periods.day);
-    settle_in(w.tokens_per_week, tokens, periods.week);
-    settle_in(w.tokens_per_month, tokens, periods.month);
-    settle_in(w.spend_day, spend, periods.day);
-    settle_in(w.spend_week, spend, periods.week);
-    settle_in(w.spend_month, spend, periods.month);
+    w.day.settle(tokens, spend, periods.day);
+    w.week.settle(tokens, spend, periods.week);
+    w.month.settle(tokens, spend, periods.month);
     --w.in_flight;
 }
 
@@ -424,20 +441,19 @@ void report(const Windows* w, const config::Limits& limits, std::string_view mod
     };
     rolling(LimitKind::requests_per_minute, windows.requests_per_minute, limits.requests_per_minute);
     rolling(LimitKind::tokens_per_minute, windows.tokens_per_minute, limits.tokens_per_minute);
-    add(LimitKind::requests_per_day, limits.requests_per_day, windows.requests_per_day.used_in(now.day.id),
-        now.until(now.day.ends));
-    add(LimitKind::tokens_per_day, limits.tokens_per_day, windows.tokens_per_day.used_in(now.day.id),
-        now.until(now.day.ends));
-    add(LimitKind::tokens_per_week, limits.tokens_per_week, windows.tokens_per_week.used_in(now.week.id),
-        now.until(now.week.ends));
-    add(LimitKind::tokens_per_month, limits.tokens_per_month, windows.tokens_per_month.used_in(now.month.id),
+    using C = CalendarCounters;
+    const auto& [day, week, month] = std::tie(windows.day, windows.week, windows.month);
+    add(LimitKind::requests_per_day, limits.requests_per_day, day.in(now.day.id, &C::requests), now.until(now.day.ends));
+    add(LimitKind::tokens_per_day, limits.tokens_per_day, day.in(now.day.id, &C::tokens), now.until(now.day.ends));
+    add(LimitKind::tokens_per_week, limits.tokens_per_week, week.in(now.week.id, &C::tokens), now.until(now.week.ends));
+    add(LimitKind::tokens_per_month, limits.tokens_per_month, month.in(now.month.id, &C::tokens),
         now.until(now.month.ends));
-    add(LimitKind::budget_per_day, limits.budget_micro_usd_per_day * 1000, windows.spend_day.used_in(now.day.id),
+    add(LimitKind::budget_per_day, limits.budget_micro_usd_per_day * 1000, day.in(now.day.id, &C::nano_usd),
         now.until(now.day.ends));
-    add(LimitKind::budget_per_week, limits.budget_micro_usd_per_week * 1000, windows.spend_week.used_in(now.week.id),
+    add(LimitKind::budget_per_week, limits.budget_micro_usd_per_week * 1000, week.in(now.week.id, &C::nano_usd),
         now.until(now.week.ends));
-    add(LimitKind::budget_per_month, limits.budget_micro_usd_per_month * 1000,
-        windows.spend_month.used_in(now.month.id), now.until(now.month.ends));
+    add(LimitKind::budget_per_month, limits.budget_micro_usd_per_month * 1000, month.in(now.month.id, &C::nano_usd),
+        now.until(now.month.ends));
     add(LimitKind::concurrency, limits.concurrency, windows.in_flight, nanoseconds::zero());
 }
 

@@ -94,14 +94,32 @@ char* put_reset(char* at, std::chrono::nanoseconds reset) noexcept {
     return at;
 }
 
+// A limit is a configured figure, the same on nearly every answer of a thread: its digits are
+// kept from the last time (per header) and copied, 24 bytes at once, instead of recomputed.
+struct LimitDigits {
+    std::int64_t value = -1;
+    std::uint8_t size = 0;
+    char text[24];  // 20 digits and a sign at most
+
+    char* put(char* at, std::int64_t limit) noexcept {
+        if (limit != value) {
+            value = limit;
+            size = static_cast<std::uint8_t>(quota::put(text, limit) - text);
+        }
+        std::memcpy(at, text, sizeof text);  // the buffer has room: the bytes past `size` are overwritten next
+        return at + size;
+    }
+};
+thread_local LimitDigits requests_limit_digits, tokens_limit_digits;
+
 // `what` is "requests" or "tokens". At most ~200 bytes: names up to 32, values up to 20.
 template <std::size_t N>
-char* put_trio(char* at, const char (&what)[N], const RateInfo& info) noexcept {
+char* put_trio(char* at, const char (&what)[N], const RateInfo& info, LimitDigits& limit_digits) noexcept {
     if (!info.present) return at;
     at = put(at, "x-ratelimit-limit-");
     at = put(at, what);
     at = put(at, ": ");
-    at = put(at, info.limit);
+    at = limit_digits.put(at, info.limit);
     at = put(at, "\r\nx-ratelimit-remaining-");
     at = put(at, what);
     at = put(at, ": ");
@@ -144,8 +162,8 @@ bool is_budget(LimitKind kind) noexcept {
 
 void append_rate_limit_headers(std::string& out, const Admission& admission) {
     char lines[512];
-    char* end = put_trio(lines, "requests", admission.requests);
-    end = put_trio(end, "tokens", admission.tokens);
+    char* end = put_trio(lines, "requests", admission.requests, requests_limit_digits);
+    end = put_trio(end, "tokens", admission.tokens, tokens_limit_digits);
     out.append(lines, end);
 }
 
