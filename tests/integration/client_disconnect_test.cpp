@@ -51,12 +51,16 @@ protected:
         return post_json(port(), "/v1/chat/completions", body, extra);
     }
     // Tokens the key has been charged today (its /v1/usage report).
-    std::int64_t tokens_charged() {
+    std::int64_t tokens_charged() { return used_of("tokens_per_day"); }
+    // Its requests in flight: a request's slot comes back when the gateway has settled it,
+    // which may be just after the client read the answer.
+    std::int64_t in_flight() { return used_of("concurrency"); }
+    std::int64_t used_of(const std::string& kind) {
         const HttpResult usage = request(port(), http::verb::get, "/v1/usage", "",
                                          {{"authorization", "Bearer " + kKey}});
         const json report = json::parse(usage.body);
         for (const auto& limit : report["limits"]) {
-            if (limit["limit"] == "tokens_per_day") return limit["used"].get<std::int64_t>();
+            if (limit["limit"] == kind) return limit["used"].get<std::int64_t>();
         }
         return -1;
     }
@@ -85,6 +89,7 @@ TEST_F(ClientDisconnectTest, LeavingBeforeOrDuringAStreamCancelsFreesTheSlotAndC
     EXPECT_TRUE(eventually([&] { return mock_->aborted_responses() == 1; }, std::chrono::seconds(1)));
     // concurrency: 1, so this is admitted only if the slot came back.
     EXPECT_TRUE(eventually([&] { return chat().status == 200; }, std::chrono::seconds(1)));
+    ASSERT_TRUE(eventually([&] { return in_flight() == 0; }));  // settled: its charge is final
     const std::int64_t before_stream = tokens_charged();
 
     {
