@@ -4,7 +4,6 @@
 #include <map>
 #include <mutex>
 #include <stdexcept>
-#include <tuple>
 #include <unordered_set>
 #include <utility>
 
@@ -95,26 +94,32 @@ public:
         if (const auto limit = limits.tokens_per_minute) {
             rolling(w.tokens_per_minute, limit, amount_.tokens, LimitKind::tokens_per_minute, out_.tokens);
         }
+        using C = CalendarCounters;
         if (const auto limit = limits.requests_per_day) {
-            calendar(w.day, &CalendarCounters::requests, limit, amount_.requests, now_.day, LimitKind::requests_per_day, &out_.requests);
+            calendar(w.day, &C::requests, limit, amount_.requests, now_.day, LimitKind::requests_per_day,
+                     &out_.requests);
         }
         if (const auto limit = limits.tokens_per_day) {
-            calendar(w.day, &CalendarCounters::tokens, limit, amount_.tokens, now_.day, LimitKind::tokens_per_day, &out_.tokens);
+            calendar(w.day, &C::tokens, limit, amount_.tokens, now_.day, LimitKind::tokens_per_day, &out_.tokens);
         }
         if (const auto limit = limits.tokens_per_week) {
-            calendar(w.week, &CalendarCounters::tokens, limit, amount_.tokens, now_.week, LimitKind::tokens_per_week, &out_.tokens);
+            calendar(w.week, &C::tokens, limit, amount_.tokens, now_.week, LimitKind::tokens_per_week, &out_.tokens);
         }
         if (const auto limit = limits.tokens_per_month) {
-            calendar(w.month, &CalendarCounters::tokens, limit, amount_.tokens, now_.month, LimitKind::tokens_per_month, &out_.tokens);
+            calendar(w.month, &C::tokens, limit, amount_.tokens, now_.month, LimitKind::tokens_per_month,
+                     &out_.tokens);
         }
+        // Budgets are in micro-USD, spend in nano-USD; they fill no header.
         if (const auto budget = limits.budget_micro_usd_per_day) {
-            calendar(w.day, &CalendarCounters::nano_usd, budget * 1000, amount_.nano_usd, now_.day, LimitKind::budget_per_day, nullptr);
+            calendar(w.day, &C::nano_usd, budget * 1000, amount_.nano_usd, now_.day, LimitKind::budget_per_day, nullptr);
         }
         if (const auto budget = limits.budget_micro_usd_per_week) {
-            calendar(w.week, &CalendarCounters::nano_usd, budget * 1000, amount_.nano_usd, now_.week, LimitKind::budget_per_week, nullptr);
+            calendar(w.week, &C::nano_usd, budget * 1000, amount_.nano_usd, now_.week, LimitKind::budget_per_week,
+                     nullptr);
         }
         if (const auto budget = limits.budget_micro_usd_per_month) {
-            calendar(w.month, &CalendarCounters::nano_usd, budget * 1000, amount_.nano_usd, now_.month, LimitKind::budget_per_month, nullptr);
+            calendar(w.month, &C::nano_usd, budget * 1000, amount_.nano_usd, now_.month, LimitKind::budget_per_month,
+                     nullptr);
         }
         if (const auto limit = limits.concurrency; limit && w.in_flight + 1 > limit) {
             refuse(LimitKind::concurrency, std::chrono::seconds(1), false);
@@ -427,10 +432,8 @@ void LocalQuotaStore::settle(const Admission& admission, const Amount& used) noe
 namespace {
 
 // Appends one entry per limit `limits` sets, read from `w` (null: nothing used yet).
-void report(const Windows* w, const config::Limits& limits, std::string_view model, const Now& now,
+void report(const Windows& windows, const config::Limits& limits, std::string_view model, const Now& now,
             std::vector<LimitUsage>& out) {
-    static const Windows kUnused;
-    const Windows& windows = w != nullptr ? *w : kUnused;
     auto add = [&](LimitKind kind, std::int64_t limit, std::int64_t used, nanoseconds reset) {
         if (limit == 0) return;
         out.push_back(LimitUsage{kind, std::string(model), limits.mode, limit, std::max<std::int64_t>(used, 0), reset});
@@ -442,7 +445,9 @@ void report(const Windows* w, const config::Limits& limits, std::string_view mod
     rolling(LimitKind::requests_per_minute, windows.requests_per_minute, limits.requests_per_minute);
     rolling(LimitKind::tokens_per_minute, windows.tokens_per_minute, limits.tokens_per_minute);
     using C = CalendarCounters;
-    const auto& [day, week, month] = std::tie(windows.day, windows.week, windows.month);
+    const C& day = windows.day;
+    const C& week = windows.week;
+    const C& month = windows.month;
     add(LimitKind::requests_per_day, limits.requests_per_day, day.in(now.day.id, &C::requests), now.until(now.day.ends));
     add(LimitKind::tokens_per_day, limits.tokens_per_day, day.in(now.day.id, &C::tokens), now.until(now.day.ends));
     add(LimitKind::tokens_per_week, limits.tokens_per_week, week.in(now.week.id, &C::tokens), now.until(now.week.ends));
@@ -472,26 +477,23 @@ std::vector<LimitUsage> LocalQuotaStore::usage_now(std::string_view id, const co
     }
     const Now now = read_clocks(calendar_, steady_now_, system_now_);
     // Windows are copied under the scope's lock and reported outside it: the lock is a spin
-    // lock, not to be held across the report's allocations.
-    std::optional<Windows> all;
-    std::vector<std::optional<Windows>> per_model;
-    per_model.reserve(limits.per_model.size());
+    // lock, not to be held across the report's allocations. Default windows are unused ones.
+    Windows all;
+    std::vector<Windows> per_model(limits.per_model.size());
     if (state) {
         std::lock_guard lock(state->lock);
         all = state->all;
+        std::size_t index = 0;
         for (const auto& entry : limits.per_model) {
             const auto found = state->per_model.find(entry.first);
-            per_model.push_back(found == state->per_model.end() ? std::nullopt : std::optional(found->second));
+            if (found != state->per_model.end()) per_model[index] = found->second;
+            ++index;
         }
     }
     std::vector<LimitUsage> out;
-    report(all ? &*all : nullptr, limits.all, {}, now, out);
+    report(all, limits.all, {}, now, out);
     std::size_t index = 0;
-    for (const auto& [model, model_limits] : limits.per_model) {
-        const std::optional<Windows>* windows = index < per_model.size() ? &per_model[index] : nullptr;
-        ++index;
-        report(windows != nullptr && windows->has_value() ? &**windows : nullptr, model_limits, model, now, out);
-    }
+    for (const auto& [model, model_limits] : limits.per_model) report(per_model[index++], model_limits, model, now, out);
     return out;
 }
 

@@ -3,8 +3,8 @@
 // Rolling windows (per minute) are GCRA: the state is a theoretical arrival time, a request of
 // cost c pushes it by c * period / limit, and it is admitted while that stays within one
 // period of now. O(1), one integer of state, exact, and a burst of the whole limit is allowed.
-// Calendar windows (day, month in the operator's time zone) are a counter and the period it
-// belongs to.
+// Calendar windows (day, week, month in the operator's time zone) are counters and the period
+// they belong to: the quota store's CalendarCounters.
 #pragma once
 
 #include <chrono>
@@ -30,23 +30,6 @@ struct RollingWindow {
     Nanos until_full(Nanos now) const noexcept;
     // Until `cost` would fit (0 if it fits now; period if it never can).
     Nanos until_fits(std::int64_t cost, std::int64_t limit, Nanos period, Nanos now) const noexcept;
-};
-
-struct CalendarWindow {
-    std::int64_t period = -1;  // which day/month the count belongs to (see calendar.hpp)
-    std::int64_t used = 0;
-
-    std::int64_t used_in(std::int64_t current) const noexcept { return period == current ? used : 0; }
-    bool fits(std::int64_t cost, std::int64_t limit, std::int64_t current) const noexcept {
-        return used_in(current) + cost <= limit;
-    }
-    void add(std::int64_t amount, std::int64_t current) noexcept {
-        if (period != current) {
-            period = current;
-            used = 0;
-        }
-        used = used + amount < 0 ? 0 : used + amount;
-    }
 };
 
 }  // namespace infergate::quota
