@@ -12,6 +12,7 @@ set -euo pipefail
 packages=(g++ cmake ninja-build ccache pkg-config curl
           libboost1.81-dev libboost-url1.81-dev nlohmann-json3-dev libyaml-cpp-dev
           libspdlog-dev prometheus-cpp-dev libssl-dev libhowardhinnant-date-dev tzdata
+          libgoogle-perftools-dev
           libgtest-dev libgmock-dev)
 if [[ "${1:-}" == "--test" ]]; then
     command -v node >/dev/null 2>&1 || packages+=(nodejs)
