@@ -24,6 +24,7 @@
 #include "infergate/stages/transform/transform_stage.hpp"
 #include "infergate/server/worker.hpp"
 #include "infergate/upstream/headers.hpp"
+#include "infergate/upstream/response_reading.hpp"
 #include "server/proxy_call_impl.hpp"
 
 namespace infergate::server {
@@ -481,8 +482,12 @@ net::awaitable<Attempt> ProxyCall::exchange(Stream& stream, upstream::Connection
     parser.header_limit(kUpstreamHeaderLimit);
     parser.body_limit(boost::none);  // streams are bounded by time; bodies by their parser
     upstream_deadline_->arm(head_limit);
-    auto [head_ec, head_bytes] =
-        co_await http::async_read_header(stream, connection.buffer, parser, use_tuple);
+    beast::error_code head_ec;
+    while (!parser.is_header_done() && !head_ec) {
+        if (upstream::parse_buffered(parser, connection.buffer, head_ec)) continue;
+        auto [read_ec, n] = co_await stream.async_read_some(upstream::read_room(connection.buffer), use_tuple);
+        upstream::settle_read(parser, connection.buffer, n, read_ec, head_ec);
+    }
     if (head_ec) {
         // A pooled connection the backend closed while idle fails just like this; only
         // then is a silent retry on a fresh connection safe.
@@ -520,11 +525,14 @@ net::awaitable<Attempt> ProxyCall::relay_body(Stream& stream, upstream::Connecti
         length && *length > settings_->max_response_bytes) {
         co_return fail_before_head(UpstreamError::too_large);
     }
-    while (!parser.is_done()) {
+    beast::error_code ec;
+    while (!parser.is_done() && !ec) {
+        if (upstream::parse_buffered(parser, connection.buffer, ec)) continue;
         upstream_deadline_->arm(within_deadline(settings_->timeouts.idle));
-        auto [ec, n] = co_await http::async_read_some(stream, connection.buffer, parser, use_tuple);
-        if (ec) co_return fail_before_head(classify(ec, UpstreamError::idle_timeout));
+        auto [read_ec, n] = co_await stream.async_read_some(upstream::read_room(connection.buffer), use_tuple);
+        upstream::settle_read(parser, connection.buffer, n, read_ec, ec);
     }
+    if (ec) co_return fail_before_head(classify(ec, UpstreamError::idle_timeout));
     upstream_deadline_->disarm();
 
     auto& upstream = parser.get();

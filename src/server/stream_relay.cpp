@@ -11,6 +11,7 @@
 #include "infergate/stages/transform/messages_ingress_errors.hpp"
 #include "infergate/stages/transform/stream_translation.hpp"
 #include "infergate/streaming/sse.hpp"
+#include "infergate/upstream/response_reading.hpp"
 #include "server/proxy_call_impl.hpp"
 
 namespace infergate::server::detail {
@@ -72,10 +73,15 @@ net::awaitable<Attempt> ProxyCall::relay_stream(Stream& stream, upstream::Connec
         if (!content_seen_ && first_token_deadline_) {
             read_limit = std::min(read_limit, std::max<Clock::duration>(*first_token_deadline_ - Clock::now(), {}));
         }
-        upstream_deadline_->arm(read_limit);
-        auto [ec, n] = co_await http::async_read_some(stream, connection.buffer, parser, use_tuple);
+        beast::error_code ec;
+        for (;;) {  // until the parser moves on: what is buffered, else a socket read
+            if (upstream::parse_buffered(parser, connection.buffer, ec)) break;
+            upstream_deadline_->arm(read_limit);
+            auto [read_ec, n] = co_await stream.async_read_some(upstream::read_room(connection.buffer), use_tuple);
+            if (!upstream::settle_read(parser, connection.buffer, n, read_ec, ec)) break;
+        }
         if (ec == http::error::need_buffer) ec = {};
-        // One socket read may hold several upstream chunks; async_read_some stops at each.
+        // One socket read may hold several upstream chunks; the parser stops at each.
         // Decode what is already here so it goes to the client in one write.
         while (!ec && !parser.is_done() && connection.buffer.size() > 0 &&
                parser.get().body().size > 0) {
