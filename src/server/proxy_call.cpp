@@ -470,7 +470,14 @@ net::awaitable<Attempt> ProxyCall::exchange(Stream& stream, upstream::Connection
     };
     upstream_deadline_ = &connection.deadline();
     upstream_deadline_->arm(head_limit);
-    auto [write_ec, written] = co_await net::async_write(stream, request, use_tuple);
+    beast::error_code write_ec;
+    const std::size_t written_now = upstream::write_now(stream, request, write_ec);
+    if (write_ec == net::error::would_block || (!write_ec && written_now < beast::buffer_bytes(request))) {
+        beast::buffers_suffix<std::array<net::const_buffer, 4>> rest(request);
+        rest.consume(written_now);
+        auto [rest_ec, written] = co_await net::async_write(stream, rest, use_tuple);
+        write_ec = rest_ec;
+    }
     if (write_ec) {
         if (reused && !watch_->client_gone() && !timed_out(write_ec)) {
             co_return Attempt{.retry_on_fresh = true};

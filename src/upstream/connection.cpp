@@ -78,6 +78,9 @@ net::awaitable<ConnectResult> connect(Connection& connection, const Backend& bac
         co_return ConnectResult{connect_ec, UpstreamError::connect_refused};
     }
     socket.set_option(tcp::no_delay(true), ec);
+    connection.visit([&](auto& s) {  // for write_now(); TLS always writes asynchronously
+        if constexpr (std::is_same_v<std::decay_t<decltype(s)>, Connection::Plain>) s.non_blocking(true, ec);
+    });
 
     ConnectResult result;
     co_await connection.visit([&](auto& s) -> net::awaitable<void> {

@@ -18,7 +18,10 @@ class ClientStream {
 public:
     using executor_type = tcp::socket::executor_type;
 
-    explicit ClientStream(tcp::socket socket) : socket_(std::move(socket)) {}
+    explicit ClientStream(tcp::socket socket) : socket_(std::move(socket)) {
+        beast::error_code ignored;  // for write_now(); the async operations do not care
+        socket_.non_blocking(true, ignored);
+    }
     ClientStream(const ClientStream&) = delete;
     ClientStream& operator=(const ClientStream&) = delete;
 
@@ -44,6 +47,20 @@ public:
     auto async_write_some(const Buffers& buffers, Token&& token) {
         if (tls_) return tls_->async_write_some(buffers, std::forward<Token>(token));
         return socket_.async_write_some(buffers, std::forward<Token>(token));
+    }
+
+    // Writes what the socket takes at once, in one system call, without waiting: most
+    // responses fit the send buffer, and then the coroutine goes on with no operation queued
+    // for the event loop to complete and resume. Returns the bytes written; `ec` is
+    // would_block when the socket took none. TLS always says would_block: a record that a
+    // non-blocking write left half-sent could not be finished by the asynchronous one.
+    template <class Buffers>
+    std::size_t write_now(const Buffers& buffers, beast::error_code& ec) {
+        if (tls_) {
+            ec = net::error::would_block;
+            return 0;
+        }
+        return socket_.write_some(buffers, ec);
     }
 
 private:

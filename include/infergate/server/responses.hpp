@@ -68,9 +68,18 @@ inline beast::error_code write_done(ClientConnection& client, beast::error_code 
 template <class Buffers>
 net::awaitable<beast::error_code> write_bytes(ClientConnection& client, const Buffers& buffers,
                                               config::Duration timeout) {
+    beast::error_code ec;
+    const std::size_t sent = client.stream.write_now(buffers, ec);
+    if (ec != net::error::would_block && (ec || sent == beast::buffer_bytes(buffers))) {
+        client.deadline.disarm();  // as after a write that waited
+        co_return ec;               // all of it, or broken pipe / reset as async_write says
+    }
+    // The socket's send buffer is full (a slow reader, a large body): wait for the rest.
+    beast::buffers_suffix<Buffers> rest(buffers);
+    rest.consume(sent);
     client.deadline.arm(timeout);
-    auto [ec, written] = co_await net::async_write(client.stream, buffers, use_tuple);
-    co_return write_done(client, ec);
+    auto [write_ec, written] = co_await net::async_write(client.stream, rest, use_tuple);
+    co_return write_done(client, write_ec);
 }
 
 }  // namespace infergate::server

@@ -51,6 +51,21 @@ private:
     SocketDeadline deadline_{socket()};  // after the stream whose socket it cancels
 };
 
+// Writes what a plain connection's socket takes at once, in one system call, without waiting
+// (connect() puts it in non-blocking mode): a request usually fits the send buffer, and then
+// no operation is queued for the event loop. Returns the bytes written; `ec` is would_block
+// when the socket took none. TLS always says would_block: a record that a non-blocking write
+// left half-sent could not be finished by the asynchronous one.
+template <class Buffers>
+std::size_t write_now(Connection::Plain& socket, const Buffers& buffers, beast::error_code& ec) {
+    return socket.write_some(buffers, ec);
+}
+template <class Buffers>
+std::size_t write_now(Connection::Tls&, const Buffers&, beast::error_code& ec) {
+    ec = net::error::would_block;
+    return 0;
+}
+
 struct ConnectResult {
     beast::error_code error;
     observability::UpstreamError kind{};  // meaningful iff error
