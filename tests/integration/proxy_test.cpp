@@ -1,4 +1,8 @@
 // The data path end to end: a client on a real socket, the gateway, the mock model server.
+#include <chrono>
+#include <string>
+#include <thread>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -47,6 +51,38 @@ TEST_F(ProxyTest, ChatCompletionRoundTripRenamesModelAndKeepsEverythingElse) {
     // The client's credential never goes upstream; the backend's own does.
     EXPECT_EQ(header_of(received[0], "authorization"), std::string("Bearer ") + kBackendCanary);
     EXPECT_EQ(header_of(received[0], "x-request-id"), result.header("x-request-id"));
+}
+
+// Bodies larger than the sockets' buffers, both ways. Writes hand the kernel what it takes at
+// once and leave the rest to an asynchronous write (write_now, then async_write): that rest
+// must follow in order, whole, also to a client that lets its buffers fill before it reads.
+TEST_F(ProxyTest, BodiesLargerThanTheSocketBuffersArriveWholeBothWays) {
+    const std::string body = R"({"model":"demo","messages":[{"role":"user","content":")" +
+                             std::string(9 << 20, 'x') + R"("}]})";
+    net::io_context io;
+    tcp::socket socket(io);
+    socket.open(tcp::v4());
+    socket.set_option(net::socket_base::receive_buffer_size(64 * 1024));  // a slow reader's window
+    socket.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port()));
+    net::write(socket, net::buffer(raw_post("/v1/chat/completions", body, "x-mock-chunks: 1000000\r\n")));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the answer piles up meanwhile
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(boost::none);
+    beast::error_code ec;
+    http::read(socket, buffer, parser, ec);
+    ASSERT_FALSE(ec) << ec.message();
+    ASSERT_EQ(parser.get().result_int(), 200u);
+    const json answer = json::parse(parser.get().body());
+    EXPECT_EQ(answer["usage"]["completion_tokens"], 1000000);
+    EXPECT_GT(parser.get().body().size(), 6u << 20);
+
+    std::string expected = body;
+    expected.replace(expected.find("\"demo\""), 6, "\"mock-model\"");
+    const auto received = mock_->requests();
+    ASSERT_EQ(received.size(), 1u);
+    EXPECT_TRUE(received[0].body == expected) << "the upstream got " << received[0].body.size()
+                                              << " bytes of the " << expected.size() << " expected";
 }
 
 TEST_F(ProxyTest, HopByHopAndCredentialHeadersStopAtTheGateway) {
