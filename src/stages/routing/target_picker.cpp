@@ -1,6 +1,6 @@
 #include "infergate/stages/routing/target_picker.hpp"
 
-#include <array>
+#include <boost/container/static_vector.hpp>
 
 namespace infergate::routing {
 
@@ -8,15 +8,18 @@ std::optional<TargetChoice> pick_target(const Route& route, std::uint64_t affini
                                         std::uint64_t tried_mask, TimePoint now) {
     const std::size_t count = std::min(route.targets.size(), kMaxCandidates);
     if (count == 0) return std::nullopt;
-    std::array<Candidate, kMaxCandidates> candidates;
+    // Filled as far as the route has targets: a std::array<Candidate, 64> would construct all
+    // 64 on every request (Candidate has default member initializers), some 400 instructions
+    // for a route of one target.
+    boost::container::static_vector<Candidate, kMaxCandidates> candidates;
     std::size_t usable = 0;
     std::size_t drained = 0;
     for (std::size_t i = 0; i < count; ++i) {
         const RouteTarget& target = route.targets[i];
         const bool out = target.state->is_drained();
         const bool ejected = out || target.state->breaker.ejected(now);
-        candidates[i] = Candidate{target.weight, &target.state->load, !ejected,
-                                  target.backend->settings().admission.max_concurrency};
+        candidates.push_back(Candidate{target.weight, &target.state->load, !ejected,
+                                       target.backend->settings().admission.max_concurrency});
         usable += ejected ? 0 : 1;
         drained += out ? 1 : 0;
     }
