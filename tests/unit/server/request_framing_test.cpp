@@ -185,14 +185,15 @@ TEST(RequestFraming, ByteByByteGivesTheSameVerdictAsAllAtOnce) {
     }
 }
 
-// The scanner checks eight bytes at a time: every byte value, at every offset within a
-// word, must still get the byte-by-byte verdict (tab, visible ASCII, space and obs-text
-// pass; any other control byte or DEL is refused; a CR only before the LF).
+// The scanner checks sixteen bytes at a time, then eight: every byte value, at every offset
+// within a block (here, every place in the line's first three blocks), must still get the
+// byte-by-byte verdict (tab, visible ASCII, space and obs-text pass; any other control byte
+// or DEL is refused; a CR only before the LF).
 TEST(RequestFraming, EveryByteValueAtEveryOffsetGetsItsVerdict) {
     for (int byte = 0; byte < 256; ++byte) {
         if (byte == '\n') continue;
-        for (std::size_t offset = 0; offset < 17; ++offset) {
-            std::string value(24, 'v');
+        for (std::size_t offset = 0; offset < 40; ++offset) {
+            std::string value(40, 'v');
             value[offset] = static_cast<char>(byte);
             const std::string head = "GET / HTTP/1.1\r\nHost: x\r\nX-Probe: " + value + "\r\n\r\n";
             HeadScanner scanner;
